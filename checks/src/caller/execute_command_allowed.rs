@@ -1,0 +1,90 @@
+crate::declare_check! {
+    /// ## What it checks
+    /// That the identity running the doctor may call `ecs:ExecuteCommand` on **both** the cluster
+    /// and the task. It asks `iam:SimulatePrincipalPolicy` with the context ECS supplies at call
+    /// time (`ecs:cluster`, `ecs:task`, `ecs:container-name`, the task's and cluster's tags as
+    /// `aws:ResourceTag/*` and `ecs:ResourceTag/*`), so `Condition` blocks are evaluated rather
+    /// than ignored. An assumed-role session is resolved to its role, path included.
+    ///
+    /// ## Why it matters
+    /// ECS authorises `ExecuteCommand` against the cluster and the task resource; a policy that
+    /// names only one of them fails with `AccessDeniedException ... is not authorized to perform:
+    /// ecs:ExecuteCommand`.
+    ///
+    /// ## How to fix
+    /// Allow `ecs:ExecuteCommand` on `arn:…:cluster/CLUSTER` and `arn:…:task/CLUSTER/*`. When the
+    /// simulator reports an SCP or a permissions boundary, the fix is there, not in the
+    /// identity policy. Conditions on `ecs:container-name` need `--container`.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html> (IAM policies to limit access)
+    /// - amazon-ecs-exec-checker#44, #68, #70 (conditions, MFA and SCPs shown wrongly by the original)
+    pub static CHECK = {
+        code: "CR001",
+        name: "caller-execute-command",
+        category: Caller,
+        severity: Error,
+        scope: Live,
+        level: Task,
+        summary: "The caller may call ecs:ExecuteCommand on the cluster and the task",
+        needs: [Caller, CallerPermissions, Task, Cluster],
+        evaluate: evaluate,
+    };
+}
+
+use crate::facts::{Facts, Unavailable};
+use crate::fixes::{allow_policy, put_policy_command};
+use crate::outcome::{Fix, Verdict};
+use crate::simulation::{Judgement, judge};
+
+pub const ACTION: &str = "ecs:ExecuteCommand";
+
+fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    let caller = f.caller()?;
+    if let Some(verdict) = crate::simulation::unsimulatable_caller(caller) {
+        return Ok(verdict);
+    }
+    let task = f.task()?;
+    let cluster = f.cluster()?;
+    let sim = f.caller_permissions()?;
+    let resources = [cluster.arn.clone(), task.arn.clone()];
+    let principal = caller.principal_arn.clone().unwrap_or_else(|| caller.arn.clone());
+    let task_pattern = format!("{}/*", cluster.arn.replace(":cluster/", ":task/"));
+    let policy = allow_policy(&[ACTION], &[cluster.arn.clone(), task_pattern]);
+    let fix = Fix::new(format!("allow {ACTION} on the cluster and its tasks for `{principal}`"))
+        .policy(principal.clone(), policy.clone())
+        .command(put_policy_command(&principal, "ecs-exec", &policy));
+    let fix = match &f.target().container {
+        Some(_) => fix,
+        None => fix.note("if the policy has a condition on ecs:container-name, pass --container"),
+    };
+    Ok(match judge(sim, ACTION, &resources, &principal) {
+        Judgement::Allowed(evidence) => Verdict::pass(evidence),
+        Judgement::Problems(findings) => {
+            Verdict::Findings(findings.into_iter().map(|f| f.fix(fix.clone())).collect())
+        }
+        Judgement::NotSimulated(why) => return Err(Unavailable::new(why)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Decision;
+    use crate::testing::*;
+
+    #[test]
+    fn verdicts() {
+        let mut d = diagnosis();
+        assert_pass(&CHECK, &d);
+        let cluster = d.cluster.value().unwrap().arn.clone();
+        set_decision(&mut d.subjects[0].caller_permissions, ACTION, &cluster, Decision::ImplicitDeny);
+        assert_finding(&CHECK, &d, Severity::Error, "cluster");
+        set_decision(&mut d.subjects[0].caller_permissions, ACTION, &cluster, Decision::ExplicitDeny);
+        assert_finding(&CHECK, &d, Severity::Error, "explicitly denied");
+        d.caller.value_mut().kind = crate::model::CallerKind::Root;
+        assert_pass(&CHECK, &d);
+        d.caller = fact_failed_denied("sts:GetCallerIdentity");
+        assert_unknown(&CHECK, &d);
+    }
+}

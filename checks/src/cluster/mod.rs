@@ -1,0 +1,4 @@
+//! Checks of the cluster's `executeCommandConfiguration`.
+
+pub mod exec_audit_logging;
+pub mod exec_kms_key;

@@ -1,0 +1,441 @@
+//! The facts the checks read: narrow, serialisable mirrors of what the AWS APIs and the local
+//! machine report. Only fields some check reads are kept. Environment variable and secret
+//! *values* are never part of the model: containers carry their names only.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What the user asked to diagnose, after resolving names and ARNs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub region: String,
+    pub partition: String,
+    /// The cluster as given (name or ARN).
+    pub cluster: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+}
+
+/// The AWS CLI and session-manager-plugin as found on this machine.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LocalTools {
+    pub aws_cli: ToolProbe,
+    pub session_manager_plugin: ToolProbe,
+    /// `std::env::consts::ARCH` of the machine the doctor runs on (`x86_64`, `aarch64`).
+    pub host_arch: String,
+    /// `std::env::consts::OS`.
+    pub host_os: String,
+}
+
+/// One local executable looked up on `PATH`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToolProbe {
+    pub found: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// How the version was read (`install path`, `package metadata`, `--version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_source: Option<String>,
+    /// CPU architecture of the executable (`x86_64`, `aarch64`), when its header was readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// Why the version could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// Who the doctor runs as (`sts:GetCallerIdentity`), resolved to an IAM principal.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Caller {
+    pub arn: String,
+    pub account: String,
+    pub kind: CallerKind,
+    /// The IAM user or role ARN (with its path) that policies are attached to and that
+    /// `iam:SimulatePrincipalPolicy` accepts; `None` for root and federated users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallerKind {
+    User,
+    AssumedRole,
+    Root,
+    FederatedUser,
+    #[default]
+    Other,
+}
+
+/// `ecs:DescribeClusters` with `CONFIGURATIONS` and `TAGS`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    pub arn: String,
+    pub name: String,
+    pub status: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub exec_config: ExecConfig,
+}
+
+/// The cluster's `executeCommandConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// `NONE`, `DEFAULT` (the default when unset) or `OVERRIDE`.
+    pub logging: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_watch_log_group: Option<String>,
+    #[serde(default)]
+    pub cloud_watch_encryption_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_key_prefix: Option<String>,
+    #[serde(default)]
+    pub s3_encryption_enabled: bool,
+}
+
+impl Default for ExecConfig {
+    fn default() -> Self {
+        Self {
+            kms_key_id: None,
+            logging: "DEFAULT".into(),
+            cloud_watch_log_group: None,
+            cloud_watch_encryption_enabled: false,
+            s3_bucket: None,
+            s3_key_prefix: None,
+            s3_encryption_enabled: false,
+        }
+    }
+}
+
+/// An ECS service (`ecs:DescribeServices`, or a service file in `lint`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `None` when unknown at lint time (an unresolved intrinsic function).
+    pub enable_execute_command: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    #[serde(default)]
+    pub capacity_providers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_family: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<String>,
+}
+
+/// One task (`ecs:DescribeTasks` with `TAGS`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub arn: String,
+    pub cluster_arn: String,
+    pub last_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_reason: Option<String>,
+    /// `FARGATE`, `EC2` or `EXTERNAL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_family: Option<String>,
+    pub enable_execute_command: bool,
+    pub task_definition_arn: String,
+    /// `service:NAME` for tasks a service started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_instance_arn: Option<String>,
+    /// `overrides.taskRoleArn` from RunTask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role_override: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub containers: Vec<Container>,
+    /// Subnet of the task's ENI (awsvpc).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    /// Epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
+}
+
+impl Task {
+    /// The task id (last segment of the ARN).
+    pub fn id(&self) -> &str {
+        crate::arn::task_id(&self.arn)
+    }
+
+    /// The service name when a service started this task.
+    pub fn service_name(&self) -> Option<&str> {
+        self.group.as_deref()?.strip_prefix("service:")
+    }
+
+    pub fn is_fargate(&self) -> bool {
+        self.launch_type.as_deref() == Some("FARGATE")
+            || self.capacity_provider.as_deref().is_some_and(|c| c.starts_with("FARGATE"))
+    }
+}
+
+/// A running container of a task.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Container {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_id: Option<String>,
+    /// The container's managed agents, by name; empty when the container has none (for
+    /// example a GuardDuty runtime-monitoring sidecar).
+    #[serde(default)]
+    pub managed_agents: Vec<ManagedAgent>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManagedAgent {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_started_at: Option<i64>,
+}
+
+pub const EXEC_AGENT: &str = "ExecuteCommandAgent";
+
+impl Container {
+    pub fn exec_agent(&self) -> Option<&ManagedAgent> {
+        self.managed_agents.iter().find(|a| a.name == EXEC_AGENT)
+    }
+}
+
+/// A task definition (`ecs:DescribeTaskDefinition`, or a file in `lint`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskDefinition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    pub family: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role_arn: Option<Value<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<Value<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_mode: Option<Value<String>>,
+    #[serde(default)]
+    pub requires_compatibilities: Vec<String>,
+    /// `runtimePlatform.operatingSystemFamily` (`LINUX`, `WINDOWS_SERVER_2022_CORE`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_family: Option<String>,
+    #[serde(default)]
+    pub containers: Vec<ContainerDefinition>,
+}
+
+impl TaskDefinition {
+    pub fn display_name(&self) -> String {
+        match self.revision {
+            Some(rev) => format!("{}:{}", self.family, rev),
+            None => self.family.clone(),
+        }
+    }
+
+    pub fn is_windows(&self) -> bool {
+        self.os_family.as_deref().is_some_and(|f| f.to_ascii_uppercase().starts_with("WINDOWS"))
+    }
+}
+
+/// A value read from a file that may be unknown until deploy time (a CloudFormation
+/// intrinsic function such as `Ref` or `Fn::GetAtt`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value<T> {
+    Known(T),
+    Unresolved { unresolved: String },
+}
+
+impl<T> Value<T> {
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Value::Known(v) => Some(v),
+            Value::Unresolved { .. } => None,
+        }
+    }
+}
+
+/// One container definition. Names of variables and secrets only, never values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContainerDefinition {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub essential: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readonly_root_filesystem: Option<Value<bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_process_enabled: Option<Value<bool>>,
+    #[serde(default)]
+    pub environment_names: Vec<String>,
+    #[serde(default)]
+    pub secret_names: Vec<String>,
+    /// `environmentFiles[].value` (S3 object ARNs: locations, not contents).
+    #[serde(default)]
+    pub environment_files: Vec<String>,
+    #[serde(default)]
+    pub mount_points: Vec<MountPoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy_enabled: Option<Value<bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_driver: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MountPoint {
+    pub container_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_volume: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// The EC2 container instance a task runs on (`ecs:DescribeContainerInstances`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContainerInstance {
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec2_instance_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_connected: Option<bool>,
+    /// The `ecs.capability.execute-command` attribute, registered by the ECS agent when the
+    /// managed-agent binaries are on the host.
+    pub exec_capability: bool,
+    /// The `ecs.os-type` attribute (`linux`, `windows`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+}
+
+/// The role of the EC2 instance profile, the fallback when a task has no task role.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRole {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_profile_arn: Option<String>,
+    #[serde(default)]
+    pub role_arns: Vec<String>,
+}
+
+/// The cluster's exec KMS key (`kms:DescribeKey`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmsKey {
+    pub arn: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, `PendingImport`, `Unavailable`, ...
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_manager: Option<String>,
+}
+
+/// The task's subnet, VPC, default route and VPC endpoints.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    pub subnet_id: String,
+    pub vpc_id: String,
+    /// The account that owns the subnet; differs from the task's account for a shared VPC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_owner: Option<String>,
+    /// The target of the subnet's `0.0.0.0/0` route (`nat-…`, `igw-…`, `tgw-…`, …), when the
+    /// route tables were readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_route: Option<String>,
+    /// Whether route tables were read (a shared subnet's may not be visible).
+    #[serde(default)]
+    pub routes_known: bool,
+    #[serde(default)]
+    pub endpoints: Vec<VpcEndpoint>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VpcEndpoint {
+    pub id: String,
+    pub service_name: String,
+    /// `Interface` or `Gateway`.
+    pub endpoint_type: String,
+    pub state: String,
+    #[serde(default)]
+    pub private_dns_enabled: bool,
+}
+
+/// Results of `iam:SimulatePrincipalPolicy` for one principal.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Simulation {
+    pub principal_arn: String,
+    #[serde(default)]
+    pub results: Vec<SimResult>,
+}
+
+/// The decision for one action on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimResult {
+    pub action: String,
+    pub resource: String,
+    pub decision: Decision,
+    /// Condition keys that policies use but no context value was supplied for: the decision
+    /// may change once they are known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_context: Vec<String>,
+    /// `false` when an SCP denies the action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_by_organizations: Option<bool>,
+    /// `false` when a permissions boundary denies the action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_by_boundary: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Decision {
+    Allowed,
+    ImplicitDeny,
+    ExplicitDeny,
+}
+
+impl Simulation {
+    /// The result for `action` on `resource` (case-insensitive action match).
+    pub fn result(&self, action: &str, resource: &str) -> Option<&SimResult> {
+        self.results
+            .iter()
+            .find(|r| r.action.eq_ignore_ascii_case(action) && r.resource == resource)
+            .or_else(|| {
+                self.results
+                    .iter()
+                    .find(|r| r.action.eq_ignore_ascii_case(action) && r.resource == "*")
+            })
+    }
+}

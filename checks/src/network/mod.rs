@@ -1,0 +1,35 @@
+//! The network path from the task to Session Manager (`ssmmessages`) and, when configured, to
+//! KMS, CloudWatch Logs and S3.
+
+pub mod exec_dependency_endpoints;
+pub mod ssmmessages_endpoint;
+
+use crate::model::{Network, VpcEndpoint};
+
+/// `com.amazonaws.REGION.SERVICE` (or the `cn.` form in the China partition).
+pub fn endpoint_for<'a>(net: &'a Network, region: &str, service: &str) -> Option<&'a VpcEndpoint> {
+    let plain = format!("com.amazonaws.{region}.{service}");
+    let cn = format!("cn.com.amazonaws.{region}.{service}");
+    net.endpoints.iter().find(|e| e.service_name == plain || e.service_name == cn)
+}
+
+/// Whether the VPC has any interface endpoint: the sign that it is meant to reach AWS
+/// privately.
+pub fn uses_interface_endpoints(net: &Network) -> bool {
+    net.endpoints.iter().any(|e| e.endpoint_type.eq_ignore_ascii_case("interface"))
+}
+
+/// The default route's target in words.
+pub fn describe_route(target: &str) -> String {
+    let kind = match target.split('-').next().unwrap_or("") {
+        "nat" => "a NAT gateway",
+        "igw" => "an internet gateway",
+        "tgw" => "a transit gateway",
+        "eni" => "a network interface (NAT instance or appliance)",
+        "pcx" => "a VPC peering connection",
+        "vgw" => "a virtual private gateway",
+        "i" => "an instance",
+        _ => "a gateway",
+    };
+    format!("{kind} (`{target}`)")
+}

@@ -1,0 +1,154 @@
+//! The report: the single serialisable result of a run, rendered by every output format.
+//! Its JSON form is a public, versioned contract (`docs/json-output.md`); later versions only
+//! add fields.
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{Category, CheckMeta, Severity};
+use crate::model::Target;
+use crate::outcome::Finding;
+
+/// Bumped only when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The outcome of one check on one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Error,
+    Warning,
+    Info,
+    /// The check could not be evaluated (never a pass).
+    Unknown,
+    Pass,
+    NotApplicable,
+}
+
+impl Status {
+    pub fn from_severity(s: Severity) -> Self {
+        match s {
+            Severity::Error => Status::Error,
+            Severity::Warning => Status::Warning,
+            Severity::Info => Status::Info,
+        }
+    }
+
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Status::Error => Some(Severity::Error),
+            Status::Warning => Some(Severity::Warning),
+            Status::Info => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Error => "error",
+            Status::Warning => "warning",
+            Status::Info => "info",
+            Status::Unknown => "unknown",
+            Status::Pass => "pass",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub code: String,
+    pub name: String,
+    pub category: Category,
+    /// The task this result is about, when the run diagnosed several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    pub status: Status,
+    /// Labelled a heuristic: inferred, not observed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub heuristic: bool,
+    /// One line: what was seen (pass), the worst finding, or why it is unknown or does not
+    /// apply.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// For unknown results: the IAM action the doctor needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_action: Option<String>,
+}
+
+impl CheckResult {
+    pub fn new(meta: &CheckMeta, task: Option<String>) -> Self {
+        Self {
+            code: meta.code.to_string(),
+            name: meta.name.to_string(),
+            category: meta.category,
+            task,
+            status: Status::Unknown,
+            heuristic: meta.heuristic,
+            message: String::new(),
+            evidence: Vec::new(),
+            findings: Vec::new(),
+            missing_action: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub unknown: usize,
+    pub pass: usize,
+    pub not_applicable: usize,
+}
+
+impl Summary {
+    pub fn of(results: &[CheckResult]) -> Self {
+        let mut s = Summary::default();
+        for r in results {
+            match r.status {
+                Status::Error => s.error += 1,
+                Status::Warning => s.warning += 1,
+                Status::Info => s.info += 1,
+                Status::Unknown => s.unknown += 1,
+                Status::Pass => s.pass += 1,
+                Status::NotApplicable => s.not_applicable += 1,
+            }
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// The report of `check`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub target: Target,
+    /// The tasks diagnosed (ids).
+    pub tasks: Vec<String>,
+    pub results: Vec<CheckResult>,
+    pub summary: Summary,
+    /// IAM actions the doctor was denied; granting them turns UNKNOWN results into verdicts.
+    #[serde(default)]
+    pub missing_permissions: Vec<String>,
+    /// AWS API calls made to gather the facts (as recorded, for a replayed run).
+    pub aws_calls: u32,
+}
+
+impl Report {
+    /// The worst status among results that count (`pass`, `not_applicable` and `unknown`
+    /// never fail a run unless asked).
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.results.iter().filter_map(|r| r.status.severity()).max()
+    }
+}

@@ -1,0 +1,67 @@
+crate::declare_check! {
+    /// ## What it checks
+    /// That the task role (or the EC2 instance role it falls back to) is allowed the four actions
+    /// the exec agent calls: `ssmmessages:CreateControlChannel`, `CreateDataChannel`,
+    /// `OpenControlChannel` and `OpenDataChannel`, simulated with `iam:SimulatePrincipalPolicy`.
+    ///
+    /// ## Why it matters
+    /// This is the most common cause of `TargetNotConnectedException` after exec not being
+    /// enabled; the permissions often end up on the execution role instead.
+    ///
+    /// ## How to fix
+    /// Attach the policy below to the **task** role, then start new tasks (running tasks keep
+    /// their credentials' view only until they refresh, and a new task is the reliable way):
+    /// ```json
+    /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
+    ///   "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+    ///   "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "Resource": "*"}]}
+    /// ```
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html> (IAM permissions)
+    pub static CHECK = {
+        code: "IR002",
+        name: "task-role-ssmmessages",
+        category: Roles,
+        severity: Error,
+        scope: Live,
+        level: Task,
+        summary: "The task role allows the four ssmmessages actions the exec agent needs",
+        needs: [Task, TaskDefinition, InstanceRole, TaskRolePermissions],
+        evaluate: evaluate,
+    };
+}
+
+use crate::facts::{Facts, Unavailable};
+use crate::fixes::{SSMMESSAGES_ACTIONS, allow_policy, put_policy_command};
+use crate::outcome::{Fix, Verdict};
+
+fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    let actions: Vec<(&str, Vec<String>)> = SSMMESSAGES_ACTIONS.iter().map(|a| (*a, vec!["*".to_string()])).collect();
+    super::judge_role(f, &actions, |role| {
+        let policy = allow_policy(&SSMMESSAGES_ACTIONS, &["*".to_string()]);
+        Fix::new(format!("allow the ssmmessages actions on `{role}`"))
+            .policy(role, policy.clone())
+            .command(put_policy_command(role, "ecs-exec-ssmmessages", &policy))
+            .note("then start new tasks so the agent reconnects with the new permissions")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Decision;
+    use crate::testing::*;
+
+    #[test]
+    fn verdicts() {
+        let mut d = diagnosis();
+        assert_pass(&CHECK, &d);
+        set_decision(&mut d.subjects[0].task_role_permissions, "ssmmessages:OpenDataChannel", "*", Decision::ImplicitDeny);
+        assert_finding(&CHECK, &d, Severity::Error, "ssmmessages:OpenDataChannel");
+        d.subjects[0].task_role_permissions = fact_failed_denied("iam:SimulatePrincipalPolicy");
+        let r = run(&CHECK, &d);
+        assert_eq!(r.status, crate::report::Status::Unknown);
+        assert_eq!(r.missing_action.as_deref(), Some("iam:SimulatePrincipalPolicy"));
+    }
+}

@@ -1,0 +1,112 @@
+//! Evaluates the selected checks over a diagnosis. Evaluation is pure and synchronous: the
+//! facts were fetched before (concurrently, each once), so a check only reads them. A panic in
+//! one check becomes an UNKNOWN outcome for that check; the others still report.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::check::{Check, Level, Severity};
+use crate::facts::{Diagnosis, Facts, Mode, Subject};
+use crate::outcome::Verdict;
+use crate::registry;
+use crate::report::{CheckResult, Status};
+
+/// Which checks run, and severity overrides.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Codes to run; empty means all.
+    pub select: Vec<&'static str>,
+    /// Codes never to run.
+    pub ignore: Vec<&'static str>,
+    /// Per-code severity overrides.
+    pub severity: BTreeMap<&'static str, Severity>,
+}
+
+impl Selection {
+    pub fn includes(&self, code: &str) -> bool {
+        (self.select.is_empty() || self.select.contains(&code)) && !self.ignore.contains(&code)
+    }
+
+    /// The selected checks, in registry order.
+    pub fn checks(&self) -> Vec<&'static Check> {
+        registry::CHECKS.iter().copied().filter(|c| self.includes(c.meta.code)).collect()
+    }
+}
+
+/// Runs the selected checks: run-level checks once, task-level checks once per subject.
+pub fn evaluate(diagnosis: &Diagnosis, mode: Mode, selection: &Selection) -> Vec<CheckResult> {
+    let placeholder = Subject::default();
+    let first = diagnosis.subjects.first().unwrap_or(&placeholder);
+    let many = diagnosis.subjects.len() > 1;
+    let mut results = Vec::new();
+    for check in selection.checks() {
+        match check.meta.level {
+            Level::Run => {
+                results.push(evaluate_one(check, diagnosis, first, mode, None, selection));
+            }
+            Level::Task => {
+                let subjects: Vec<&Subject> = if diagnosis.subjects.is_empty() {
+                    vec![&placeholder]
+                } else {
+                    diagnosis.subjects.iter().collect()
+                };
+                for subject in subjects {
+                    let label = many.then(|| crate::arn::task_id(&subject.task_ref).to_string());
+                    results.push(evaluate_one(check, diagnosis, subject, mode, label, selection));
+                }
+            }
+        }
+    }
+    results
+}
+
+fn evaluate_one(
+    check: &'static Check,
+    diagnosis: &Diagnosis,
+    subject: &Subject,
+    mode: Mode,
+    task: Option<String>,
+    selection: &Selection,
+) -> CheckResult {
+    let facts = Facts { mode, diagnosis, subject };
+    let outcome = catch_unwind(AssertUnwindSafe(|| (check.evaluate)(&facts)));
+    let meta = &check.meta;
+    let mut result = CheckResult::new(meta, task);
+    match outcome {
+        Ok(Ok(Verdict::Pass { evidence })) => {
+            result.status = Status::Pass;
+            result.message = evidence.first().cloned().unwrap_or_else(|| meta.summary.to_string());
+            result.evidence = evidence;
+        }
+        Ok(Ok(Verdict::Findings(mut findings))) => {
+            if let Some(sev) = selection.severity.get(meta.code) {
+                for f in &mut findings {
+                    f.severity = *sev;
+                }
+            }
+            findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+            result.status = Status::from_severity(findings[0].severity);
+            result.message = findings[0].message.clone();
+            result.findings = findings;
+        }
+        Ok(Ok(Verdict::NotApplicable { reason })) => {
+            result.status = Status::NotApplicable;
+            result.message = reason;
+        }
+        Ok(Err(unavailable)) => {
+            result.status = Status::Unknown;
+            result.message = unavailable.reason;
+            result.missing_action = unavailable.missing_action;
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            result.status = Status::Unknown;
+            result.message = format!("internal error in {}: {what} (please report this)", meta.code);
+        }
+    }
+    result
+}

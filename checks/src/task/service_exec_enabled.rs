@@ -1,0 +1,78 @@
+crate::declare_check! {
+    /// ## What it checks
+    /// That the ECS service has `enableExecuteCommand: true`, so every task it starts can be
+    /// exec'd into. Live, for the service the task belongs to; in `lint`, for service JSON,
+    /// CloudFormation `AWS::ECS::Service` (`EnableExecuteCommand`) and Terraform
+    /// `aws_ecs_service` (`enable_execute_command`).
+    ///
+    /// ## Why it matters
+    /// Without it, the next deployment replaces exec-enabled tasks with tasks ECS Exec cannot
+    /// reach.
+    ///
+    /// ## How to fix
+    /// `aws ecs update-service --cluster C --service S --enable-execute-command
+    /// --force-new-deployment`, or set the flag in the template.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html>
+    pub static CHECK = {
+        code: "SV001",
+        name: "service-exec-enabled",
+        category: Task,
+        severity: Error,
+        scope: LiveAndLint,
+        level: Task,
+        summary: "The service has enableExecuteCommand, so its new tasks can be exec'd into",
+        needs: [Service],
+        evaluate: evaluate,
+    };
+}
+
+use serde_json::json;
+
+use crate::facts::{Facts, Unavailable};
+use crate::fixes::{cluster_name, region_flag};
+use crate::outcome::{Finding, Fix, Verdict};
+
+fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    let Some(service) = f.service()? else {
+        return Ok(Verdict::not_applicable("the task does not belong to a service"));
+    };
+    match service.enable_execute_command {
+        Some(true) => Ok(Verdict::pass(format!("service `{}` has enableExecuteCommand=true", service.name))),
+        None => Ok(Verdict::pass(format!(
+            "service `{}`: enableExecuteCommand is set by an expression resolved at deploy time",
+            service.name
+        ))),
+        Some(false) => Ok(Verdict::Findings(vec![
+            Finding::error(format!("service `{}` does not have enableExecuteCommand", service.name))
+                .pointer("/enableExecuteCommand")
+                .fix(
+                    Fix::new("enable exec on the service and roll its tasks")
+                        .command(format!(
+                            "aws ecs update-service --cluster {} --service {} --enable-execute-command --force-new-deployment{}",
+                            cluster_name(f),
+                            service.name,
+                            region_flag(f)
+                        ))
+                        .task_definition(None, "enableExecuteCommand", json!(true)),
+                ),
+        ])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn verdicts() {
+        let mut d = diagnosis();
+        assert_pass(&CHECK, &d);
+        d.subjects[0].service.value_mut().enable_execute_command = Some(false);
+        assert_finding(&CHECK, &d, Severity::Error, "does not have enableExecuteCommand");
+        d.subjects[0].service = crate::facts::Fact::absent("standalone task");
+        assert_not_applicable(&CHECK, &d);
+    }
+}

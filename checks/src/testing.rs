@@ -1,0 +1,286 @@
+//! Builders for tests (here and in the binary crate): a healthy Fargate diagnosis on which
+//! every check passes or does not apply, and helpers to break one thing at a time.
+
+use std::collections::BTreeMap;
+
+pub use crate::check::Severity;
+use crate::check::Check;
+use crate::facts::{Diagnosis, Fact, FactError, FactErrorKind, Mode, Subject};
+use crate::model::*;
+use crate::report::{CheckResult, Status};
+use crate::runner::{Selection, evaluate};
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+pub const TASK_ID: &str = "0123456789abcdef0123456789abcdef";
+pub const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd";
+pub const OBSERVED_AT: i64 = 1_767_225_600;
+
+pub fn cluster_arn() -> String {
+    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod")
+}
+pub fn task_arn() -> String {
+    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/{TASK_ID}")
+}
+pub fn task_role() -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/web-task")
+}
+
+fn allowed(action: &str, resource: &str) -> SimResult {
+    SimResult {
+        action: action.into(),
+        resource: resource.into(),
+        decision: Decision::Allowed,
+        missing_context: vec![],
+        allowed_by_organizations: None,
+        allowed_by_boundary: None,
+    }
+}
+
+/// A Fargate task of service `web` on cluster `prod` where ECS Exec works.
+pub fn diagnosis() -> Diagnosis {
+    let caller_principal = format!("arn:aws:iam::{ACCOUNT}:role/Developer");
+    let mut caller_sim = Simulation { principal_arn: caller_principal.clone(), results: vec![] };
+    caller_sim.results.push(allowed("ecs:ExecuteCommand", &cluster_arn()));
+    caller_sim.results.push(allowed("ecs:ExecuteCommand", &task_arn()));
+    let mut deny = allowed("ssm:StartSession", &task_arn());
+    deny.decision = Decision::ImplicitDeny;
+    caller_sim.results.push(deny);
+    let role_sim = Simulation {
+        principal_arn: task_role(),
+        results: crate::fixes::SSMMESSAGES_ACTIONS.iter().map(|a| allowed(a, "*")).collect(),
+    };
+    Diagnosis {
+        target: Target {
+            region: REGION.into(),
+            partition: "aws".into(),
+            cluster: "prod".into(),
+            task: Some(TASK_ID.into()),
+            service: None,
+            container: None,
+        },
+        observed_at: Some(OBSERVED_AT),
+        local: Fact::ok(LocalTools {
+            aws_cli: ToolProbe {
+                found: true,
+                path: Some("/usr/local/bin/aws".into()),
+                version: Some("2.15.0".into()),
+                version_source: Some("install path".into()),
+                arch: None,
+                problem: None,
+            },
+            session_manager_plugin: ToolProbe {
+                found: true,
+                path: Some("/usr/local/bin/session-manager-plugin".into()),
+                version: Some("1.2.553.0".into()),
+                version_source: Some("--version".into()),
+                arch: Some("x86_64".into()),
+                problem: None,
+            },
+            host_arch: "x86_64".into(),
+            host_os: "linux".into(),
+        }),
+        caller: Fact::ok(Caller {
+            arn: format!("arn:aws:sts::{ACCOUNT}:assumed-role/Developer/alice"),
+            account: ACCOUNT.into(),
+            kind: CallerKind::AssumedRole,
+            principal_arn: Some(caller_principal),
+        }),
+        cluster: Fact::ok(Cluster {
+            arn: cluster_arn(),
+            name: "prod".into(),
+            status: "ACTIVE".into(),
+            tags: BTreeMap::new(),
+            exec_config: ExecConfig::default(),
+        }),
+        kms_key: Fact::absent("the cluster has no exec KMS key"),
+        subjects: vec![Subject {
+            task_ref: TASK_ID.into(),
+            task: Fact::ok(Task {
+                arn: task_arn(),
+                cluster_arn: cluster_arn(),
+                last_status: "RUNNING".into(),
+                desired_status: Some("RUNNING".into()),
+                stopped_reason: None,
+                launch_type: Some("FARGATE".into()),
+                capacity_provider: None,
+                platform_version: Some("1.4.0".into()),
+                platform_family: Some("Linux".into()),
+                enable_execute_command: true,
+                task_definition_arn: format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:3"),
+                group: Some("service:web".into()),
+                container_instance_arn: None,
+                task_role_override: None,
+                tags: BTreeMap::new(),
+                containers: vec![Container {
+                    name: "app".into(),
+                    last_status: Some("RUNNING".into()),
+                    runtime_id: Some(format!("{TASK_ID}-1234567890")),
+                    managed_agents: vec![ManagedAgent {
+                        name: EXEC_AGENT.into(),
+                        last_status: Some("RUNNING".into()),
+                        reason: None,
+                        last_started_at: Some(OBSERVED_AT - 3600),
+                    }],
+                }],
+                subnet_id: Some("subnet-0a".into()),
+                started_at: Some(OBSERVED_AT - 3700),
+            }),
+            service: Fact::ok(Service {
+                name: "web".into(),
+                arn: Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/web")),
+                enable_execute_command: Some(true),
+                launch_type: Some("FARGATE".into()),
+                capacity_providers: vec![],
+                platform_version: Some("LATEST".into()),
+                platform_family: Some("Linux".into()),
+                task_definition: None,
+            }),
+            task_definition: Fact::ok(TaskDefinition {
+                arn: Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:3")),
+                family: "web".into(),
+                revision: Some(3),
+                task_role_arn: Some(Value::Known(task_role())),
+                execution_role_arn: Some(Value::Known(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))),
+                network_mode: Some("awsvpc".into()),
+                pid_mode: None,
+                requires_compatibilities: vec!["FARGATE".into()],
+                os_family: Some("LINUX".into()),
+                containers: vec![ContainerDefinition {
+                    name: "app".into(),
+                    image: Some("public.ecr.aws/nginx/nginx:latest".into()),
+                    essential: Some(true),
+                    readonly_root_filesystem: None,
+                    init_process_enabled: Some(Value::Known(true)),
+                    environment_names: vec!["PORT".into()],
+                    secret_names: vec!["DATABASE_URL".into()],
+                    environment_files: vec![],
+                    mount_points: vec![],
+                    restart_policy_enabled: None,
+                    log_driver: Some("awslogs".into()),
+                }],
+            }),
+            container_instance: Fact::absent("the task runs on Fargate"),
+            instance_role: Fact::absent("the task runs on Fargate"),
+            network: Fact::ok(Network {
+                subnet_id: "subnet-0a".into(),
+                vpc_id: "vpc-0a".into(),
+                subnet_owner: Some(ACCOUNT.into()),
+                default_route: None,
+                routes_known: true,
+                endpoints: vec![VpcEndpoint {
+                    id: "vpce-0ssm".into(),
+                    service_name: format!("com.amazonaws.{REGION}.ssmmessages"),
+                    endpoint_type: "Interface".into(),
+                    state: "available".into(),
+                    private_dns_enabled: true,
+                }],
+            }),
+            caller_permissions: Fact::ok(caller_sim),
+            task_role_permissions: Fact::ok(role_sim),
+        }],
+    }
+}
+
+/// The same task on an EC2 container instance (agent 1.80.0, exec capability present).
+pub fn ec2_diagnosis() -> Diagnosis {
+    let mut d = diagnosis();
+    let s = &mut d.subjects[0];
+    let t = s.task.value_mut();
+    t.launch_type = Some("EC2".into());
+    t.platform_version = None;
+    t.container_instance_arn = Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/prod/ci1"));
+    s.container_instance = Fact::ok(ContainerInstance {
+        arn: format!("arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/prod/ci1"),
+        ec2_instance_id: Some("i-0abc".into()),
+        agent_version: Some("1.80.0".into()),
+        agent_connected: Some(true),
+        exec_capability: true,
+        os_type: Some("linux".into()),
+        subnet_id: Some("subnet-0a".into()),
+    });
+    s.instance_role = Fact::ok(InstanceRole {
+        instance_profile_arn: Some(format!("arn:aws:iam::{ACCOUNT}:instance-profile/ecs-instance")),
+        role_arns: vec![format!("arn:aws:iam::{ACCOUNT}:role/ecs-instance")],
+    });
+    s.service.value_mut().launch_type = Some("EC2".into());
+    s.service.value_mut().platform_version = None;
+    d
+}
+
+/// Adds an exec KMS key that everyone may use.
+pub fn with_kms(d: &mut Diagnosis) {
+    d.cluster.value_mut().exec_config.kms_key_id = Some(KMS_KEY.into());
+    d.kms_key = Fact::ok(KmsKey { arn: KMS_KEY.into(), state: "Enabled".into(), key_manager: Some("CUSTOMER".into()) });
+    for s in &mut d.subjects {
+        s.caller_permissions.value_mut().results.push(allowed("kms:GenerateDataKey", KMS_KEY));
+        s.task_role_permissions.value_mut().results.push(allowed("kms:Decrypt", KMS_KEY));
+    }
+}
+
+/// Adds CloudWatch session logging to `/ecs/exec` that the task role may write.
+pub fn with_cloudwatch_logging(d: &mut Diagnosis) {
+    let c = &mut d.cluster.value_mut().exec_config;
+    c.logging = "OVERRIDE".into();
+    c.cloud_watch_log_group = Some("/ecs/exec".into());
+    let cluster = d.cluster.value().unwrap();
+    let pairs = crate::task_role::logging_actions(&cluster.arn, &cluster.exec_config).unwrap();
+    for s in &mut d.subjects {
+        for (a, r) in &pairs {
+            s.task_role_permissions.value_mut().results.push(allowed(a, r));
+        }
+    }
+}
+
+/// Sets (or adds) the decision for `action` on `resource`.
+pub fn set_decision(sim: &mut Fact<Simulation>, action: &str, resource: &str, decision: Decision) {
+    let sim = sim.value_mut();
+    match sim.results.iter_mut().find(|r| r.action == action && r.resource == resource) {
+        Some(r) => r.decision = decision,
+        None => {
+            let mut r = allowed(action, resource);
+            r.decision = decision;
+            sim.results.push(r);
+        }
+    }
+}
+
+pub fn fact_failed_denied<T>(action: &str) -> Fact<T> {
+    Fact::failed(FactError::new(FactErrorKind::AccessDenied, action, "AccessDeniedException: not authorized"))
+}
+
+pub fn run(check: &'static Check, d: &Diagnosis) -> CheckResult {
+    let selection = Selection { select: vec![check.meta.code], ..Default::default() };
+    let mut results = evaluate(d, Mode::Live, &selection);
+    assert_eq!(results.len(), 1);
+    results.remove(0)
+}
+
+#[track_caller]
+pub fn assert_pass(check: &'static Check, d: &Diagnosis) {
+    let r = run(check, d);
+    assert_eq!(r.status, Status::Pass, "{}: {r:#?}", check.meta.code);
+}
+
+#[track_caller]
+pub fn assert_not_applicable(check: &'static Check, d: &Diagnosis) {
+    let r = run(check, d);
+    assert_eq!(r.status, Status::NotApplicable, "{}: {r:#?}", check.meta.code);
+}
+
+#[track_caller]
+pub fn assert_unknown(check: &'static Check, d: &Diagnosis) {
+    let r = run(check, d);
+    assert_eq!(r.status, Status::Unknown, "{}: {r:#?}", check.meta.code);
+}
+
+#[track_caller]
+pub fn assert_finding(check: &'static Check, d: &Diagnosis, severity: Severity, text: &str) {
+    let r = run(check, d);
+    assert!(
+        r.findings.iter().any(|f| f.severity == severity && f.message.contains(text)),
+        "{}: expected a {severity:?} finding containing {text:?}, got {r:#?}",
+        check.meta.code
+    );
+    assert!(severity <= check.meta.severity, "{} declares a lower severity than it reports", check.meta.code);
+}

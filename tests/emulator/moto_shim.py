@@ -1,0 +1,713 @@
+#!/usr/bin/env python3
+"""Test-side AWS emulator for ecs-exec-doctor: moto's server plus what ECS Exec needs.
+
+    python3 tests/emulator/moto_shim.py --host 127.0.0.1 --port 0
+
+Binds (port 0 = a free port), prints one line ``ready http://HOST:PORT`` on stdout and
+serves until SIGTERM/SIGINT.  The inner app *is* moto_server's
+``DomainDispatcherApplication(create_backend_app)``, so requests are routed by service
+from the SigV4 credential scope exactly as ``moto_server`` does.  A WSGI middleware in
+front of it pins the ECS task lifecycle, makes RunTask/DescribeTasks/
+RegisterContainerInstance/DescribeContainerInstances answer like ECS does for ECS Exec,
+implements IAM SimulatePrincipalPolicy, works around a few moto crashes, and serves a
+JSON control API under ``/_shim/``.  See tests/emulator/README.md.
+"""
+
+import argparse
+import copy
+import io
+import json
+import logging
+import os
+import random
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from http import HTTPStatus
+from urllib.parse import parse_qs, unquote
+from xml.sax.saxutils import escape
+
+from werkzeug.serving import make_server
+from werkzeug.wsgi import get_input_stream
+
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
+from moto.iam.models import get_account_id_from, iam_backends
+from moto.moto_api import state_manager
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+JSON_CT = "application/x-amz-json-1.1"
+IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+EXEC_AGENT = "ExecuteCommandAgent"
+EXEC_CAPABILITY = "ecs.capability.execute-command"
+# "Credential=AKID/20240101/us-east-1/ecs/aws4_request" inside the Authorization header.
+CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+# SigV4 signing names that differ from the IAM action prefix (only the usual suspects).
+SIGNING_TO_IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
+
+
+# --------------------------------------------------------------------------- moto setup
+def pin_task_lifecycle():
+    """ECS tasks keep their status.  moto registers {"progression": "manual", "times": 1}
+    for "ecs::task": every DescribeTasks advances a task one step (RUNNING, DEACTIVATING,
+    STOPPING, DEPROVISIONING, STOPPED).  A huge `times` pins the state."""
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**12})
+
+
+def patch_moto_quirks():
+    """Cheap fixes for moto 5.2.1 crashes in ECS RunTask (documented in the README)."""
+    # An ENI only gets `private_dns_name` when its VPC has EnableDnsHostnames, but ECS'
+    # awsvpc Task reads it unconditionally (AttributeError).  Default it to None; the
+    # DescribeTasks patch then fills in the name AWS would show.
+    if not hasattr(NetworkInterface, "private_dns_name"):
+        NetworkInterface.private_dns_name = None
+
+    # Container definitions without `memory`/`memoryReservation` make moto's resource
+    # accounting add None to an int (TypeError).  Count such containers as 0 MiB.
+    original = EC2ContainerServiceBackend._calculate_task_resource_requirements
+    keys = ("memory", "memoryReservation", "Memory", "MemoryReservation")
+
+    def calculate(task_definition):
+        proxy = copy.copy(task_definition)
+        proxy.container_definitions = [d if any(d.get(k) is not None for k in keys)
+                                       else {**d, "memory": 0} for d in proxy.container_definitions]
+        return original(proxy)
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)
+
+
+# --------------------------------------------------------------------------- helpers
+@dataclass
+class AwsRequest:
+    service: str  # SigV4 signing name, e.g. "ecs"
+    region: str
+    account: str
+    operation: str  # API operation name, e.g. "DescribeTasks"
+    protocol: str  # "json" | "query" | "ec2" | "rest"
+    body: bytes
+
+    @property
+    def action(self):  # IAM-style action name, e.g. "ecs:DescribeTasks"
+        return f"{SIGNING_TO_IAM_PREFIX.get(self.service, self.service)}:{self.operation}"
+
+    def json(self):
+        return json.loads(self.body or b"{}")
+
+
+def set_body(environ, body):
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+
+
+def respond(start_response, code, body, headers=(), content_type=None):
+    """Send a complete response, recomputing Content-Length."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    hdrs = [(k, v) for k, v in headers if k.lower() not in ("content-length", "content-type")]
+    ctype = content_type or next((v for k, v in headers if k.lower() == "content-type"), None)
+    if ctype:
+        hdrs.append(("Content-Type", ctype))
+    hdrs.append(("Content-Length", str(len(body))))
+    start_response(f"{code} {HTTPStatus(code).phrase}", hdrs)
+    return [body]
+
+
+def last_segment(arn_or_id):
+    return (arn_or_id or "").rsplit("/", 1)[-1]
+
+
+def wildcard(pattern, value, ignore_case=False):
+    """IAM-style match: `*` any run of characters, `?` exactly one character."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in str(pattern))
+    return re.fullmatch(regex, value, re.S | (re.I if ignore_case else 0)) is not None
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def iam_error(start_response, code, error_code, message, namespace=IAM_NS):
+    """awsQuery error shape (IAM, STS)."""
+    xml = (f'<ErrorResponse xmlns="{namespace}"><Error><Type>Sender</Type>'
+           f"<Code>{error_code}</Code><Message>{escape(message)}</Message></Error>"
+           f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+    return respond(start_response, code, xml, content_type="text/xml")
+
+
+class IamError(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+# --------------------------------------------------------------------------- IAM policy simulation
+def load_policy(document):
+    """moto keeps policy documents as JSON text (sometimes a dict); accept URL-encoding too.
+    Returns (parsed document, source text or None)."""
+    if isinstance(document, dict):
+        return document, None
+    try:
+        return json.loads(document), document
+    except ValueError:
+        text = unquote(document)
+        return json.loads(text), text
+
+
+def statement_positions(text):
+    """[(start, end)] as 1-based (line, column) of each Statement element in `text`."""
+    def pos(offset):
+        return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+    try:
+        decoder, spans = json.JSONDecoder(), []
+        i = re.search(r'"Statement"\s*:\s*', text).end()
+        single, i = text[i] == "{", i + (text[i] != "{")
+        while True:
+            i = len(text) - len(text[i:].lstrip(" \t\r\n,"))
+            if text[i] == "]":
+                break
+            end = decoder.raw_decode(text, i)[1]
+            spans.append((pos(i), pos(end)))
+            if single:
+                break
+            i = end
+        return spans
+    except Exception:  # positions are cosmetic; never fail the simulation for them
+        return []
+
+
+def arn_match(pattern, value):
+    """ArnEquals/ArnLike: each of the six colon-separated parts matched separately."""
+    p, v = str(pattern).split(":", 5), value.split(":", 5)
+    if len(p) != 6 or len(v) != 6:
+        return wildcard(pattern, value)
+    return all(wildcard(a, b) for a, b in zip(p, v))
+
+
+# operator -> (value matcher(expected, actual), negated)
+CONDITION_OPERATORS = {
+    "StringEquals": (lambda e, a: e == a, False),
+    "StringNotEquals": (lambda e, a: e == a, True),
+    "StringEqualsIgnoreCase": (lambda e, a: e.lower() == a.lower(), False),
+    "StringNotEqualsIgnoreCase": (lambda e, a: e.lower() == a.lower(), True),
+    "StringLike": (wildcard, False),
+    "StringNotLike": (wildcard, True),
+    "ArnEquals": (arn_match, False),
+    "ArnLike": (arn_match, False),
+    "ArnNotEquals": (arn_match, True),
+    "ArnNotLike": (arn_match, True),
+    "Bool": (lambda e, a: e.lower() == a.lower(), False),
+}
+
+
+def condition_holds(condition, context):
+    """Evaluate a Condition block.  Returns (holds, missing context keys).
+    A key absent from `context` (and not under an ...IfExists operator) makes the
+    statement not apply and is reported as missing, as the IAM simulator does."""
+    holds, missing = True, []
+    for raw_op, block in (condition or {}).items():
+        qualifier, _, op = raw_op.rpartition(":")  # ForAnyValue: / ForAllValues:
+        if_exists = op.endswith("IfExists") and op != "IfExists"
+        op = op[: -len("IfExists")] if if_exists else op
+        for key, expected in block.items():
+            actual = context.get(key.lower())
+            if op == "Null":  # {"Null": {"key": "true"}} means "key is absent"
+                holds &= str(as_list(expected)[0]).lower() == str(actual is None).lower()
+                continue
+            if actual is None:
+                if not if_exists and qualifier != "ForAllValues":
+                    missing.append(key)
+                    holds = False
+                continue
+            matcher, negated = CONDITION_OPERATORS.get(op, (None, False))
+            if matcher is None:  # unsupported operator: be conservative, do not apply
+                holds = False
+                continue
+            wanted = [str(x).lower() if isinstance(x, bool) else str(x) for x in as_list(expected)]
+            hits = [any(matcher(e, a) for e in wanted) for a in actual]
+            if negated:
+                hits = [not h for h in hits]
+            holds &= all(hits) if (negated or qualifier == "ForAllValues") else any(hits)
+    return holds and not missing, missing
+
+
+def statement_applies(statement, action, resource, context):
+    """(applies, missing keys) for one policy statement and one (action, resource)."""
+    if "Action" in statement:
+        ok = any(wildcard(p, action, ignore_case=True) for p in as_list(statement["Action"]))
+    elif "NotAction" in statement:
+        ok = not any(wildcard(p, action, ignore_case=True) for p in as_list(statement["NotAction"]))
+    else:
+        ok = False
+    if ok and "NotResource" in statement:
+        ok = not any(wildcard(p, resource) for p in as_list(statement["NotResource"]))
+    elif ok:
+        ok = any(wildcard(p, resource) for p in as_list(statement.get("Resource", "*")))
+    if not ok:
+        return False, []
+    return condition_holds(statement.get("Condition"), context)
+
+
+def principal_policies(arn):
+    """Identity policies of a role/user/group ARN from moto's IAM backend, as a list of
+    (SourcePolicyId, SourcePolicyType, document)."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam":
+        raise IamError(400, "InvalidInput", f"Invalid ARN: {arn}")
+    partition, account, resource = parts[1], parts[4], parts[5]
+    backend = iam_backends[account][partition]
+    kind, name = resource.split("/", 1)[0], resource.rsplit("/", 1)[-1]
+    pool = {"role": backend.roles.values(), "user": backend.users.values(),
+            "group": backend.groups.values()}.get(kind, [])
+    entity = next((e for e in list(pool) if e.arn == arn), None)
+    if entity is None:
+        raise IamError(404, "NoSuchEntity", f"The {kind or 'entity'} with name {name} cannot be found.")
+    sources = []
+
+    def collect(owner, inline_type):
+        for policy_name, document in owner.policies.items():
+            sources.append((policy_name, inline_type, document))
+        for policy in owner.managed_policies.values():
+            version = next((v for v in policy.versions if v.is_default), policy.versions[0])
+            aws_managed = policy.arn.startswith(f"arn:{partition}:iam::aws:")
+            sources.append((policy.name, "aws-managed" if aws_managed else "user-managed", version.document))
+
+    collect(entity, kind)
+    if kind == "user":
+        for group in backend.get_groups_for_user(entity.name):
+            collect(group, "group")
+    return sources
+
+
+def evaluate(sources, action, resource, context):
+    """(decision, matched statements, missing keys) for one (action, resource)."""
+    allows, denies, missing = [], [], []
+    for policy_id, policy_type, document in sources:
+        try:
+            doc, text = load_policy(document)
+        except ValueError:
+            continue
+        statements = as_list(doc.get("Statement", []))
+        positions = statement_positions(text) if text else []
+        for index, statement in enumerate(statements):
+            applies, miss = statement_applies(statement, action, resource, context)
+            missing += [k for k in miss if k.lower() not in {m.lower() for m in missing}]
+            if applies:
+                ref = {"id": policy_id, "type": policy_type,
+                       "pos": positions[index] if len(positions) == len(statements) else None}
+                (denies if statement.get("Effect") == "Deny" else allows).append(ref)
+    if denies:
+        return "explicitDeny", denies, missing
+    return ("allowed", allows, missing) if allows else ("implicitDeny", [], missing)
+
+
+def statements_xml(refs):
+    out = []
+    for ref in refs:
+        xml = (f"<SourcePolicyId>{escape(ref['id'])}</SourcePolicyId>"
+               f"<SourcePolicyType>{ref['type']}</SourcePolicyType>")
+        if ref["pos"]:
+            (sl, sc), (el, ec) = ref["pos"]
+            xml += (f"<StartPosition><Line>{sl}</Line><Column>{sc}</Column></StartPosition>"
+                    f"<EndPosition><Line>{el}</Line><Column>{ec}</Column></EndPosition>")
+        out.append(f"<member>{xml}</member>")
+    return f"<MatchedStatements>{''.join(out)}</MatchedStatements>"
+
+
+def missing_xml(keys):
+    members = "".join(f"<member>{escape(k)}</member>" for k in keys)
+    return f"<MissingContextValues>{members}</MissingContextValues>"
+
+
+def simulate_principal_policy(form):
+    """SimulatePrincipalPolicy from parsed awsQuery form params -> response XML."""
+    def members(prefix):
+        found = {int(m.group(1)): v[0] for k, v in form.items()
+                 if (m := re.fullmatch(re.escape(prefix) + r"\.member\.(\d+)", k))}
+        return [found[i] for i in sorted(found)]
+
+    source_arn = (form.get("PolicySourceArn") or [""])[0]
+    actions = members("ActionNames")
+    if not source_arn or not actions:
+        raise IamError(400, "InvalidInput", "PolicySourceArn and ActionNames are required.")
+    resources = members("ResourceArns") or ["*"]
+    context = {}
+    for key in form:
+        if m := re.fullmatch(r"ContextEntries\.member\.(\d+)\.ContextKeyName", key):
+            values = members(f"ContextEntries.member.{m.group(1)}.ContextKeyValues")
+            context[form[key][0].lower()] = values
+    sources = principal_policies(source_arn)
+    rank = {"allowed": 0, "implicitDeny": 1, "explicitDeny": 2}
+    results = []
+    for action in actions:
+        per_resource = [(r, *evaluate(sources, action, r, context)) for r in resources]
+        decision = max((d for _, d, _, _ in per_resource), key=rank.__getitem__)
+        matched, missing = [], []  # union over the resources that decided the outcome
+        for _, d, refs, miss in per_resource:
+            matched += [r for r in refs if r not in matched and d == decision]
+            missing += [k for k in miss if k not in missing]
+        specific = "".join(
+            f"<member><EvalResourceName>{escape(r)}</EvalResourceName>"
+            f"<EvalResourceDecision>{d}</EvalResourceDecision>{statements_xml(refs)}"
+            f"{missing_xml(miss)}</member>"
+            for r, d, refs, miss in per_resource)
+        results.append(
+            f"<member><EvalActionName>{escape(action)}</EvalActionName>"
+            f"<EvalResourceName>{escape(resources[0] if len(resources) == 1 else '*')}</EvalResourceName>"
+            f"<EvalDecision>{decision}</EvalDecision>{statements_xml(matched)}{missing_xml(missing)}"
+            f"<ResourceSpecificResults>{specific}</ResourceSpecificResults></member>")
+    return (f'<SimulatePrincipalPolicyResponse xmlns="{IAM_NS}"><SimulatePrincipalPolicyResult>'
+            f"<IsTruncated>false</IsTruncated><EvaluationResults>{''.join(results)}</EvaluationResults>"
+            f"</SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>{uuid.uuid4()}"
+            f"</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>")
+
+
+# --------------------------------------------------------------------------- the middleware
+class Shim:
+    """WSGI app: `/_shim/*` control API, otherwise moto with a few operations patched."""
+
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.lock = threading.RLock()
+        self.handlers = {
+            "ecs:RunTask": self.run_task,
+            "ecs:StartTask": self.run_task,
+            "ecs:DescribeTasks": self.describe_tasks,
+            "ecs:RegisterContainerInstance": self.container_instances,
+            "ecs:DescribeContainerInstances": self.container_instances,
+            "iam:SimulatePrincipalPolicy": self.simulate,
+        }
+        self.reset_state()
+
+    def reset_state(self):
+        with self.lock:
+            self.tasks = {}      # task id -> {"exec", "platform", "started", "containers": {name: ids}}
+            self.agents = {}     # (task id, container name) -> {"lastStatus": str|None, "reason"}
+            self.instances = {}  # container instance id -> {"versionInfo", "execCapability", "agentConnected"}
+            self.denied = set()  # lower-cased IAM action names
+            self.calls = []      # IAM action names in arrival order
+
+    # ---- entry point
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_shim/"):
+            return self.control(environ, start_response)
+        # Buffer the body so we can look at it and moto can still read it.
+        body = get_input_stream(environ).read()
+        set_body(environ, body)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        req = self.parse_request(environ, body)
+        if req is None:  # unsigned / moto-api / metadata: plain moto
+            return self.moto(environ, start_response)
+        with self.lock:
+            self.calls.append(req.action)
+            denied = req.action.lower() in self.denied
+        if denied:
+            return self.access_denied(req, start_response)
+        handler = self.handlers.get(req.action)
+        if handler is None:
+            return self.moto(environ, start_response)
+        try:
+            return handler(req, environ, start_response)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            return respond(start_response, 500, "moto_shim internal error", content_type="text/plain")
+
+    @staticmethod
+    def parse_request(environ, body):
+        match = CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not match or environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return None
+        access_key, region, service = match.groups()
+        service = service.lower()
+        account = (os.environ.get("MOTO_ACCOUNT_ID") or environ.get("HTTP_X_MOTO_ACCOUNT_ID")
+                   or get_account_id_from(access_key))
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:  # awsJson: "AmazonEC2ContainerServiceV20141113.DescribeTasks"
+            return AwsRequest(service, region, account, target.rsplit(".", 1)[-1], "json", body)
+        form = parse_qs(environ.get("QUERY_STRING", ""))
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            form.update(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+        if "Action" in form:  # awsQuery / ec2Query
+            protocol = "ec2" if service == "ec2" else "query"
+            return AwsRequest(service, region, account, form["Action"][0], protocol, body)
+        # REST protocols (s3, lambda, ...): best effort, "METHOD /path".
+        op = f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}"
+        return AwsRequest(service, region, account, op, "rest", body)
+
+    def call_moto(self, environ):
+        """Run moto and buffer its response: (status code, headers, body)."""
+        captured, chunks = {}, []
+
+        def start(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return chunks.append
+
+        result = self.moto(environ, start)
+        try:
+            chunks.extend(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        return int(captured["status"].split()[0]), captured["headers"], b"".join(chunks)
+
+    def patched_json(self, environ, start_response, patch):
+        """Forward to moto; on 200 let `patch(response_dict)` edit the JSON in place."""
+        code, headers, body = self.call_moto(environ)
+        if code == 200:
+            response = json.loads(body)
+            with self.lock:
+                patch(response)
+            body = json.dumps(response)
+        return respond(start_response, code, body, headers)
+
+    def access_denied(self, req, start_response):
+        principal = f"arn:aws:sts::{req.account}:assumed-role/doctor/test"
+        action, request_id = req.action, str(uuid.uuid4())
+        why = f"because no identity-based policy allows the {action} action"
+        message = f"User: {principal} is not authorized to perform: {action} on resource: * {why}"
+        if req.protocol == "json":
+            body = json.dumps({"__type": "AccessDeniedException", "message": message})
+            headers = [("x-amzn-ErrorType", "AccessDeniedException"), ("x-amzn-RequestId", request_id)]
+            return respond(start_response, 400, body, headers, JSON_CT)
+        if req.protocol == "ec2":
+            message = (f"You are not authorized to perform this operation. User: {principal} "
+                       f"is not authorized to perform: {action} {why}")
+            xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                   f"<Code>UnauthorizedOperation</Code><Message>{escape(message)}</Message>"
+                   f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+            return respond(start_response, 403, xml, content_type="text/xml;charset=UTF-8")
+        if req.protocol == "query":
+            return iam_error(start_response, 403, "AccessDenied", message,
+                             STS_NS if req.service == "sts" else IAM_NS)
+        body = json.dumps({"message": message})
+        return respond(start_response, 403, body, [("x-amzn-ErrorType", "AccessDeniedException")],
+                       "application/json")
+
+    # ---- ECS tasks
+    def run_task(self, req, environ, start_response):
+        params = req.json()
+        conf = (params.get("networkConfiguration") or {}).get("awsvpcConfiguration")
+        if conf and conf.get("subnets") and not conf.get("securityGroups"):
+            # AWS uses the VPC's default security group; moto raises KeyError instead.
+            try:
+                ec2 = ec2_backends[req.account][req.region]
+                group = ec2.get_default_security_group(ec2.get_subnet(conf["subnets"][0]).vpc_id)
+                conf["securityGroups"] = [group.id] if group else []
+            except Exception:  # unknown subnet etc.: let moto report it
+                conf["securityGroups"] = []
+            set_body(environ, json.dumps(params).encode())
+
+        def patch(response):
+            for task in response.get("tasks", []):
+                self.tasks[last_segment(task["taskArn"])] = {
+                    "exec": bool(params.get("enableExecuteCommand", False)),
+                    "platform": params.get("platformVersion"),
+                    "started": round(time.time(), 3),
+                    "containers": {},
+                }
+                self.patch_task(req, task)
+
+        return self.patched_json(environ, start_response, patch)
+
+    def describe_tasks(self, req, environ, start_response):
+        params = req.json()
+        cluster = last_segment(params.get("cluster") or "default")
+
+        def patch(response):
+            # moto ignores the cluster parameter; AWS only returns that cluster's tasks.
+            tasks = [t for t in response.get("tasks", [])
+                     if last_segment(t.get("clusterArn")) == cluster]
+            found = {last_segment(t["taskArn"]) for t in tasks}
+            failures = response.get("failures") or []
+            for wanted in params.get("tasks", []):
+                if last_segment(wanted) not in found:
+                    failures.append({"arn": wanted, "reason": "MISSING"})
+            for task in tasks:
+                self.patch_task(req, task)
+            response["tasks"], response["failures"] = tasks, failures
+
+        return self.patched_json(environ, start_response, patch)
+
+    def patch_task(self, req, task):
+        """Make one moto Task dict look like what ECS returns for it."""
+        task_id = last_segment(task["taskArn"])
+        state = self.tasks.setdefault(task_id, {"exec": False, "platform": None,
+                                                "started": round(time.time(), 3), "containers": {}})
+        status = task.get("lastStatus", "RUNNING")
+        task["enableExecuteCommand"] = state["exec"]
+        task.setdefault("createdAt", state["started"])
+        if status != "PENDING":
+            task.setdefault("startedAt", state["started"])
+        try:
+            definition = ecs_backends[req.account][req.region].describe_task_definition(
+                task["taskDefinitionArn"])
+        except Exception:  # deregistered/deleted: keep what moto says
+            definition = None
+        if task.get("launchType") == "FARGATE":
+            requested = state["platform"]
+            task["platformVersion"] = "1.4.0" if requested in (None, "", "LATEST") else requested
+            family = ((definition and definition.runtime_platform) or {}).get("operatingSystemFamily", "")
+            task["platformFamily"] = "Windows" if family.upper().startswith("WINDOWS") else "Linux"
+        # awsvpc: fill privateDnsName (None when the VPC lacks DNS hostnames) and build the
+        # networkInterfaces AWS lists on each container.
+        interfaces = []
+        for attachment in task.get("attachments") or []:
+            details = {d.get("name"): d for d in attachment.get("details", [])}
+            ip = (details.get("privateIPv4Address") or {}).get("value")
+            dns = details.get("privateDnsName")
+            if ip and dns is not None and not dns.get("value"):
+                suffix = "ec2.internal" if req.region == "us-east-1" else f"{req.region}.compute.internal"
+                dns["value"] = f"ip-{ip.replace('.', '-')}.{suffix}"
+            if attachment.get("type") == "ElasticNetworkInterface" and ip:
+                interfaces.append({"attachmentId": attachment.get("id"), "privateIpv4Address": ip})
+        # moto only models the first container; AWS lists every container definition.
+        definitions = definition.container_definitions if definition else task.get("containers", [])
+        cluster_name = last_segment(task.get("clusterArn"))
+        arn_prefix = task["taskArn"].split(":task/")[0]
+        containers = []
+        for container_def in definitions:
+            name = container_def.get("name")
+            ids = state["containers"].setdefault(name, {
+                "arn": f"{arn_prefix}:container/{cluster_name}/{task_id}/{uuid.uuid4()}",
+                "runtimeId": (f"{task_id}-{random.randint(10**9, 10**10 - 1)}"
+                              if task.get("launchType") == "FARGATE" else "%064x" % random.getrandbits(256)),
+            })
+            container = {"containerArn": ids["arn"], "taskArn": task["taskArn"], "name": name,
+                         "image": container_def.get("image"), "runtimeId": ids["runtimeId"],
+                         "lastStatus": status, "networkInterfaces": interfaces,
+                         "healthStatus": "UNKNOWN"}
+            for key in ("cpu", "memory", "memoryReservation"):
+                if container_def.get(key) is not None:
+                    container[key] = str(container_def[key])
+            if state["exec"]:
+                agent = {"name": EXEC_AGENT, "lastStatus": status, "lastStartedAt": state["started"]}
+                override = self.agents.get((task_id, name))
+                if override is not None:
+                    agent["lastStatus"] = override["lastStatus"]
+                    if override.get("reason"):
+                        agent["reason"] = override["reason"]
+                if agent["lastStatus"] is not None:
+                    container["managedAgents"] = [agent]
+            containers.append({k: v for k, v in container.items() if v is not None})
+        task["containers"] = containers
+
+    # ---- ECS container instances
+    def container_instances(self, req, environ, start_response):
+        params = req.json()
+        if req.operation == "DescribeContainerInstances":
+            # moto raises KeyError (HTTP 500) for an existing cluster that never had an
+            # instance registered; AWS answers with failures.  Give moto an empty dict.
+            backend = ecs_backends[req.account][req.region]
+            cluster = last_segment(params.get("cluster") or "default")
+            if cluster in backend.clusters:
+                backend.container_instances.setdefault(cluster, {})
+
+        def patch(response):
+            if req.operation == "RegisterContainerInstance":
+                instance = response.get("containerInstance", {})
+                state = self.instances.setdefault(last_segment(instance.get("containerInstanceArn")), {})
+                state["versionInfo"] = params.get("versionInfo") or {}
+                instances = [instance]
+            else:
+                instances = response.get("containerInstances", [])
+            for instance in instances:
+                state = self.instances.get(last_segment(instance.get("containerInstanceArn")), {})
+                instance["versionInfo"] = {**instance.get("versionInfo", {}), **state.get("versionInfo", {})}
+                attributes = [a for a in instance.get("attributes") or [] if a.get("name") != EXEC_CAPABILITY]
+                if state.get("execCapability", True):
+                    attributes.append({"name": EXEC_CAPABILITY})
+                instance["attributes"] = attributes
+                if state.get("agentConnected") is not None:
+                    instance["agentConnected"] = state["agentConnected"]
+
+        return self.patched_json(environ, start_response, patch)
+
+    # ---- IAM
+    def simulate(self, req, environ, start_response):
+        form = parse_qs(req.body.decode("utf-8"), keep_blank_values=True)
+        try:
+            xml = simulate_principal_policy(form)
+        except IamError as e:
+            return iam_error(start_response, e.status, e.code, e.message)
+        return respond(start_response, 200, xml, content_type="text/xml")
+
+    # ---- control API
+    def control(self, environ, start_response):
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+
+        def reply(code, payload):
+            return respond(start_response, code, json.dumps(payload), content_type="application/json")
+
+        try:
+            raw = get_input_stream(environ).read()
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError as e:
+            return reply(400, {"error": f"invalid JSON: {e}"})
+        with self.lock:
+            if (method, path) == ("GET", "/_shim/calls"):
+                return reply(200, {"calls": list(self.calls)})
+            if (method, path) == ("POST", "/_shim/calls/reset"):
+                self.calls.clear()
+                return reply(200, {"ok": True})
+            if (method, path) == ("POST", "/_shim/deny"):
+                actions = body.get("actions")
+                if not isinstance(actions, list):
+                    return reply(400, {"error": "expected {\"actions\": [...]}"})
+                self.denied = {a.lower() for a in actions}
+                return reply(200, {"ok": True})
+            if (method, path) == ("POST", "/_shim/agent"):
+                if not body.get("task") or not body.get("container") or "lastStatus" not in body:
+                    return reply(400, {"error": "expected task, container and lastStatus"})
+                self.agents[(last_segment(body["task"]), body["container"])] = {
+                    "lastStatus": body["lastStatus"], "reason": body.get("reason")}
+                return reply(200, {"ok": True})
+            if (method, path) == ("POST", "/_shim/container-instance"):
+                if not body.get("containerInstance"):
+                    return reply(400, {"error": "expected containerInstance"})
+                state = self.instances.setdefault(last_segment(body["containerInstance"]), {})
+                for key in ("execCapability", "agentConnected"):
+                    if key in body:
+                        state[key] = body[key]
+                return reply(200, {"ok": True})
+            if (method, path) == ("POST", "/_shim/reset"):
+                moto_api_backend.reset()
+                self.reset_state()
+                pin_task_lifecycle()
+                return reply(200, {"ok": True})
+        return reply(404, {"error": f"no such control endpoint: {method} {path}"})
+
+
+# --------------------------------------------------------------------------- main
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log lines
+    pin_task_lifecycle()
+    patch_moto_quirks()
+    server = make_server(args.host, args.port, Shim(), threaded=True)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"ready http://{host}:{server.server_port}", flush=True)
+    sys.stdout = sys.stderr  # anything moto prints later must not pollute stdout
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt  # ends serve_forever(), which then closes the socket
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.serve_forever()  # handler threads are daemons: exit does not wait for them
+
+
+if __name__ == "__main__":
+    main()
