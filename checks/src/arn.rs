@@ -28,7 +28,13 @@ impl Arn {
         if partition.is_empty() || service.is_empty() || resource.is_empty() {
             return None;
         }
-        Some(Self { partition, service, region, account, resource })
+        Some(Self {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
     }
 
     /// The last `/`-separated segment of the resource (`abc` for `task/cluster/abc`).
@@ -92,11 +98,17 @@ mod tests {
 
     #[test]
     fn parses_partitions_and_resources() {
-        let a = Arn::parse("arn:aws-cn:ecs:cn-north-1:123456789012:task/prod/0123456789abcdef0123456789abcdef").unwrap();
+        let a = Arn::parse(
+            "arn:aws-cn:ecs:cn-north-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
+        )
+        .unwrap();
         assert_eq!(a.partition, "aws-cn");
         assert_eq!(a.region, "cn-north-1");
         assert_eq!(a.resource_name(), "0123456789abcdef0123456789abcdef");
-        assert_eq!(a.to_string(), "arn:aws-cn:ecs:cn-north-1:123456789012:task/prod/0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            a.to_string(),
+            "arn:aws-cn:ecs:cn-north-1:123456789012:task/prod/0123456789abcdef0123456789abcdef"
+        );
         assert!(Arn::parse("not-an-arn").is_none());
         assert!(Arn::parse("arn:aws:ecs").is_none());
     }
@@ -108,13 +120,22 @@ mod tests {
         assert_eq!(task_id("abc"), "abc");
         assert_eq!(cluster_name("arn:aws:ecs:us-east-1:1:cluster/prod"), "prod");
         assert_eq!(cluster_name("prod"), "prod");
-        assert_eq!(cluster_of_task_arn("arn:aws:ecs:us-east-1:1:task/prod/abc"), Some("prod"));
-        assert_eq!(cluster_of_task_arn("arn:aws:ecs:us-east-1:1:task/abc"), None);
+        assert_eq!(
+            cluster_of_task_arn("arn:aws:ecs:us-east-1:1:task/prod/abc"),
+            Some("prod")
+        );
+        assert_eq!(
+            cluster_of_task_arn("arn:aws:ecs:us-east-1:1:task/abc"),
+            None
+        );
     }
 
     #[test]
     fn roles() {
-        assert_eq!(assumed_role_name("arn:aws:sts::1:assumed-role/Admin/me@x"), Some("Admin"));
+        assert_eq!(
+            assumed_role_name("arn:aws:sts::1:assumed-role/Admin/me@x"),
+            Some("Admin")
+        );
         assert_eq!(assumed_role_name("arn:aws:iam::1:user/me"), None);
         assert_eq!(role_name("arn:aws:iam::1:role/service-role/app"), "app");
     }
@@ -122,7 +143,9 @@ mod tests {
     #[test]
     fn task_shape() {
         assert!(is_plausible_task("9fdd0220f6484313bd9505020dc9a109"));
-        assert!(is_plausible_task("arn:aws:ecs:us-east-2:1:task/c/9fdd0220f6484313bd9505020dc9a109"));
+        assert!(is_plausible_task(
+            "arn:aws:ecs:us-east-2:1:task/c/9fdd0220f6484313bd9505020dc9a109"
+        ));
         assert!(!is_plausible_task("web"));
     }
 }

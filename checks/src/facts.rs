@@ -33,7 +33,9 @@ impl<T> Fact<T> {
     }
 
     pub fn absent(reason: impl Into<String>) -> Self {
-        Fact::Absent { reason: reason.into() }
+        Fact::Absent {
+            reason: reason.into(),
+        }
     }
 
     pub fn failed(error: FactError) -> Self {
@@ -123,7 +125,12 @@ pub enum FactErrorKind {
 
 impl FactError {
     pub fn new(kind: FactErrorKind, action: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind, action: action.into(), code: None, message: one_line(&message.into()) }
+        Self {
+            kind,
+            action: action.into(),
+            code: None,
+            message: one_line(&message.into()),
+        }
     }
 
     pub fn with_code(mut self, code: Option<String>) -> Self {
@@ -137,7 +144,10 @@ impl FactError {
             kind: FactErrorKind::Dependency,
             action: action.into(),
             code: None,
-            message: format!("needs the {on}, which could not be fetched: {}", cause.describe()),
+            message: format!(
+                "needs the {on}, which could not be fetched: {}",
+                cause.describe()
+            ),
         }
     }
 
@@ -148,17 +158,30 @@ impl FactError {
                 format!("the doctor was denied `{}` ({})", self.action, self.message)
             }
             FactErrorKind::NotImplemented => {
-                format!("the endpoint does not implement `{}` ({})", self.action, self.message)
+                format!(
+                    "the endpoint does not implement `{}` ({})",
+                    self.action, self.message
+                )
             }
             FactErrorKind::Timeout => format!("`{}` timed out ({})", self.action, self.message),
-            FactErrorKind::Throttled => format!("`{}` was throttled ({})", self.action, self.message),
+            FactErrorKind::Throttled => {
+                format!("`{}` was throttled ({})", self.action, self.message)
+            }
             FactErrorKind::Network => {
-                format!("could not reach the endpoint for `{}` ({})", self.action, self.message)
+                format!(
+                    "could not reach the endpoint for `{}` ({})",
+                    self.action, self.message
+                )
             }
             FactErrorKind::Credentials => {
-                format!("credentials problem calling `{}` ({})", self.action, self.message)
+                format!(
+                    "credentials problem calling `{}` ({})",
+                    self.action, self.message
+                )
             }
-            FactErrorKind::NotFound => format!("`{}` found nothing ({})", self.action, self.message),
+            FactErrorKind::NotFound => {
+                format!("`{}` found nothing ({})", self.action, self.message)
+            }
             FactErrorKind::Dependency => self.message.clone(),
             FactErrorKind::Service => format!("`{}` failed ({})", self.action, self.message),
         }
@@ -186,7 +209,10 @@ pub struct Unavailable {
 
 impl Unavailable {
     pub fn new(reason: impl Into<String>) -> Self {
-        Self { reason: reason.into(), missing_action: None }
+        Self {
+            reason: reason.into(),
+            missing_action: None,
+        }
     }
 
     fn absent(what: &str, reason: &str) -> Self {
@@ -203,7 +229,10 @@ impl Unavailable {
             FactErrorKind::Dependency => dependency_action(&error.message),
             _ => None,
         };
-        Self { reason: format!("could not read the {what}: {}", error.describe()), missing_action }
+        Self {
+            reason: format!("could not read the {what}: {}", error.describe()),
+            missing_action,
+        }
     }
 }
 
@@ -300,7 +329,9 @@ impl<'a> Facts<'a> {
     }
     /// `None` for tasks that do not run on a container instance (Fargate).
     pub fn container_instance(&self) -> Result<Option<&'a ContainerInstance>, Unavailable> {
-        self.subject.container_instance.get_opt("container instance")
+        self.subject
+            .container_instance
+            .get_opt("container instance")
     }
     pub fn instance_role(&self) -> Result<Option<&'a InstanceRole>, Unavailable> {
         self.subject.instance_role.get_opt("EC2 instance role")
@@ -309,11 +340,15 @@ impl<'a> Facts<'a> {
         self.subject.network.get("task network")
     }
     pub fn caller_permissions(&self) -> Result<&'a Simulation, Unavailable> {
-        self.subject.caller_permissions.get("caller permission simulation")
+        self.subject
+            .caller_permissions
+            .get("caller permission simulation")
     }
     /// `None` when there is no task role to simulate.
     pub fn task_role_permissions(&self) -> Result<Option<&'a Simulation>, Unavailable> {
-        self.subject.task_role_permissions.get_opt("task role permission simulation")
+        self.subject
+            .task_role_permissions
+            .get_opt("task role permission simulation")
     }
     pub fn now(&self) -> Option<i64> {
         self.diagnosis.observed_at
@@ -367,9 +402,11 @@ impl FactKind {
             FactKind::TaskDefinition => &["ecs:DescribeTaskDefinition"],
             FactKind::ContainerInstance => &["ecs:DescribeContainerInstances"],
             FactKind::InstanceRole => &["ec2:DescribeInstances", "iam:GetInstanceProfile"],
-            FactKind::Network => {
-                &["ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeVpcEndpoints"]
-            }
+            FactKind::Network => &[
+                "ec2:DescribeSubnets",
+                "ec2:DescribeRouteTables",
+                "ec2:DescribeVpcEndpoints",
+            ],
             FactKind::CallerPermissions | FactKind::TaskRolePermissions => {
                 &["iam:SimulatePrincipalPolicy"]
             }
@@ -386,9 +423,12 @@ impl FactKind {
             }
             FactKind::InstanceRole => &[FactKind::ContainerInstance],
             FactKind::Network => &[FactKind::Task, FactKind::ContainerInstance],
-            FactKind::CallerPermissions => {
-                &[FactKind::Caller, FactKind::Task, FactKind::Cluster, FactKind::KmsKey]
-            }
+            FactKind::CallerPermissions => &[
+                FactKind::Caller,
+                FactKind::Task,
+                FactKind::Cluster,
+                FactKind::KmsKey,
+            ],
             FactKind::TaskRolePermissions => &[
                 FactKind::Task,
                 FactKind::TaskDefinition,

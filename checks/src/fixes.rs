@@ -16,7 +16,11 @@ pub const SSMMESSAGES_ACTIONS: [&str; 4] = [
 /// `--region R` for commands, when the region is known.
 pub fn region_flag(f: &Facts<'_>) -> String {
     let region = &f.target().region;
-    if region.is_empty() { String::new() } else { format!(" --region {region}") }
+    if region.is_empty() {
+        String::new()
+    } else {
+        format!(" --region {region}")
+    }
 }
 
 /// The cluster name to put in commands.
@@ -29,7 +33,11 @@ pub fn cluster_name(f: &Facts<'_>) -> String {
 
 /// How to replace a task so that a changed setting takes effect.
 pub fn replace_task_command(f: &Facts<'_>, task: &Task, enable_exec: bool) -> String {
-    let exec = if enable_exec { " --enable-execute-command" } else { "" };
+    let exec = if enable_exec {
+        " --enable-execute-command"
+    } else {
+        ""
+    };
     match task.service_name() {
         Some(service) => format!(
             "aws ecs update-service --cluster {} --service {service}{exec} --force-new-deployment{}",
@@ -52,7 +60,11 @@ pub fn task_definition_ref(arn: &str) -> &str {
 
 /// An IAM policy document with one Allow statement.
 pub fn allow_policy(actions: &[&str], resources: &[String]) -> serde_json::Value {
-    let resource = if resources.len() == 1 { json!(resources[0]) } else { json!(resources) };
+    let resource = if resources.len() == 1 {
+        json!(resources[0])
+    } else {
+        json!(resources)
+    };
     json!({
         "Version": "2012-10-17",
         "Statement": [{ "Effect": "Allow", "Action": actions, "Resource": resource }]
@@ -60,7 +72,11 @@ pub fn allow_policy(actions: &[&str], resources: &[String]) -> serde_json::Value
 }
 
 /// `aws iam put-role-policy` (or `put-user-policy`) for `principal_arn` with `document`.
-pub fn put_policy_command(principal_arn: &str, policy_name: &str, document: &serde_json::Value) -> String {
+pub fn put_policy_command(
+    principal_arn: &str,
+    policy_name: &str,
+    document: &serde_json::Value,
+) -> String {
     let name = crate::arn::role_name(principal_arn);
     let (verb, flag) = if principal_arn.contains(":user/") {
         ("put-user-policy", "--user-name")
@@ -74,5 +90,4 @@ pub fn put_policy_command(principal_arn: &str, policy_name: &str, document: &ser
 }
 
 /// The note that task-definition changes need a new revision and new tasks.
-pub const NEW_REVISION: &str =
-    "register a new task-definition revision with this change, then deploy it (running tasks keep the old settings)";
+pub const NEW_REVISION: &str = "register a new task-definition revision with this change, then deploy it (running tasks keep the old settings)";

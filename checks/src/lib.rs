@@ -12,6 +12,7 @@ pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod simulation;
+pub mod snapshot;
 pub mod task_role;
 pub mod version;
 

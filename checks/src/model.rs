@@ -193,7 +193,10 @@ impl Task {
 
     pub fn is_fargate(&self) -> bool {
         self.launch_type.as_deref() == Some("FARGATE")
-            || self.capacity_provider.as_deref().is_some_and(|c| c.starts_with("FARGATE"))
+            || self
+                .capacity_provider
+                .as_deref()
+                .is_some_and(|c| c.starts_with("FARGATE"))
     }
 }
 
@@ -265,7 +268,9 @@ impl TaskDefinition {
     }
 
     pub fn is_windows(&self) -> bool {
-        self.os_family.as_deref().is_some_and(|f| f.to_ascii_uppercase().starts_with("WINDOWS"))
+        self.os_family
+            .as_deref()
+            .is_some_and(|f| f.to_ascii_uppercase().starts_with("WINDOWS"))
     }
 }
 
@@ -377,6 +382,9 @@ pub struct Network {
     /// Whether route tables were read (a shared subnet's may not be visible).
     #[serde(default)]
     pub routes_known: bool,
+    /// Why the route tables could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes_error: Option<crate::facts::FactError>,
     #[serde(default)]
     pub endpoints: Vec<VpcEndpoint>,
 }

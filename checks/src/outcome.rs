@@ -17,16 +17,24 @@ pub enum Verdict {
 
 impl Verdict {
     pub fn pass(evidence: impl Into<String>) -> Self {
-        Verdict::Pass { evidence: vec![evidence.into()] }
+        Verdict::Pass {
+            evidence: vec![evidence.into()],
+        }
     }
 
     pub fn not_applicable(reason: impl Into<String>) -> Self {
-        Verdict::NotApplicable { reason: reason.into() }
+        Verdict::NotApplicable {
+            reason: reason.into(),
+        }
     }
 
     /// `Findings` when there are any, else a pass with `evidence`.
     pub fn from_findings(findings: Vec<Finding>, evidence: Vec<String>) -> Self {
-        if findings.is_empty() { Verdict::Pass { evidence } } else { Verdict::Findings(findings) }
+        if findings.is_empty() {
+            Verdict::Pass { evidence }
+        } else {
+            Verdict::Findings(findings)
+        }
     }
 }
 
@@ -97,14 +105,22 @@ pub struct Fix {
 
 impl Fix {
     pub fn new(title: impl Into<String>) -> Self {
-        Self { title: title.into(), steps: Vec::new() }
+        Self {
+            title: title.into(),
+            steps: Vec::new(),
+        }
     }
     pub fn command(mut self, command: impl Into<String>) -> Self {
-        self.steps.push(FixStep::Command { command: command.into() });
+        self.steps.push(FixStep::Command {
+            command: command.into(),
+        });
         self
     }
     pub fn policy(mut self, attach_to: impl Into<String>, document: serde_json::Value) -> Self {
-        self.steps.push(FixStep::Policy { attach_to: attach_to.into(), document });
+        self.steps.push(FixStep::Policy {
+            attach_to: attach_to.into(),
+            document,
+        });
         self
     }
     pub fn task_definition(
@@ -132,7 +148,10 @@ pub enum FixStep {
     /// A shell command to run.
     Command { command: String },
     /// An IAM policy document to attach to a principal.
-    Policy { attach_to: String, document: serde_json::Value },
+    Policy {
+        attach_to: String,
+        document: serde_json::Value,
+    },
     /// A task-definition field to set (then register a new revision and redeploy).
     TaskDefinition {
         #[serde(default, skip_serializing_if = "Option::is_none")]

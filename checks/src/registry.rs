@@ -55,7 +55,13 @@ pub fn resolve(selector: &str) -> Result<Vec<&'static str>, String> {
     }
     let by_prefix: Vec<_> = CHECKS
         .iter()
-        .filter(|c| !key.is_empty() && c.meta.code.to_ascii_uppercase().starts_with(&key.to_ascii_uppercase()))
+        .filter(|c| {
+            !key.is_empty()
+                && c.meta
+                    .code
+                    .to_ascii_uppercase()
+                    .starts_with(&key.to_ascii_uppercase())
+        })
         .map(|c| c.meta.code)
         .collect();
     if !by_prefix.is_empty() {
@@ -67,7 +73,9 @@ pub fn resolve(selector: &str) -> Result<Vec<&'static str>, String> {
     } else {
         format!(" (did you mean {}?)", suggestions.join(", "))
     };
-    Err(format!("unknown check `{key}`{hint}; `ecs-exec-doctor checks` lists them"))
+    Err(format!(
+        "unknown check `{key}`{hint}; `ecs-exec-doctor checks` lists them"
+    ))
 }
 
 /// The `n` codes or names closest to `key` by edit distance.
@@ -109,7 +117,12 @@ mod tests {
             assert!(seen.insert(c.meta.code), "duplicate code {}", c.meta.code);
             assert!(seen.insert(c.meta.name), "duplicate name {}", c.meta.name);
             assert_eq!(c.meta.code.len(), 5, "{}", c.meta.code);
-            assert!(c.meta.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-' || ch.is_ascii_digit()));
+            assert!(
+                c.meta
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-' || ch.is_ascii_digit())
+            );
         }
     }
 
@@ -125,25 +138,52 @@ mod tests {
     fn every_check_has_the_required_doc_headings() {
         for c in CHECKS {
             let docs = c.meta.docs();
-            for heading in ["## What it checks", "## Why it matters", "## How to fix", "## References"] {
+            for heading in [
+                "## What it checks",
+                "## Why it matters",
+                "## How to fix",
+                "## References",
+            ] {
                 assert!(docs.contains(heading), "{} lacks `{heading}`", c.meta.code);
             }
-            assert!(!c.meta.summary.ends_with('.'), "{} summary ends with a period", c.meta.code);
+            assert!(
+                !c.meta.summary.ends_with('.'),
+                "{} summary ends with a period",
+                c.meta.code
+            );
         }
     }
 
     #[test]
     fn every_check_file_is_registered() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for dir in ["local", "caller", "cluster", "task", "containers", "roles", "network"] {
+        for dir in [
+            "local",
+            "caller",
+            "cluster",
+            "task",
+            "containers",
+            "roles",
+            "network",
+        ] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 let text = std::fs::read_to_string(&path).unwrap();
                 if !text.contains("declare_check!") {
                     continue;
                 }
-                let code = text.split("code: \"").nth(1).unwrap().split('"').next().unwrap();
-                assert!(find(code).is_some(), "{} declares {code} but it is not registered", path.display());
+                let code = text
+                    .split("code: \"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap();
+                assert!(
+                    find(code).is_some(),
+                    "{} declares {code} but it is not registered",
+                    path.display()
+                );
             }
         }
     }

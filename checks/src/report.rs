@@ -149,6 +149,9 @@ impl Report {
     /// The worst status among results that count (`pass`, `not_applicable` and `unknown`
     /// never fail a run unless asked).
     pub fn worst_severity(&self) -> Option<Severity> {
-        self.results.iter().filter_map(|r| r.status.severity()).max()
+        self.results
+            .iter()
+            .filter_map(|r| r.status.severity())
+            .max()
     }
 }

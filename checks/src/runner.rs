@@ -29,7 +29,11 @@ impl Selection {
 
     /// The selected checks, in registry order.
     pub fn checks(&self) -> Vec<&'static Check> {
-        registry::CHECKS.iter().copied().filter(|c| self.includes(c.meta.code)).collect()
+        registry::CHECKS
+            .iter()
+            .copied()
+            .filter(|c| self.includes(c.meta.code))
+            .collect()
     }
 }
 
@@ -52,7 +56,9 @@ pub fn evaluate(diagnosis: &Diagnosis, mode: Mode, selection: &Selection) -> Vec
                 };
                 for subject in subjects {
                     let label = many.then(|| crate::arn::task_id(&subject.task_ref).to_string());
-                    results.push(evaluate_one(check, diagnosis, subject, mode, label, selection));
+                    results.push(evaluate_one(
+                        check, diagnosis, subject, mode, label, selection,
+                    ));
                 }
             }
         }
@@ -68,14 +74,21 @@ fn evaluate_one(
     task: Option<String>,
     selection: &Selection,
 ) -> CheckResult {
-    let facts = Facts { mode, diagnosis, subject };
+    let facts = Facts {
+        mode,
+        diagnosis,
+        subject,
+    };
     let outcome = catch_unwind(AssertUnwindSafe(|| (check.evaluate)(&facts)));
     let meta = &check.meta;
     let mut result = CheckResult::new(meta, task);
     match outcome {
         Ok(Ok(Verdict::Pass { evidence })) => {
             result.status = Status::Pass;
-            result.message = evidence.first().cloned().unwrap_or_else(|| meta.summary.to_string());
+            result.message = evidence
+                .first()
+                .cloned()
+                .unwrap_or_else(|| meta.summary.to_string());
             result.evidence = evidence;
         }
         Ok(Ok(Verdict::Findings(mut findings))) => {
@@ -105,7 +118,10 @@ fn evaluate_one(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             result.status = Status::Unknown;
-            result.message = format!("internal error in {}: {what} (please report this)", meta.code);
+            result.message = format!(
+                "internal error in {}: {what} (please report this)",
+                meta.code
+            );
         }
     }
     result

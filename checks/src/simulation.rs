@@ -55,7 +55,11 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
     if findings.is_empty() {
         Judgement::Allowed(format!(
             "`{principal}` is allowed {action} on {}",
-            resources.iter().map(|r| describe_resource(r)).collect::<Vec<_>>().join(" and ")
+            resources
+                .iter()
+                .map(|r| describe_resource(r))
+                .collect::<Vec<_>>()
+                .join(" and ")
         ))
     } else {
         Judgement::Problems(findings)

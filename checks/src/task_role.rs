@@ -49,7 +49,10 @@ pub fn effective(
     if let Some(arn) = task.and_then(|t| t.task_role_override.clone()) {
         return TaskRole::Override(arn);
     }
-    if let Some(arn) = task_definition.and_then(|d| d.task_role_arn.as_ref()).and_then(|v| v.known()) {
+    if let Some(arn) = task_definition
+        .and_then(|d| d.task_role_arn.as_ref())
+        .and_then(|v| v.known())
+    {
         return TaskRole::TaskDefinition(arn.clone());
     }
     if let Some(arn) = instance_role.and_then(|r| r.role_arns.first()) {
@@ -72,7 +75,11 @@ pub fn exec_kms_arn(target: &Target, cluster: &Cluster, key: Option<&KmsKey>) ->
     if configured.starts_with("alias/") || configured.contains(":alias/") {
         return None;
     }
-    let region = if cluster_arn.region.is_empty() { &target.region } else { &cluster_arn.region };
+    let region = if cluster_arn.region.is_empty() {
+        &target.region
+    } else {
+        &cluster_arn.region
+    };
     Some(format!(
         "arn:{}:kms:{}:{}:key/{}",
         cluster_arn.partition, region, cluster_arn.account, configured
@@ -103,7 +110,9 @@ pub fn for_check(f: &Facts<'_>) -> Result<TaskRole, Unavailable> {
     let td = f.task_definition()?;
     let instance = match f.subject.instance_role.value() {
         Some(r) => Some(r),
-        None if task.is_some_and(|t| !t.is_fargate()) && f.subject.instance_role.error().is_some() => {
+        None if task.is_some_and(|t| !t.is_fargate())
+            && f.subject.instance_role.error().is_some() =>
+        {
             // The fallback matters only when there is no task role.
             if task.and_then(|t| t.task_role_override.as_ref()).is_none()
                 && td.task_role_arn.is_none()
@@ -132,17 +141,34 @@ pub fn logging_actions(
         return Some(out);
     }
     if let Some(group) = &config.cloud_watch_log_group {
-        let group_arn = format!("arn:{}:logs:{}:{}:log-group:{group}:*", arn.partition, arn.region, arn.account);
+        let group_arn = format!(
+            "arn:{}:logs:{}:{}:log-group:{group}:*",
+            arn.partition, arn.region, arn.account
+        );
         out.push(("logs:DescribeLogGroups", "*".to_string()));
-        for action in ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"] {
+        for action in [
+            "logs:CreateLogStream",
+            "logs:DescribeLogStreams",
+            "logs:PutLogEvents",
+        ] {
             out.push((action, group_arn.clone()));
         }
     }
     if let Some(bucket) = &config.s3_bucket {
         out.push(("s3:GetBucketLocation", "*".to_string()));
-        out.push(("s3:GetEncryptionConfiguration", format!("arn:{}:s3:::{bucket}", arn.partition)));
-        let prefix = config.s3_key_prefix.as_deref().map(|p| format!("{}/", p.trim_end_matches('/'))).unwrap_or_default();
-        out.push(("s3:PutObject", format!("arn:{}:s3:::{bucket}/{prefix}*", arn.partition)));
+        out.push((
+            "s3:GetEncryptionConfiguration",
+            format!("arn:{}:s3:::{bucket}", arn.partition),
+        ));
+        let prefix = config
+            .s3_key_prefix
+            .as_deref()
+            .map(|p| format!("{}/", p.trim_end_matches('/')))
+            .unwrap_or_default();
+        out.push((
+            "s3:PutObject",
+            format!("arn:{}:s3:::{bucket}/{prefix}*", arn.partition),
+        ));
     }
     Some(out)
 }

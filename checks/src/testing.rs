@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::check::Severity;
 use crate::check::Check;
+pub use crate::check::Severity;
 use crate::facts::{Diagnosis, Fact, FactError, FactErrorKind, Mode, Subject};
 use crate::model::*;
 use crate::report::{CheckResult, Status};
@@ -13,7 +13,8 @@ use crate::runner::{Selection, evaluate};
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
 pub const TASK_ID: &str = "0123456789abcdef0123456789abcdef";
-pub const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd";
+pub const KMS_KEY: &str =
+    "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd";
 pub const OBSERVED_AT: i64 = 1_767_225_600;
 
 pub fn cluster_arn() -> String {
@@ -40,15 +41,25 @@ fn allowed(action: &str, resource: &str) -> SimResult {
 /// A Fargate task of service `web` on cluster `prod` where ECS Exec works.
 pub fn diagnosis() -> Diagnosis {
     let caller_principal = format!("arn:aws:iam::{ACCOUNT}:role/Developer");
-    let mut caller_sim = Simulation { principal_arn: caller_principal.clone(), results: vec![] };
-    caller_sim.results.push(allowed("ecs:ExecuteCommand", &cluster_arn()));
-    caller_sim.results.push(allowed("ecs:ExecuteCommand", &task_arn()));
+    let mut caller_sim = Simulation {
+        principal_arn: caller_principal.clone(),
+        results: vec![],
+    };
+    caller_sim
+        .results
+        .push(allowed("ecs:ExecuteCommand", &cluster_arn()));
+    caller_sim
+        .results
+        .push(allowed("ecs:ExecuteCommand", &task_arn()));
     let mut deny = allowed("ssm:StartSession", &task_arn());
     deny.decision = Decision::ImplicitDeny;
     caller_sim.results.push(deny);
     let role_sim = Simulation {
         principal_arn: task_role(),
-        results: crate::fixes::SSMMESSAGES_ACTIONS.iter().map(|a| allowed(a, "*")).collect(),
+        results: crate::fixes::SSMMESSAGES_ACTIONS
+            .iter()
+            .map(|a| allowed(a, "*"))
+            .collect(),
     };
     Diagnosis {
         target: Target {
@@ -107,7 +118,9 @@ pub fn diagnosis() -> Diagnosis {
                 platform_version: Some("1.4.0".into()),
                 platform_family: Some("Linux".into()),
                 enable_execute_command: true,
-                task_definition_arn: format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:3"),
+                task_definition_arn: format!(
+                    "arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:3"
+                ),
                 group: Some("service:web".into()),
                 container_instance_arn: None,
                 task_role_override: None,
@@ -137,11 +150,15 @@ pub fn diagnosis() -> Diagnosis {
                 task_definition: None,
             }),
             task_definition: Fact::ok(TaskDefinition {
-                arn: Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:3")),
+                arn: Some(format!(
+                    "arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:3"
+                )),
                 family: "web".into(),
                 revision: Some(3),
                 task_role_arn: Some(Value::Known(task_role())),
-                execution_role_arn: Some(Value::Known(format!("arn:aws:iam::{ACCOUNT}:role/web-execution"))),
+                execution_role_arn: Some(Value::Known(format!(
+                    "arn:aws:iam::{ACCOUNT}:role/web-execution"
+                ))),
                 network_mode: Some("awsvpc".into()),
                 pid_mode: None,
                 requires_compatibilities: vec!["FARGATE".into()],
@@ -168,6 +185,7 @@ pub fn diagnosis() -> Diagnosis {
                 subnet_owner: Some(ACCOUNT.into()),
                 default_route: None,
                 routes_known: true,
+                routes_error: None,
                 endpoints: vec![VpcEndpoint {
                     id: "vpce-0ssm".into(),
                     service_name: format!("com.amazonaws.{REGION}.ssmmessages"),
@@ -189,7 +207,9 @@ pub fn ec2_diagnosis() -> Diagnosis {
     let t = s.task.value_mut();
     t.launch_type = Some("EC2".into());
     t.platform_version = None;
-    t.container_instance_arn = Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/prod/ci1"));
+    t.container_instance_arn = Some(format!(
+        "arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/prod/ci1"
+    ));
     s.container_instance = Fact::ok(ContainerInstance {
         arn: format!("arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/prod/ci1"),
         ec2_instance_id: Some("i-0abc".into()),
@@ -200,7 +220,9 @@ pub fn ec2_diagnosis() -> Diagnosis {
         subnet_id: Some("subnet-0a".into()),
     });
     s.instance_role = Fact::ok(InstanceRole {
-        instance_profile_arn: Some(format!("arn:aws:iam::{ACCOUNT}:instance-profile/ecs-instance")),
+        instance_profile_arn: Some(format!(
+            "arn:aws:iam::{ACCOUNT}:instance-profile/ecs-instance"
+        )),
         role_arns: vec![format!("arn:aws:iam::{ACCOUNT}:role/ecs-instance")],
     });
     s.service.value_mut().launch_type = Some("EC2".into());
@@ -211,10 +233,20 @@ pub fn ec2_diagnosis() -> Diagnosis {
 /// Adds an exec KMS key that everyone may use.
 pub fn with_kms(d: &mut Diagnosis) {
     d.cluster.value_mut().exec_config.kms_key_id = Some(KMS_KEY.into());
-    d.kms_key = Fact::ok(KmsKey { arn: KMS_KEY.into(), state: "Enabled".into(), key_manager: Some("CUSTOMER".into()) });
+    d.kms_key = Fact::ok(KmsKey {
+        arn: KMS_KEY.into(),
+        state: "Enabled".into(),
+        key_manager: Some("CUSTOMER".into()),
+    });
     for s in &mut d.subjects {
-        s.caller_permissions.value_mut().results.push(allowed("kms:GenerateDataKey", KMS_KEY));
-        s.task_role_permissions.value_mut().results.push(allowed("kms:Decrypt", KMS_KEY));
+        s.caller_permissions
+            .value_mut()
+            .results
+            .push(allowed("kms:GenerateDataKey", KMS_KEY));
+        s.task_role_permissions
+            .value_mut()
+            .results
+            .push(allowed("kms:Decrypt", KMS_KEY));
     }
 }
 
@@ -227,7 +259,10 @@ pub fn with_cloudwatch_logging(d: &mut Diagnosis) {
     let pairs = crate::task_role::logging_actions(&cluster.arn, &cluster.exec_config).unwrap();
     for s in &mut d.subjects {
         for (a, r) in &pairs {
-            s.task_role_permissions.value_mut().results.push(allowed(a, r));
+            s.task_role_permissions
+                .value_mut()
+                .results
+                .push(allowed(a, r));
         }
     }
 }
@@ -235,7 +270,11 @@ pub fn with_cloudwatch_logging(d: &mut Diagnosis) {
 /// Sets (or adds) the decision for `action` on `resource`.
 pub fn set_decision(sim: &mut Fact<Simulation>, action: &str, resource: &str, decision: Decision) {
     let sim = sim.value_mut();
-    match sim.results.iter_mut().find(|r| r.action == action && r.resource == resource) {
+    match sim
+        .results
+        .iter_mut()
+        .find(|r| r.action == action && r.resource == resource)
+    {
         Some(r) => r.decision = decision,
         None => {
             let mut r = allowed(action, resource);
@@ -246,11 +285,18 @@ pub fn set_decision(sim: &mut Fact<Simulation>, action: &str, resource: &str, de
 }
 
 pub fn fact_failed_denied<T>(action: &str) -> Fact<T> {
-    Fact::failed(FactError::new(FactErrorKind::AccessDenied, action, "AccessDeniedException: not authorized"))
+    Fact::failed(FactError::new(
+        FactErrorKind::AccessDenied,
+        action,
+        "AccessDeniedException: not authorized",
+    ))
 }
 
 pub fn run(check: &'static Check, d: &Diagnosis) -> CheckResult {
-    let selection = Selection { select: vec![check.meta.code], ..Default::default() };
+    let selection = Selection {
+        select: vec![check.meta.code],
+        ..Default::default()
+    };
     let mut results = evaluate(d, Mode::Live, &selection);
     assert_eq!(results.len(), 1);
     results.remove(0)
@@ -265,7 +311,12 @@ pub fn assert_pass(check: &'static Check, d: &Diagnosis) {
 #[track_caller]
 pub fn assert_not_applicable(check: &'static Check, d: &Diagnosis) {
     let r = run(check, d);
-    assert_eq!(r.status, Status::NotApplicable, "{}: {r:#?}", check.meta.code);
+    assert_eq!(
+        r.status,
+        Status::NotApplicable,
+        "{}: {r:#?}",
+        check.meta.code
+    );
 }
 
 #[track_caller]
@@ -278,9 +329,15 @@ pub fn assert_unknown(check: &'static Check, d: &Diagnosis) {
 pub fn assert_finding(check: &'static Check, d: &Diagnosis, severity: Severity, text: &str) {
     let r = run(check, d);
     assert!(
-        r.findings.iter().any(|f| f.severity == severity && f.message.contains(text)),
+        r.findings
+            .iter()
+            .any(|f| f.severity == severity && f.message.contains(text)),
         "{}: expected a {severity:?} finding containing {text:?}, got {r:#?}",
         check.meta.code
     );
-    assert!(severity <= check.meta.severity, "{} declares a lower severity than it reports", check.meta.code);
+    assert!(
+        severity <= check.meta.severity,
+        "{} declares a lower severity than it reports",
+        check.meta.code
+    );
 }

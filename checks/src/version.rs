@@ -34,7 +34,10 @@ impl DottedVersion {
         if parts.is_empty() {
             return None;
         }
-        Some(Self { parts, text: trimmed.to_string() })
+        Some(Self {
+            parts,
+            text: trimmed.to_string(),
+        })
     }
 
     /// The first number (`2` for AWS CLI v2).

@@ -650,6 +650,8 @@ class Shim:
         try:
             raw = get_input_stream(environ).read()
             body = json.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("expected a JSON object")
         except ValueError as e:
             return reply(400, {"error": f"invalid JSON: {e}"})
         with self.lock:

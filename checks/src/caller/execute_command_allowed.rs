@@ -48,12 +48,17 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let cluster = f.cluster()?;
     let sim = f.caller_permissions()?;
     let resources = [cluster.arn.clone(), task.arn.clone()];
-    let principal = caller.principal_arn.clone().unwrap_or_else(|| caller.arn.clone());
+    let principal = caller
+        .principal_arn
+        .clone()
+        .unwrap_or_else(|| caller.arn.clone());
     let task_pattern = format!("{}/*", cluster.arn.replace(":cluster/", ":task/"));
     let policy = allow_policy(&[ACTION], &[cluster.arn.clone(), task_pattern]);
-    let fix = Fix::new(format!("allow {ACTION} on the cluster and its tasks for `{principal}`"))
-        .policy(principal.clone(), policy.clone())
-        .command(put_policy_command(&principal, "ecs-exec", &policy));
+    let fix = Fix::new(format!(
+        "allow {ACTION} on the cluster and its tasks for `{principal}`"
+    ))
+    .policy(principal.clone(), policy.clone())
+    .command(put_policy_command(&principal, "ecs-exec", &policy));
     let fix = match &f.target().container {
         Some(_) => fix,
         None => fix.note("if the policy has a condition on ecs:container-name, pass --container"),
@@ -78,9 +83,19 @@ mod tests {
         let mut d = diagnosis();
         assert_pass(&CHECK, &d);
         let cluster = d.cluster.value().unwrap().arn.clone();
-        set_decision(&mut d.subjects[0].caller_permissions, ACTION, &cluster, Decision::ImplicitDeny);
+        set_decision(
+            &mut d.subjects[0].caller_permissions,
+            ACTION,
+            &cluster,
+            Decision::ImplicitDeny,
+        );
         assert_finding(&CHECK, &d, Severity::Error, "cluster");
-        set_decision(&mut d.subjects[0].caller_permissions, ACTION, &cluster, Decision::ExplicitDeny);
+        set_decision(
+            &mut d.subjects[0].caller_permissions,
+            ACTION,
+            &cluster,
+            Decision::ExplicitDeny,
+        );
         assert_finding(&CHECK, &d, Severity::Error, "explicitly denied");
         d.caller.value_mut().kind = crate::model::CallerKind::Root;
         assert_pass(&CHECK, &d);

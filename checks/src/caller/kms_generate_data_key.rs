@@ -39,7 +39,9 @@ pub const ACTION: &str = "kms:GenerateDataKey";
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let cluster = f.cluster()?;
     if cluster.exec_config.kms_key_id.is_none() {
-        return Ok(Verdict::not_applicable("the cluster does not encrypt exec sessions with a KMS key"));
+        return Ok(Verdict::not_applicable(
+            "the cluster does not encrypt exec sessions with a KMS key",
+        ));
     }
     let caller = f.caller()?;
     if let Some(verdict) = unsimulatable_caller(caller) {
@@ -49,13 +51,17 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let key = crate::task_role::kms_key_arn(f)?;
     let sim = f.caller_permissions()?;
     let policy = allow_policy(&[ACTION], std::slice::from_ref(&key));
-    let fix = Fix::new(format!("allow {ACTION} on the exec KMS key for `{principal}`"))
-        .policy(principal, policy.clone())
-        .command(put_policy_command(principal, "ecs-exec-kms", &policy))
-        .note("the key policy must allow it too (or delegate to IAM)");
+    let fix = Fix::new(format!(
+        "allow {ACTION} on the exec KMS key for `{principal}`"
+    ))
+    .policy(principal, policy.clone())
+    .command(put_policy_command(principal, "ecs-exec-kms", &policy))
+    .note("the key policy must allow it too (or delegate to IAM)");
     Ok(match judge(sim, ACTION, &[key], principal) {
         Judgement::Allowed(e) => Verdict::pass(e),
-        Judgement::Problems(fs) => Verdict::Findings(fs.into_iter().map(|x| x.fix(fix.clone())).collect()),
+        Judgement::Problems(fs) => {
+            Verdict::Findings(fs.into_iter().map(|x| x.fix(fix.clone())).collect())
+        }
         Judgement::NotSimulated(why) => return Err(Unavailable::new(why)),
     })
 }
@@ -73,7 +79,12 @@ mod tests {
         with_kms(&mut d);
         assert_pass(&CHECK, &d);
         let key = d.kms_key.value().unwrap().arn.clone();
-        set_decision(&mut d.subjects[0].caller_permissions, ACTION, &key, Decision::ImplicitDeny);
+        set_decision(
+            &mut d.subjects[0].caller_permissions,
+            ACTION,
+            &key,
+            Decision::ImplicitDeny,
+        );
         assert_finding(&CHECK, &d, Severity::Error, "kms:GenerateDataKey");
     }
 }

@@ -48,7 +48,9 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let task = f.task()?;
     let sim = f.caller_permissions()?;
     let Some(result) = sim.result(ACTION, &task.arn) else {
-        return Err(Unavailable::new(format!("the permission simulation has no result for {ACTION}")));
+        return Err(Unavailable::new(format!(
+            "the permission simulation has no result for {ACTION}"
+        )));
     };
     if result.decision != Decision::Allowed {
         return Ok(Verdict::pass(format!(
@@ -71,11 +73,18 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         Finding::warning(format!(
             "`{principal}` may call {ACTION} on the task, bypassing ECS Exec logging"
         ))
-        .evidence(format!("iam:SimulatePrincipalPolicy: {ACTION} on {} -> allowed", task.arn))
+        .evidence(format!(
+            "iam:SimulatePrincipalPolicy: {ACTION} on {} -> allowed",
+            task.arn
+        ))
         .fix(
             Fix::new("deny ssm:StartSession on ECS tasks")
                 .policy(principal, deny.clone())
-                .command(put_policy_command(principal, "deny-ssm-start-session-on-ecs-tasks", &deny)),
+                .command(put_policy_command(
+                    principal,
+                    "deny-ssm-start-session-on-ecs-tasks",
+                    &deny,
+                )),
         ),
     ]))
 }
@@ -90,7 +99,12 @@ mod tests {
         let mut d = diagnosis();
         assert_pass(&CHECK, &d);
         let task = d.subjects[0].task.value().unwrap().arn.clone();
-        set_decision(&mut d.subjects[0].caller_permissions, ACTION, &task, Decision::Allowed);
+        set_decision(
+            &mut d.subjects[0].caller_permissions,
+            ACTION,
+            &task,
+            Decision::Allowed,
+        );
         assert_finding(&CHECK, &d, Severity::Warning, "bypassing");
     }
 }

@@ -43,22 +43,34 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     ));
     match c.logging.as_str() {
         "NONE" => Ok(Verdict::Findings(vec![
-            Finding::info(format!("exec sessions on cluster `{}` are not logged (logging=NONE)", cluster.name))
-                .fix(enable),
+            Finding::info(format!(
+                "exec sessions on cluster `{}` are not logged (logging=NONE)",
+                cluster.name
+            ))
+            .fix(enable),
         ])),
         "OVERRIDE" if c.cloud_watch_log_group.is_none() && c.s3_bucket.is_none() => {
             Ok(Verdict::Findings(vec![
-                Finding::warning("logging=OVERRIDE names neither a CloudWatch log group nor an S3 bucket")
-                    .fix(enable),
+                Finding::warning(
+                    "logging=OVERRIDE names neither a CloudWatch log group nor an S3 bucket",
+                )
+                .fix(enable),
             ]))
         }
         "OVERRIDE" => {
             let mut where_ = Vec::new();
             if let Some(g) = &c.cloud_watch_log_group {
-                where_.push(format!("CloudWatch log group `{g}`{}", enc(c.cloud_watch_encryption_enabled)));
+                where_.push(format!(
+                    "CloudWatch log group `{g}`{}",
+                    enc(c.cloud_watch_encryption_enabled)
+                ));
             }
             if let Some(b) = &c.s3_bucket {
-                let prefix = c.s3_key_prefix.as_deref().map(|p| format!("/{p}")).unwrap_or_default();
+                let prefix = c
+                    .s3_key_prefix
+                    .as_deref()
+                    .map(|p| format!("/{p}"))
+                    .unwrap_or_default();
                 where_.push(format!("S3 `{b}{prefix}`{}", enc(c.s3_encryption_enabled)));
             }
             let mut findings = Vec::new();
@@ -81,13 +93,18 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                         "sessions are refused unless bucket `{}` has default encryption",
                         c.s3_bucket.clone().unwrap_or_default()
                     ))
-                    .fix(Fix::new("make sure the bucket has default encryption").command(format!(
-                        "aws s3api get-bucket-encryption --bucket {}",
-                        c.s3_bucket.clone().unwrap_or_default()
-                    ))),
+                    .fix(
+                        Fix::new("make sure the bucket has default encryption").command(format!(
+                            "aws s3api get-bucket-encryption --bucket {}",
+                            c.s3_bucket.clone().unwrap_or_default()
+                        )),
+                    ),
                 );
             }
-            Ok(Verdict::from_findings(findings, vec![format!("sessions are logged to {}", where_.join(" and "))]))
+            Ok(Verdict::from_findings(
+                findings,
+                vec![format!("sessions are logged to {}", where_.join(" and "))],
+            ))
         }
         _ => Ok(Verdict::pass(
             "logging=DEFAULT: sessions are logged to each container's awslogs log group, when it has one",
@@ -114,7 +131,10 @@ mod tests {
         assert_finding(&CHECK, &d, Severity::Warning, "names neither");
         d.cluster.value_mut().exec_config.cloud_watch_log_group = Some("/ecs/exec".into());
         assert_pass(&CHECK, &d);
-        d.cluster.value_mut().exec_config.cloud_watch_encryption_enabled = true;
+        d.cluster
+            .value_mut()
+            .exec_config
+            .cloud_watch_encryption_enabled = true;
         assert_finding(&CHECK, &d, Severity::Info, "encrypted with a KMS key");
     }
 }

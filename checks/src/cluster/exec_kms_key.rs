@@ -34,7 +34,9 @@ use crate::outcome::{Finding, Fix, Verdict};
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let cluster = f.cluster()?;
     let Some(configured) = cluster.exec_config.kms_key_id.as_deref() else {
-        return Ok(Verdict::not_applicable("the cluster does not encrypt exec sessions with a KMS key"));
+        return Ok(Verdict::not_applicable(
+            "the cluster does not encrypt exec sessions with a KMS key",
+        ));
     };
     if let Some(err) = f.diagnosis.kms_key.error() {
         if err.kind == FactErrorKind::NotFound {
@@ -53,21 +55,43 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             ]));
         }
     }
-    let key = f.kms_key()?.ok_or_else(|| Unavailable::new("the exec KMS key was not fetched"))?;
+    let key = f
+        .kms_key()?
+        .ok_or_else(|| Unavailable::new("the exec KMS key was not fetched"))?;
     match key.state.as_str() {
-        "Enabled" => Ok(Verdict::pass(format!("exec KMS key `{}` is enabled", key.arn))),
+        "Enabled" => Ok(Verdict::pass(format!(
+            "exec KMS key `{}` is enabled",
+            key.arn
+        ))),
         "PendingDeletion" => Ok(Verdict::Findings(vec![
-            Finding::error(format!("the exec KMS key `{}` is pending deletion", key.arn)).fix(
+            Finding::error(format!(
+                "the exec KMS key `{}` is pending deletion",
+                key.arn
+            ))
+            .fix(
                 Fix::new("cancel the deletion and enable the key")
-                    .command(format!("aws kms cancel-key-deletion --key-id {}{}", key.arn, region_flag(f)))
-                    .command(format!("aws kms enable-key --key-id {}{}", key.arn, region_flag(f))),
+                    .command(format!(
+                        "aws kms cancel-key-deletion --key-id {}{}",
+                        key.arn,
+                        region_flag(f)
+                    ))
+                    .command(format!(
+                        "aws kms enable-key --key-id {}{}",
+                        key.arn,
+                        region_flag(f)
+                    )),
             ),
         ])),
         state => Ok(Verdict::Findings(vec![
-            Finding::error(format!("the exec KMS key `{}` is {state}, not Enabled", key.arn)).fix(
-                Fix::new("enable the key")
-                    .command(format!("aws kms enable-key --key-id {}{}", key.arn, region_flag(f))),
-            ),
+            Finding::error(format!(
+                "the exec KMS key `{}` is {state}, not Enabled",
+                key.arn
+            ))
+            .fix(Fix::new("enable the key").command(format!(
+                "aws kms enable-key --key-id {}{}",
+                key.arn,
+                region_flag(f)
+            ))),
         ])),
     }
 }

@@ -44,15 +44,24 @@ pub const CREDENTIAL_NAMES: [&str; 7] = [
 ];
 
 fn is_credential(name: &str) -> bool {
-    CREDENTIAL_NAMES.iter().any(|c| c.eq_ignore_ascii_case(name.trim()))
+    CREDENTIAL_NAMES
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(name.trim()))
 }
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let td = f.task_definition()?;
     let mut findings = Vec::new();
     for (i, c) in targeted(f, td) {
-        for (source, names) in [("environment", &c.environment_names), ("secrets", &c.secret_names)] {
-            let bad: Vec<&str> = names.iter().map(String::as_str).filter(|n| is_credential(n)).collect();
+        for (source, names) in [
+            ("environment", &c.environment_names),
+            ("secrets", &c.secret_names),
+        ] {
+            let bad: Vec<&str> = names
+                .iter()
+                .map(String::as_str)
+                .filter(|n| is_credential(n))
+                .collect();
             if bad.is_empty() {
                 continue;
             }
@@ -84,7 +93,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             );
         }
     }
-    Ok(Verdict::from_findings(findings, vec!["no AWS credential variables in targeted containers".into()]))
+    Ok(Verdict::from_findings(
+        findings,
+        vec!["no AWS credential variables in targeted containers".into()],
+    ))
 }
 
 #[cfg(test)]
@@ -96,10 +108,14 @@ mod tests {
     fn verdicts() {
         let mut d = diagnosis();
         assert_pass(&CHECK, &d);
-        d.subjects[0].task_definition.value_mut().containers[0].secret_names.push("aws_secret_access_key".into());
+        d.subjects[0].task_definition.value_mut().containers[0]
+            .secret_names
+            .push("aws_secret_access_key".into());
         assert_finding(&CHECK, &d, Severity::Warning, "in `secrets`");
         let mut d = diagnosis();
-        d.subjects[0].task_definition.value_mut().containers[0].environment_files.push("arn:aws:s3:::b/app.env".into());
+        d.subjects[0].task_definition.value_mut().containers[0]
+            .environment_files
+            .push("arn:aws:s3:::b/app.env".into());
         assert_finding(&CHECK, &d, Severity::Warning, "environmentFiles");
     }
 }

@@ -37,25 +37,40 @@ use crate::outcome::{Finding, Fix, Verdict};
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let td = f.task_definition()?;
     if td.is_windows() {
-        return Ok(Verdict::not_applicable("Windows containers have no linuxParameters"));
+        return Ok(Verdict::not_applicable(
+            "Windows containers have no linuxParameters",
+        ));
     }
     let mut findings = Vec::new();
     for (i, c) in targeted(f, td) {
-        if matches!(c.init_process_enabled, Some(Value::Known(true)) | Some(Value::Unresolved { .. })) {
+        if matches!(
+            c.init_process_enabled,
+            Some(Value::Known(true)) | Some(Value::Unresolved { .. })
+        ) {
             continue;
         }
         findings.push(
-            Finding::info(format!("container `{}` does not set initProcessEnabled", c.name))
-                .subject(c.name.clone())
-                .pointer(pointer(i, "linuxParameters/initProcessEnabled"))
-                .fix(
-                    Fix::new(format!("run an init process in `{}`", c.name))
-                        .task_definition(Some(&c.name), "linuxParameters.initProcessEnabled", json!(true))
-                        .note(NEW_REVISION),
-                ),
+            Finding::info(format!(
+                "container `{}` does not set initProcessEnabled",
+                c.name
+            ))
+            .subject(c.name.clone())
+            .pointer(pointer(i, "linuxParameters/initProcessEnabled"))
+            .fix(
+                Fix::new(format!("run an init process in `{}`", c.name))
+                    .task_definition(
+                        Some(&c.name),
+                        "linuxParameters.initProcessEnabled",
+                        json!(true),
+                    )
+                    .note(NEW_REVISION),
+            ),
         );
     }
-    Ok(Verdict::from_findings(findings, vec!["targeted containers run an init process".into()]))
+    Ok(Verdict::from_findings(
+        findings,
+        vec!["targeted containers run an init process".into()],
+    ))
 }
 
 #[cfg(test)]
@@ -69,7 +84,8 @@ mod tests {
         assert_pass(&CHECK, &d);
         d.subjects[0].task_definition.value_mut().containers[0].init_process_enabled = None;
         assert_finding(&CHECK, &d, Severity::Info, "initProcessEnabled");
-        d.subjects[0].task_definition.value_mut().os_family = Some("WINDOWS_SERVER_2022_CORE".into());
+        d.subjects[0].task_definition.value_mut().os_family =
+            Some("WINDOWS_SERVER_2022_CORE".into());
         assert_not_applicable(&CHECK, &d);
     }
 }

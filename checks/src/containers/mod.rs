@@ -13,11 +13,19 @@ use crate::model::{ContainerDefinition, TaskDefinition};
 
 /// The container definitions exec targets, with their index in the task definition: the one
 /// named with `--container`, else all of them.
-pub fn targeted<'a>(f: &Facts<'_>, td: &'a TaskDefinition) -> Vec<(usize, &'a ContainerDefinition)> {
+pub fn targeted<'a>(
+    f: &Facts<'_>,
+    td: &'a TaskDefinition,
+) -> Vec<(usize, &'a ContainerDefinition)> {
     td.containers
         .iter()
         .enumerate()
-        .filter(|(_, c)| f.target().container.as_deref().is_none_or(|name| name == c.name))
+        .filter(|(_, c)| {
+            f.target()
+                .container
+                .as_deref()
+                .is_none_or(|name| name == c.name)
+        })
         .collect()
 }
 

@@ -55,7 +55,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         match &c.readonly_root_filesystem {
             Some(Value::Known(true)) => {}
             Some(Value::Unresolved { unresolved }) => {
-                evidence.push(format!("`{}`: readonlyRootFilesystem is `{unresolved}`, resolved at deploy time", c.name));
+                evidence.push(format!(
+                    "`{}`: readonlyRootFilesystem is `{unresolved}`, resolved at deploy time",
+                    c.name
+                ));
                 continue;
             }
             _ => continue,
@@ -76,13 +79,16 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             );
         } else {
             findings.push(
-                Finding::error(format!("container `{}` has readonlyRootFilesystem=true; the exec agent cannot start", c.name))
-                    .subject(c.name.clone())
-                    .pointer(pointer(i, "readonlyRootFilesystem"))
-                    .fix(fix.note(format!(
-                        "or, unsupported: keep it read-only and mount writable volumes at {}",
-                        AGENT_PATHS.join(", ")
-                    ))),
+                Finding::error(format!(
+                    "container `{}` has readonlyRootFilesystem=true; the exec agent cannot start",
+                    c.name
+                ))
+                .subject(c.name.clone())
+                .pointer(pointer(i, "readonlyRootFilesystem"))
+                .fix(fix.note(format!(
+                    "or, unsupported: keep it read-only and mount writable volumes at {}",
+                    AGENT_PATHS.join(", ")
+                ))),
             );
         }
     }
@@ -116,14 +122,20 @@ mod tests {
         assert_finding(&CHECK, &d, Severity::Error, "readonlyRootFilesystem=true");
         let c = &mut d.subjects[0].task_definition.value_mut().containers[0];
         for p in AGENT_PATHS {
-            c.mount_points.push(MountPoint { container_path: p.into(), source_volume: Some("v".into()), read_only: false });
+            c.mount_points.push(MountPoint {
+                container_path: p.into(),
+                source_volume: Some("v".into()),
+                read_only: false,
+            });
         }
         assert_finding(&CHECK, &d, Severity::Warning, "unsupported workaround");
         let c = &mut d.subjects[0].task_definition.value_mut().containers[0];
         c.mount_points[0].read_only = true;
         assert_finding(&CHECK, &d, Severity::Error, "readonlyRootFilesystem=true");
         let c = &mut d.subjects[0].task_definition.value_mut().containers[0];
-        c.readonly_root_filesystem = Some(Value::Unresolved { unresolved: "Ref ReadOnly".into() });
+        c.readonly_root_filesystem = Some(Value::Unresolved {
+            unresolved: "Ref ReadOnly".into(),
+        });
         assert_pass(&CHECK, &d);
     }
 }

@@ -53,7 +53,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             );
         }
     }
-    Ok(Verdict::from_findings(findings, vec!["no targeted container restarts in place".into()]))
+    Ok(Verdict::from_findings(
+        findings,
+        vec!["no targeted container restarts in place".into()],
+    ))
 }
 
 #[cfg(test)]
@@ -65,7 +68,8 @@ mod tests {
     fn verdicts() {
         let mut d = diagnosis();
         assert_pass(&CHECK, &d);
-        d.subjects[0].task_definition.value_mut().containers[0].restart_policy_enabled = Some(Value::Known(true));
+        d.subjects[0].task_definition.value_mut().containers[0].restart_policy_enabled =
+            Some(Value::Known(true));
         assert_finding(&CHECK, &d, Severity::Warning, "restartPolicy");
     }
 }

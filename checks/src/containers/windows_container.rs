@@ -48,11 +48,19 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         .fix(Fix::new("pass a Windows shell").command("aws ecs execute-command ... --interactive --command \"powershell.exe\"")),
     ];
     for c in &td.containers {
-        if c.image.as_deref().is_some_and(|i| i.to_ascii_lowercase().contains("nanoserver")) {
+        if c.image
+            .as_deref()
+            .is_some_and(|i| i.to_ascii_lowercase().contains("nanoserver"))
+        {
             findings.push(
-                Finding::error(format!("container `{}` uses a Nano Server image, which ECS Exec does not support", c.name))
-                    .subject(c.name.clone())
-                    .fix(Fix::new("use a Windows Server Core image for containers you exec into")),
+                Finding::error(format!(
+                    "container `{}` uses a Nano Server image, which ECS Exec does not support",
+                    c.name
+                ))
+                .subject(c.name.clone())
+                .fix(Fix::new(
+                    "use a Windows Server Core image for containers you exec into",
+                )),
             );
         }
     }
@@ -68,9 +76,11 @@ mod tests {
     fn verdicts() {
         let mut d = diagnosis();
         assert_not_applicable(&CHECK, &d);
-        d.subjects[0].task_definition.value_mut().os_family = Some("WINDOWS_SERVER_2022_CORE".into());
+        d.subjects[0].task_definition.value_mut().os_family =
+            Some("WINDOWS_SERVER_2022_CORE".into());
         assert_finding(&CHECK, &d, Severity::Info, "powershell.exe");
-        d.subjects[0].task_definition.value_mut().containers[0].image = Some("mcr.microsoft.com/windows/nanoserver:ltsc2022".into());
+        d.subjects[0].task_definition.value_mut().containers[0].image =
+            Some("mcr.microsoft.com/windows/nanoserver:ltsc2022".into());
         assert_finding(&CHECK, &d, Severity::Error, "Nano Server");
     }
 }

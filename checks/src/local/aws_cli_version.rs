@@ -31,7 +31,8 @@ use crate::facts::{Facts, Unavailable};
 use crate::outcome::{Finding, Fix, Verdict};
 use crate::version::DottedVersion;
 
-const INSTALL: &str = "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html";
+const INSTALL: &str =
+    "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html";
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let cli = &f.local()?.aws_cli;
@@ -43,10 +44,17 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     }
     let path = cli.path.clone().unwrap_or_else(|| "aws".into());
     let Some(version) = cli.version.as_deref().and_then(DottedVersion::parse) else {
-        let why = cli.problem.clone().unwrap_or_else(|| "no version found".into());
+        let why = cli
+            .problem
+            .clone()
+            .unwrap_or_else(|| "no version found".into());
         return Ok(Verdict::Findings(vec![
-            Finding::warning(format!("found `{path}` but could not read its version ({why})"))
-                .fix(Fix::new("make sure it is AWS CLI v2 >= 2.1.30 (`aws --version`)")),
+            Finding::warning(format!(
+                "found `{path}` but could not read its version ({why})"
+            ))
+            .fix(Fix::new(
+                "make sure it is AWS CLI v2 >= 2.1.30 (`aws --version`)",
+            )),
         ]));
     };
     let (min, label) = match version.major() {
@@ -61,12 +69,18 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             .fix(Fix::new("upgrade to the latest AWS CLI v2").note(INSTALL)),
         ]));
     }
-    let how = cli.version_source.as_deref().map(|s| format!(", read from {s}")).unwrap_or_default();
+    let how = cli
+        .version_source
+        .as_deref()
+        .map(|s| format!(", read from {s}"))
+        .unwrap_or_default();
     if version.major() == 1 {
         return Ok(Verdict::Findings(vec![
-            Finding::info(format!("AWS CLI {version} (v1) works, but v2 is recommended"))
-                .evidence(format!("`{path}`{how}"))
-                .fix(Fix::new("install AWS CLI v2").note(INSTALL)),
+            Finding::info(format!(
+                "AWS CLI {version} (v1) works, but v2 is recommended"
+            ))
+            .evidence(format!("`{path}`{how}"))
+            .fix(Fix::new("install AWS CLI v2").note(INSTALL)),
         ]));
     }
     Ok(Verdict::pass(format!("AWS CLI {version} at `{path}`{how}")))

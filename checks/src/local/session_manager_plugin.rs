@@ -34,8 +34,7 @@ use crate::facts::{Facts, Unavailable};
 use crate::outcome::{Finding, Fix, Verdict};
 use crate::version::DottedVersion;
 
-const INSTALL: &str =
-    "https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html";
+const INSTALL: &str = "https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html";
 /// First release that handles SSO credentials in the KMS handshake (aws/aws-cli#7902).
 const KMS_SSO_MIN: &str = "1.2.497.0";
 
@@ -48,7 +47,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                 .fix(Fix::new("install the Session Manager plugin").note(INSTALL)),
         ]));
     }
-    let path = plugin.path.clone().unwrap_or_else(|| "session-manager-plugin".into());
+    let path = plugin
+        .path
+        .clone()
+        .unwrap_or_else(|| "session-manager-plugin".into());
     let mut findings = Vec::new();
     if let Some(arch) = &plugin.arch {
         if !same_arch(arch, &local.host_arch) {
@@ -57,12 +59,21 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                     "`{path}` is built for {arch} but this machine is {}",
                     local.host_arch
                 ))
-                .fix(Fix::new(format!("install the {} build of the plugin", local.host_arch)).note(INSTALL)),
+                .fix(
+                    Fix::new(format!(
+                        "install the {} build of the plugin",
+                        local.host_arch
+                    ))
+                    .note(INSTALL),
+                ),
             );
         }
     }
     let version = plugin.version.as_deref().and_then(DottedVersion::parse);
-    let kms = f.cluster().ok().and_then(|c| c.exec_config.kms_key_id.clone());
+    let kms = f
+        .cluster()
+        .ok()
+        .and_then(|c| c.exec_config.kms_key_id.clone());
     match (&version, &kms) {
         (Some(v), Some(key)) if !v.at_least(KMS_SSO_MIN) => findings.push(
             Finding::warning(format!(
@@ -81,16 +92,21 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         _ => {}
     }
     let version = version.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
-    Ok(Verdict::from_findings(findings, vec![format!("session-manager-plugin {version} at `{path}`")]))
+    Ok(Verdict::from_findings(
+        findings,
+        vec![format!("session-manager-plugin {version} at `{path}`")],
+    ))
 }
 
 fn same_arch(a: &str, b: &str) -> bool {
-    let norm = |s: &str| match s {
-        "amd64" | "x86_64" | "x86-64" => "x86_64",
-        "arm64" | "aarch64" => "aarch64",
-        other => other,
-    }
-    .to_string();
+    let norm = |s: &str| {
+        match s {
+            "amd64" | "x86_64" | "x86-64" => "x86_64",
+            "arm64" | "aarch64" => "aarch64",
+            other => other,
+        }
+        .to_string()
+    };
     norm(a) == norm(b)
 }
 

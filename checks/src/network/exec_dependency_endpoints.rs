@@ -47,13 +47,21 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         needed.push(("s3", "S3 session logging"));
     }
     if needed.is_empty() {
-        return Ok(Verdict::not_applicable("the cluster uses neither a KMS key nor CloudWatch/S3 session logging"));
+        return Ok(Verdict::not_applicable(
+            "the cluster uses neither a KMS key nor CloudWatch/S3 session logging",
+        ));
     }
     if !net.routes_known {
-        return Err(Unavailable::new(format!("the route tables of subnet `{}` could not be read", net.subnet_id)));
+        return Err(Unavailable::new(format!(
+            "the route tables of subnet `{}` could not be read",
+            net.subnet_id
+        )));
     }
     if let Some(route) = &net.default_route {
-        return Ok(Verdict::pass(format!("subnet `{}` has a default route (`{route}`)", net.subnet_id)));
+        return Ok(Verdict::pass(format!(
+            "subnet `{}` has a default route (`{route}`)",
+            net.subnet_id
+        )));
     }
     let region = &f.target().region;
     let mut findings = Vec::new();
@@ -61,8 +69,16 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         if endpoint_for(net, region, service).is_some() {
             continue;
         }
-        let kind = if service == "s3" { "Gateway" } else { "Interface" };
-        let extra = if service == "s3" { String::new() } else { format!(" --subnet-ids {} --private-dns-enabled", net.subnet_id) };
+        let kind = if service == "s3" {
+            "Gateway"
+        } else {
+            "Interface"
+        };
+        let extra = if service == "s3" {
+            String::new()
+        } else {
+            format!(" --subnet-ids {} --private-dns-enabled", net.subnet_id)
+        };
         findings.push(
             Finding::error(format!(
                 "VPC `{}` has no {service} endpoint and subnet `{}` no default route, but {why} needs it",
@@ -75,7 +91,13 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             ))),
         );
     }
-    Ok(Verdict::from_findings(findings, vec![format!("VPC `{}` has the endpoints the exec configuration needs", net.vpc_id)]))
+    Ok(Verdict::from_findings(
+        findings,
+        vec![format!(
+            "VPC `{}` has the endpoints the exec configuration needs",
+            net.vpc_id
+        )],
+    ))
 }
 
 #[cfg(test)]

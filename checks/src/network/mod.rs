@@ -10,13 +10,17 @@ use crate::model::{Network, VpcEndpoint};
 pub fn endpoint_for<'a>(net: &'a Network, region: &str, service: &str) -> Option<&'a VpcEndpoint> {
     let plain = format!("com.amazonaws.{region}.{service}");
     let cn = format!("cn.com.amazonaws.{region}.{service}");
-    net.endpoints.iter().find(|e| e.service_name == plain || e.service_name == cn)
+    net.endpoints
+        .iter()
+        .find(|e| e.service_name == plain || e.service_name == cn)
 }
 
 /// Whether the VPC has any interface endpoint: the sign that it is meant to reach AWS
 /// privately.
 pub fn uses_interface_endpoints(net: &Network) -> bool {
-    net.endpoints.iter().any(|e| e.endpoint_type.eq_ignore_ascii_case("interface"))
+    net.endpoints
+        .iter()
+        .any(|e| e.endpoint_type.eq_ignore_ascii_case("interface"))
 }
 
 /// The default route's target in words.

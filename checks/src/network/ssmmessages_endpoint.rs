@@ -52,7 +52,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     if let Some(ep) = endpoint_for(net, region, "ssmmessages") {
         let mut findings = Vec::new();
         if !ep.state.eq_ignore_ascii_case("available") {
-            findings.push(Finding::warning(format!("the ssmmessages endpoint `{}` is {}, not available", ep.id, ep.state)));
+            findings.push(Finding::warning(format!(
+                "the ssmmessages endpoint `{}` is {}, not available",
+                ep.id, ep.state
+            )));
         }
         if !ep.private_dns_enabled {
             findings.push(
@@ -68,7 +71,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         }
         return Ok(Verdict::from_findings(
             findings,
-            vec![format!("VPC `{}` has ssmmessages endpoint `{}` with private DNS", net.vpc_id, ep.id)],
+            vec![format!(
+                "VPC `{}` has ssmmessages endpoint `{}` with private DNS",
+                net.vpc_id, ep.id
+            )],
         ));
     }
     let task_account = crate::arn::Arn::parse(&task.arn).map(|a| a.account);
@@ -137,7 +143,13 @@ mod tests {
         let net = d.subjects[0].network.value_mut();
         net.routes_known = false;
         net.default_route = None;
-        net.endpoints.push(VpcEndpoint { id: "vpce-1".into(), service_name: "com.amazonaws.us-east-1.ecr.api".into(), endpoint_type: "Interface".into(), state: "available".into(), private_dns_enabled: true });
+        net.endpoints.push(VpcEndpoint {
+            id: "vpce-1".into(),
+            service_name: "com.amazonaws.us-east-1.ecr.api".into(),
+            endpoint_type: "Interface".into(),
+            state: "available".into(),
+            private_dns_enabled: true,
+        });
         assert_finding(&CHECK, &d, Severity::Warning, "heuristic");
         d.subjects[0].network.value_mut().subnet_owner = Some("999999999999".into());
         assert_unknown(&CHECK, &d);

@@ -34,11 +34,15 @@ pub(crate) fn judge_role(
         }
     }
     if let TaskRole::InstanceProfile(_) = role {
-        evidence.push("the task has no task role; the agent falls back to the EC2 instance role".into());
+        evidence.push(
+            "the task has no task role; the agent falls back to the EC2 instance role".into(),
+        );
     }
     if findings.is_empty() {
         return Ok(Verdict::Pass { evidence });
     }
     let fix = fix(&role_arn);
-    Ok(Verdict::Findings(findings.into_iter().map(|x| x.fix(fix.clone())).collect()))
+    Ok(Verdict::Findings(
+        findings.into_iter().map(|x| x.fix(fix.clone())).collect(),
+    ))
 }

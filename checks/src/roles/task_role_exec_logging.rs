@@ -48,10 +48,13 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let cluster = f.cluster()?;
     let c = &cluster.exec_config;
     if c.logging != "OVERRIDE" || (c.cloud_watch_log_group.is_none() && c.s3_bucket.is_none()) {
-        return Ok(Verdict::not_applicable("the cluster does not override the session log destination"));
+        return Ok(Verdict::not_applicable(
+            "the cluster does not override the session log destination",
+        ));
     }
     let pairs = required(f)?;
-    let actions: Vec<(&str, Vec<String>)> = pairs.iter().map(|(a, r)| (*a, vec![r.clone()])).collect();
+    let actions: Vec<(&str, Vec<String>)> =
+        pairs.iter().map(|(a, r)| (*a, vec![r.clone()])).collect();
     let verdict = super::judge_role(f, &actions, |role| {
         let statements: Vec<_> = pairs
             .iter()
@@ -67,13 +70,15 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         Verdict::Findings(mut findings) if !required_encryption => {
             for f in &mut findings {
                 f.severity = f.severity.min(Severity::Warning);
-                f.message.push_str(" (sessions work, but transcripts are lost)");
+                f.message
+                    .push_str(" (sessions work, but transcripts are lost)");
             }
             Verdict::Findings(findings)
         }
         Verdict::Findings(mut findings) => {
             for f in &mut findings {
-                f.message.push_str(" (encryption is required, so sessions are refused)");
+                f.message
+                    .push_str(" (encryption is required, so sessions are refused)");
             }
             Verdict::Findings(findings)
         }
@@ -94,9 +99,17 @@ mod tests {
         with_cloudwatch_logging(&mut d);
         assert_pass(&CHECK, &d);
         let group = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/exec:*";
-        set_decision(&mut d.subjects[0].task_role_permissions, "logs:PutLogEvents", group, Decision::ImplicitDeny);
+        set_decision(
+            &mut d.subjects[0].task_role_permissions,
+            "logs:PutLogEvents",
+            group,
+            Decision::ImplicitDeny,
+        );
         assert_finding(&CHECK, &d, Severity::Warning, "transcripts are lost");
-        d.cluster.value_mut().exec_config.cloud_watch_encryption_enabled = true;
+        d.cluster
+            .value_mut()
+            .exec_config
+            .cloud_watch_encryption_enabled = true;
         assert_finding(&CHECK, &d, Severity::Error, "sessions are refused");
     }
 }

@@ -31,7 +31,9 @@ use crate::outcome::{Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     if f.cluster()?.exec_config.kms_key_id.is_none() {
-        return Ok(Verdict::not_applicable("the cluster does not encrypt exec sessions with a KMS key"));
+        return Ok(Verdict::not_applicable(
+            "the cluster does not encrypt exec sessions with a KMS key",
+        ));
     }
     let key = crate::task_role::kms_key_arn(f)?;
     super::judge_role(f, &[("kms:Decrypt", vec![key.clone()])], |role| {
@@ -56,7 +58,12 @@ mod tests {
         with_kms(&mut d);
         assert_pass(&CHECK, &d);
         let key = d.kms_key.value().unwrap().arn.clone();
-        set_decision(&mut d.subjects[0].task_role_permissions, "kms:Decrypt", &key, Decision::ImplicitDeny);
+        set_decision(
+            &mut d.subjects[0].task_role_permissions,
+            "kms:Decrypt",
+            &key,
+            Decision::ImplicitDeny,
+        );
         assert_finding(&CHECK, &d, Severity::Error, "kms:Decrypt");
     }
 }

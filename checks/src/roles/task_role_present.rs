@@ -44,17 +44,23 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         .note("the role must trust ecs-tasks.amazonaws.com and allow the four ssmmessages actions (IR002); the execution role does not count")
         .note(NEW_REVISION);
     let missing = || {
-        let mut finding = Finding::error(format!("task definition `{}` has no task role; the exec agent cannot authenticate", td.display_name()))
-            .pointer("/taskRoleArn");
+        let mut finding = Finding::error(format!(
+            "task definition `{}` has no task role; the exec agent cannot authenticate",
+            td.display_name()
+        ))
+        .pointer("/taskRoleArn");
         if td.execution_role_arn.is_some() {
-            finding = finding.evidence("only an execution role is set; the exec agent does not use it");
+            finding =
+                finding.evidence("only an execution role is set; the exec agent does not use it");
         }
         Verdict::Findings(vec![finding.fix(fix.clone())])
     };
     if f.mode == Mode::Offline {
         return Ok(match &td.task_role_arn {
             Some(Value::Known(arn)) => Verdict::pass(format!("task role `{arn}`")),
-            Some(Value::Unresolved { unresolved }) => Verdict::pass(format!("task role is `{unresolved}`, resolved at deploy time")),
+            Some(Value::Unresolved { unresolved }) => Verdict::pass(format!(
+                "task role is `{unresolved}`, resolved at deploy time"
+            )),
             None => missing(),
         });
     }
@@ -80,10 +86,16 @@ mod tests {
         assert_pass(&CHECK, &d);
         d.subjects[0].task_definition.value_mut().task_role_arn = None;
         assert_finding(&CHECK, &d, Severity::Error, "no task role");
-        d.subjects[0].task.value_mut().task_role_override = Some("arn:aws:iam::123456789012:role/override".into());
+        d.subjects[0].task.value_mut().task_role_override =
+            Some("arn:aws:iam::123456789012:role/override".into());
         assert_pass(&CHECK, &d);
         let mut d = ec2_diagnosis();
         d.subjects[0].task_definition.value_mut().task_role_arn = None;
-        assert_finding(&CHECK, &d, Severity::Warning, "falls back to the EC2 instance role");
+        assert_finding(
+            &CHECK,
+            &d,
+            Severity::Warning,
+            "falls back to the EC2 instance role",
+        );
     }
 }

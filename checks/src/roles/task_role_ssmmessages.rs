@@ -37,7 +37,10 @@ use crate::fixes::{SSMMESSAGES_ACTIONS, allow_policy, put_policy_command};
 use crate::outcome::{Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
-    let actions: Vec<(&str, Vec<String>)> = SSMMESSAGES_ACTIONS.iter().map(|a| (*a, vec!["*".to_string()])).collect();
+    let actions: Vec<(&str, Vec<String>)> = SSMMESSAGES_ACTIONS
+        .iter()
+        .map(|a| (*a, vec!["*".to_string()]))
+        .collect();
     super::judge_role(f, &actions, |role| {
         let policy = allow_policy(&SSMMESSAGES_ACTIONS, &["*".to_string()]);
         Fix::new(format!("allow the ssmmessages actions on `{role}`"))
@@ -57,11 +60,19 @@ mod tests {
     fn verdicts() {
         let mut d = diagnosis();
         assert_pass(&CHECK, &d);
-        set_decision(&mut d.subjects[0].task_role_permissions, "ssmmessages:OpenDataChannel", "*", Decision::ImplicitDeny);
+        set_decision(
+            &mut d.subjects[0].task_role_permissions,
+            "ssmmessages:OpenDataChannel",
+            "*",
+            Decision::ImplicitDeny,
+        );
         assert_finding(&CHECK, &d, Severity::Error, "ssmmessages:OpenDataChannel");
         d.subjects[0].task_role_permissions = fact_failed_denied("iam:SimulatePrincipalPolicy");
         let r = run(&CHECK, &d);
         assert_eq!(r.status, crate::report::Status::Unknown);
-        assert_eq!(r.missing_action.as_deref(), Some("iam:SimulatePrincipalPolicy"));
+        assert_eq!(
+            r.missing_action.as_deref(),
+            Some("iam:SimulatePrincipalPolicy")
+        );
     }
 }

@@ -38,10 +38,15 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         return Ok(Verdict::not_applicable("the task runs on Fargate"));
     }
     let Some(ci) = f.container_instance()? else {
-        return Ok(Verdict::not_applicable("the task has no container instance"));
+        return Ok(Verdict::not_applicable(
+            "the task has no container instance",
+        ));
     };
     let windows = ci.os_type.as_deref() == Some("windows")
-        || task.platform_family.as_deref().is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"));
+        || task
+            .platform_family
+            .as_deref()
+            .is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"));
     let min = if windows { "1.56.0" } else { "1.50.2" };
     let instance = ci.ec2_instance_id.clone().unwrap_or_else(|| ci.arn.clone());
     let update = Fix::new("update the ECS agent, or move to a current ECS-optimized AMI")
@@ -54,14 +59,26 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         .note("then replace the tasks on that instance");
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
-    match ci.agent_version.as_deref().map(|v| (v, DottedVersion::parse(v))) {
-        Some((_, Some(v))) if v.at_least(min) => evidence.push(format!("ECS agent {v} on `{instance}`")),
+    match ci
+        .agent_version
+        .as_deref()
+        .map(|v| (v, DottedVersion::parse(v)))
+    {
+        Some((_, Some(v))) if v.at_least(min) => {
+            evidence.push(format!("ECS agent {v} on `{instance}`"))
+        }
         Some((raw, _)) => findings.push(
-            Finding::error(format!("container instance `{instance}` runs ECS agent {raw}; ECS Exec needs >= {min}"))
-                .subject(ci.arn.clone())
-                .fix(update.clone()),
+            Finding::error(format!(
+                "container instance `{instance}` runs ECS agent {raw}; ECS Exec needs >= {min}"
+            ))
+            .subject(ci.arn.clone())
+            .fix(update.clone()),
         ),
-        None => return Err(Unavailable::new("the container instance did not report its agent version")),
+        None => {
+            return Err(Unavailable::new(
+                "the container instance did not report its agent version",
+            ));
+        }
     }
     if !ci.exec_capability {
         findings.push(
@@ -88,7 +105,12 @@ mod tests {
         assert_finding(&CHECK, &d, Severity::Error, "needs >= 1.50.2");
         d.subjects[0].container_instance.value_mut().agent_version = Some("1.80.0".into());
         d.subjects[0].container_instance.value_mut().exec_capability = false;
-        assert_finding(&CHECK, &d, Severity::Error, "ecs.capability.execute-command");
+        assert_finding(
+            &CHECK,
+            &d,
+            Severity::Error,
+            "ecs.capability.execute-command",
+        );
         assert_not_applicable(&CHECK, &diagnosis());
     }
 }

@@ -39,21 +39,30 @@ const SETTLING_SECONDS: i64 = 30;
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let task = f.task()?;
     if !task.enable_execute_command {
-        return Ok(Verdict::not_applicable("exec is not enabled on the task (see TK002)"));
+        return Ok(Verdict::not_applicable(
+            "exec is not enabled on the task (see TK002)",
+        ));
     }
     if task.last_status != "RUNNING" {
-        return Ok(Verdict::not_applicable(format!("the task is {} (see TK001)", task.last_status)));
+        return Ok(Verdict::not_applicable(format!(
+            "the task is {} (see TK001)",
+            task.last_status
+        )));
     }
     let targeted: Vec<_> = match &f.target().container {
         Some(name) => {
             let Some(c) = task.containers.iter().find(|c| &c.name == name) else {
                 let names: Vec<_> = task.containers.iter().map(|c| c.name.as_str()).collect();
-                return Ok(Verdict::Findings(vec![Finding::error(format!(
-                    "container `{name}` is not in task `{}` (containers: {})",
-                    task.id(),
-                    names.join(", ")
-                ))
-                .fix(Fix::new("pass one of the task's container names to --container"))]));
+                return Ok(Verdict::Findings(vec![
+                    Finding::error(format!(
+                        "container `{name}` is not in task `{}` (containers: {})",
+                        task.id(),
+                        names.join(", ")
+                    ))
+                    .fix(Fix::new(
+                        "pass one of the task's container names to --container",
+                    )),
+                ]));
             };
             vec![c]
         }
@@ -67,12 +76,17 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let mut with_agent = 0;
     for c in &targeted {
         let Some(agent) = c.exec_agent() else {
-            evidence.push(format!("container `{}` has no ExecuteCommandAgent (skipped)", c.name));
+            evidence.push(format!(
+                "container `{}` has no ExecuteCommandAgent (skipped)",
+                c.name
+            ));
             if f.target().container.is_some() {
                 findings.push(
                     Finding::error(format!("container `{}` has no ExecuteCommandAgent", c.name))
                         .subject(c.name.clone())
-                        .fix(Fix::new("exec into a container that runs the agent, or replace the task")),
+                        .fix(Fix::new(
+                            "exec into a container that runs the agent, or replace the task",
+                        )),
                 );
             }
             continue;
@@ -99,25 +113,36 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                 }
             }
             "PENDING" => findings.push(
-                Finding::warning(format!("the ExecuteCommandAgent in `{}` is still PENDING", c.name))
-                    .subject(c.name.clone())
-                    .fix(Fix::new("wait until it is RUNNING; replace the task if it stays PENDING")),
+                Finding::warning(format!(
+                    "the ExecuteCommandAgent in `{}` is still PENDING",
+                    c.name
+                ))
+                .subject(c.name.clone())
+                .fix(Fix::new(
+                    "wait until it is RUNNING; replace the task if it stays PENDING",
+                )),
             ),
             other => {
                 let reason = agent.reason.clone().unwrap_or_else(|| "null".into());
                 findings.push(
-                    Finding::error(format!("the ExecuteCommandAgent in `{}` is {other}", c.name))
-                        .subject(c.name.clone())
-                        .evidence(format!("reason: {reason}"))
-                        .fix(replace.clone()),
+                    Finding::error(format!(
+                        "the ExecuteCommandAgent in `{}` is {other}",
+                        c.name
+                    ))
+                    .subject(c.name.clone())
+                    .evidence(format!("reason: {reason}"))
+                    .fix(replace.clone()),
                 );
             }
         }
     }
     if with_agent == 0 && f.target().container.is_none() {
         findings.push(
-            Finding::error(format!("no container of task `{}` runs the ExecuteCommandAgent", task.id()))
-                .fix(replace.clone()),
+            Finding::error(format!(
+                "no container of task `{}` runs the ExecuteCommandAgent",
+                task.id()
+            ))
+            .fix(replace.clone()),
         );
     }
     if f.target().container.is_none() && with_agent > 1 {

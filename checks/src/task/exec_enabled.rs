@@ -37,7 +37,10 @@ use crate::outcome::{Finding, Fix, Verdict};
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let task = f.task()?;
     if task.enable_execute_command {
-        return Ok(Verdict::pass(format!("task `{}` has enableExecuteCommand=true", task.id())));
+        return Ok(Verdict::pass(format!(
+            "task `{}` has enableExecuteCommand=true",
+            task.id()
+        )));
     }
     let mut finding = Finding::error(format!(
         "task `{}` was started without enableExecuteCommand",
@@ -59,9 +62,9 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     } else {
         "run a new task with exec enabled"
     };
-    Ok(Verdict::Findings(vec![
-        finding.fix(Fix::new(title).command(replace_task_command(f, task, true))),
-    ]))
+    Ok(Verdict::Findings(vec![finding.fix(
+        Fix::new(title).command(replace_task_command(f, task, true)),
+    )]))
 }
 
 #[cfg(test)]
@@ -76,7 +79,20 @@ mod tests {
         d.subjects[0].task.value_mut().enable_execute_command = false;
         assert_finding(&CHECK, &d, Severity::Error, "without enableExecuteCommand");
         let r = run(&CHECK, &d);
-        assert!(r.findings[0].fix.as_ref().unwrap().steps.iter().any(|s| format!("{s:?}").contains("--force-new-deployment")));
-        assert!(r.findings[0].evidence.iter().any(|e| e.contains("started before")));
+        assert!(
+            r.findings[0]
+                .fix
+                .as_ref()
+                .unwrap()
+                .steps
+                .iter()
+                .any(|s| format!("{s:?}").contains("--force-new-deployment"))
+        );
+        assert!(
+            r.findings[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("started before"))
+        );
     }
 }

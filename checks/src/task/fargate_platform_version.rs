@@ -40,17 +40,26 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     if !task.is_fargate() {
         return Ok(Verdict::not_applicable("the task does not run on Fargate"));
     }
-    let windows = task.platform_family.as_deref().is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"));
+    let windows = task
+        .platform_family
+        .as_deref()
+        .is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"));
     let min = minimum(windows);
     let Some(pv) = task.platform_version.as_deref() else {
-        return Err(Unavailable::new("DescribeTasks did not report the task's platformVersion"));
+        return Err(Unavailable::new(
+            "DescribeTasks did not report the task's platformVersion",
+        ));
     };
     let Some(version) = DottedVersion::parse(pv) else {
-        return Err(Unavailable::new(format!("unrecognised platform version `{pv}`")));
+        return Err(Unavailable::new(format!(
+            "unrecognised platform version `{pv}`"
+        )));
     };
     let family = if windows { "Windows" } else { "Linux" };
     if version.at_least(min) {
-        return Ok(Verdict::pass(format!("Fargate platform {pv} ({family}), needs >= {min}")));
+        return Ok(Verdict::pass(format!(
+            "Fargate platform {pv} ({family}), needs >= {min}"
+        )));
     }
     let command = match task.service_name() {
         Some(s) => format!(

@@ -36,7 +36,9 @@ use crate::outcome::{Finding, Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let Some(service) = f.service()? else {
-        return Ok(Verdict::not_applicable("the task does not belong to a service"));
+        return Ok(Verdict::not_applicable(
+            "the task does not belong to a service",
+        ));
     };
     match service.enable_execute_command {
         Some(true) => Ok(Verdict::pass(format!("service `{}` has enableExecuteCommand=true", service.name))),
@@ -71,7 +73,12 @@ mod tests {
         let mut d = diagnosis();
         assert_pass(&CHECK, &d);
         d.subjects[0].service.value_mut().enable_execute_command = Some(false);
-        assert_finding(&CHECK, &d, Severity::Error, "does not have enableExecuteCommand");
+        assert_finding(
+            &CHECK,
+            &d,
+            Severity::Error,
+            "does not have enableExecuteCommand",
+        );
         d.subjects[0].service = crate::facts::Fact::absent("standalone task");
         assert_not_applicable(&CHECK, &d);
     }

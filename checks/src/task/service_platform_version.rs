@@ -33,28 +33,55 @@ use crate::version::DottedVersion;
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let Some(service) = f.service()? else {
-        return Ok(Verdict::not_applicable("the task does not belong to a service"));
+        return Ok(Verdict::not_applicable(
+            "the task does not belong to a service",
+        ));
     };
     let fargate = service.launch_type.as_deref() == Some("FARGATE")
-        || service.capacity_providers.iter().any(|c| c.starts_with("FARGATE"));
+        || service
+            .capacity_providers
+            .iter()
+            .any(|c| c.starts_with("FARGATE"));
     if !fargate {
-        return Ok(Verdict::not_applicable(format!("service `{}` does not use Fargate", service.name)));
+        return Ok(Verdict::not_applicable(format!(
+            "service `{}` does not use Fargate",
+            service.name
+        )));
     }
     let Some(pv) = service.platform_version.as_deref() else {
-        return Ok(Verdict::pass(format!("service `{}` uses the default (LATEST) platform version", service.name)));
+        return Ok(Verdict::pass(format!(
+            "service `{}` uses the default (LATEST) platform version",
+            service.name
+        )));
     };
     let Some(v) = DottedVersion::parse(pv) else {
-        return Ok(Verdict::pass(format!("service `{}` uses platform version {pv}", service.name)));
+        return Ok(Verdict::pass(format!(
+            "service `{}` uses platform version {pv}",
+            service.name
+        )));
     };
-    let windows = service.platform_family.as_deref().is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"));
+    let windows = service
+        .platform_family
+        .as_deref()
+        .is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"));
     let min = crate::task::fargate_platform_version::minimum(windows);
     if v.at_least(min) {
-        return Ok(Verdict::pass(format!("service `{}` uses platform version {pv}", service.name)));
+        return Ok(Verdict::pass(format!(
+            "service `{}` uses platform version {pv}",
+            service.name
+        )));
     }
     Ok(Verdict::Findings(vec![
-        Finding::error(format!("service `{}` pins Fargate platform version {pv}; ECS Exec needs >= {min}", service.name))
-            .pointer("/platformVersion")
-            .fix(Fix::new("use the LATEST platform version").task_definition(None, "platformVersion", json!("LATEST"))),
+        Finding::error(format!(
+            "service `{}` pins Fargate platform version {pv}; ECS Exec needs >= {min}",
+            service.name
+        ))
+        .pointer("/platformVersion")
+        .fix(Fix::new("use the LATEST platform version").task_definition(
+            None,
+            "platformVersion",
+            json!("LATEST"),
+        )),
     ]))
 }
 

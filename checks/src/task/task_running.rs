@@ -37,9 +37,9 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             cluster_name(f),
             region_flag(f)
         );
-        return Ok(Verdict::Findings(vec![
-            Finding::error(reason.clone()).fix(Fix::new("start a task, or pick a running one").command(list)),
-        ]));
+        return Ok(Verdict::Findings(vec![Finding::error(reason.clone()).fix(
+            Fix::new("start a task, or pick a running one").command(list),
+        )]));
     }
     let task = f.task()?;
     let status = task.last_status.as_str();
@@ -59,7 +59,9 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                 cluster_name(f),
                 region_flag(f)
             );
-            Ok(Verdict::Findings(vec![finding.fix(Fix::new("pick a running task").command(list))]))
+            Ok(Verdict::Findings(vec![
+                finding.fix(Fix::new("pick a running task").command(list)),
+            ]))
         }
     }
 }

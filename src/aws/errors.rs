@@ -1,0 +1,95 @@
+//! SDK errors → [`FactError`]s. Classified by the error code AWS returns (typed variants
+//! differ per operation; the codes are shared), then by the transport failure kind.
+
+use aws_sdk_ecs::config::http::HttpResponse;
+use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use ecs_exec_doctor_checks::facts::{FactError, FactErrorKind};
+
+/// Classifies a failed call to `action` (an IAM action such as `ecs:DescribeTasks`).
+pub fn classify<E>(action: &str, err: &SdkError<E, HttpResponse>) -> FactError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match err {
+        SdkError::TimeoutError(_) => FactError::new(
+            FactErrorKind::Timeout,
+            action,
+            "no answer within the timeout",
+        ),
+        SdkError::DispatchFailure(d) => {
+            let kind = if d.is_timeout() {
+                FactErrorKind::Timeout
+            } else {
+                FactErrorKind::Network
+            };
+            FactError::new(kind, action, DisplayErrorContext(err).to_string())
+        }
+        SdkError::ConstructionFailure(_) => FactError::new(
+            FactErrorKind::Credentials,
+            action,
+            DisplayErrorContext(err).to_string(),
+        ),
+        SdkError::ServiceError(service) => {
+            let code = err.code().map(str::to_string);
+            let message = err
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+            let status = Some(service.raw().status().as_u16());
+            let kind = match code.as_deref() {
+                Some(c) => kind_of_code(c),
+                None if status == Some(501) || status == Some(500) => FactErrorKind::NotImplemented,
+                None => FactErrorKind::Service,
+            };
+            let message = match (kind, &code) {
+                (FactErrorKind::NotImplemented, None) => {
+                    format!("HTTP {} without an AWS error code", status.unwrap_or(0))
+                }
+                (_, Some(c)) => format!("{c}: {message}"),
+                _ => message,
+            };
+            FactError::new(kind, action, message).with_code(code)
+        }
+        _ => FactError::new(
+            FactErrorKind::Service,
+            action,
+            DisplayErrorContext(err).to_string(),
+        ),
+    }
+}
+
+/// AWS error codes by meaning (codes are shared across services and protocols).
+pub fn kind_of_code(code: &str) -> FactErrorKind {
+    match code {
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "UnauthorizedAccess"
+        | "AuthorizationError"
+        | "Forbidden" => FactErrorKind::AccessDenied,
+        "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "InvalidSignatureException"
+        | "AuthFailure"
+        | "MissingAuthenticationToken"
+        | "IncompleteSignature"
+        | "InvalidAccessKeyId" => FactErrorKind::Credentials,
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "RequestThrottled" => FactErrorKind::Throttled,
+        "NotFoundException"
+        | "NoSuchEntity"
+        | "ClusterNotFoundException"
+        | "ServiceNotFoundException"
+        | "InvalidSubnetID.NotFound"
+        | "InvalidInstanceID.NotFound"
+        | "InvalidVpcID.NotFound" => FactErrorKind::NotFound,
+        "NotImplemented" => FactErrorKind::NotImplemented,
+        _ => FactErrorKind::Service,
+    }
+}

@@ -1,0 +1,181 @@
+//! The live path: AWS configuration from the standard chain (environment, profiles, SSO,
+//! assume-role with MFA, container and instance metadata), the official SDK clients, and the
+//! fetch plan in [`fetch`].
+
+pub mod convert;
+pub mod errors;
+pub mod fetch;
+pub mod target;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ecs::error::DisplayErrorContext;
+use ecs_exec_doctor_checks::FactKind;
+use ecs_exec_doctor_checks::facts::{Diagnosis, Fact, FactError, FactErrorKind};
+use ecs_exec_doctor_checks::model::Target;
+
+use crate::cli::AwsArgs;
+use crate::error::{DoctorError, Result};
+
+/// Fetches the facts `needs` for `request`; returns them and the number of AWS calls made.
+pub fn diagnose(
+    request: target::Request,
+    aws: &AwsArgs,
+    needs: &[FactKind],
+) -> Result<(Diagnosis, u32)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| DoctorError::new(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(diagnose_async(request, aws, needs))
+}
+
+async fn diagnose_async(
+    request: target::Request,
+    aws: &AwsArgs,
+    needs: &[FactKind],
+) -> Result<(Diagnosis, u32)> {
+    let needs: BTreeSet<FactKind> = needs.iter().copied().collect();
+    let local = {
+        let wanted = needs.contains(&FactKind::Local);
+        async move {
+            if !wanted {
+                return Fact::NotFetched;
+            }
+            match tokio::task::spawn_blocking(crate::local_tools::probe).await {
+                Ok(tools) => Fact::ok(tools),
+                Err(e) => Fact::failed(FactError::new(
+                    FactErrorKind::Service,
+                    "local",
+                    format!("probe failed: {e}"),
+                )),
+            }
+        }
+    };
+    let aws_needed = needs.iter().any(|k| *k != FactKind::Local);
+    let sdk = load_config(&request, aws).await?;
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .or(request.region.clone())
+        .ok_or_else(|| DoctorError::new("no AWS region: pass --region, set AWS_REGION, or give the task or cluster as an ARN"))?;
+    if !target::plausible_region(&region) {
+        crate::fail!(
+            "`{region}` does not look like an AWS region (for example us-east-1): check --region, AWS_REGION and the profile"
+        );
+    }
+    if aws_needed {
+        check_credentials(&sdk, aws).await?;
+    }
+    let partition = request
+        .partition
+        .clone()
+        .unwrap_or_else(|| target::partition_of(&region).to_string());
+    let target = Target {
+        region,
+        partition,
+        cluster: request.cluster.clone(),
+        task: request.task.clone(),
+        service: request.service.clone(),
+        container: request.container.clone(),
+    };
+    let clients = clients(&sdk, aws.endpoint_url.as_deref());
+    let fetcher = fetch::Fetcher::new(clients, target, needs, request.max_tasks);
+    let diagnosis = fetcher.gather(local).await;
+    stop_on_unusable_credentials(&diagnosis)?;
+    Ok((diagnosis, fetcher.calls()))
+}
+
+async fn load_config(request: &target::Request, aws: &AwsArgs) -> Result<aws_config::SdkConfig> {
+    let timeout = Duration::from_secs(aws.timeout.max(1));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .operation_timeout(timeout)
+            .operation_attempt_timeout(timeout.min(Duration::from_secs(5)))
+            .build(),
+    );
+    if let Some(profile) = &aws.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &request.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    Ok(loader.load().await)
+}
+
+/// Resolves credentials once up front, so a missing or broken credential setup is one clear
+/// error instead of every check turning UNKNOWN.
+async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result<()> {
+    use aws_sdk_ecs::config::ProvideCredentials;
+    let Some(provider) = sdk.credentials_provider() else {
+        crate::fail!("no AWS credentials provider is configured");
+    };
+    if let Err(e) = provider.provide_credentials().await {
+        let profile = aws
+            .profile
+            .as_deref()
+            .map(|p| format!(" --profile {p}"))
+            .unwrap_or_default();
+        crate::fail!(
+            "no usable AWS credentials ({}): configure them (`aws configure{profile}`, `aws sso login{profile}`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+            DisplayErrorContext(&e).to_string().replace('\n', " ")
+        );
+    }
+    Ok(())
+}
+
+/// Credentials AWS rejects (expired, invalid) or an unreachable endpoint make every fact
+/// fail: that is the doctor failing, not the task.
+fn stop_on_unusable_credentials(d: &Diagnosis) -> Result<()> {
+    let errors: Vec<&FactError> = [d.caller.error(), d.cluster.error()]
+        .into_iter()
+        .flatten()
+        .chain(d.subjects.iter().filter_map(|s| s.task.error()))
+        .collect();
+    if let Some(e) = errors.iter().find(|e| e.kind == FactErrorKind::Credentials) {
+        crate::fail!(
+            "AWS rejected the credentials ({}): refresh them (for SSO: `aws sso login`)",
+            e.message
+        );
+    }
+    let any_ok = d.caller.value().is_some()
+        || d.cluster.value().is_some()
+        || d.subjects.iter().any(|s| s.task.value().is_some());
+    if !any_ok {
+        if let Some(e) = errors
+            .iter()
+            .find(|e| matches!(e.kind, FactErrorKind::Network | FactErrorKind::Timeout))
+        {
+            crate::fail!(
+                "cannot reach AWS ({}): check the network, proxy settings, --region and --endpoint-url",
+                e.message
+            );
+        }
+    }
+    Ok(())
+}
+
+fn clients(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> fetch::Clients {
+    // A programmatic endpoint applies to these service clients only, not to the STS/SSO
+    // calls of the credential providers.
+    macro_rules! client {
+        ($krate:ident) => {{
+            let mut b = $krate::config::Builder::from(sdk);
+            if let Some(url) = endpoint {
+                b = b.endpoint_url(url);
+            }
+            $krate::Client::from_conf(b.build())
+        }};
+    }
+    fetch::Clients {
+        ecs: client!(aws_sdk_ecs),
+        iam: client!(aws_sdk_iam),
+        ec2: client!(aws_sdk_ec2),
+        kms: client!(aws_sdk_kms),
+        sts: client!(aws_sdk_sts),
+    }
+}

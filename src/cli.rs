@@ -1,0 +1,177 @@
+//! Command-line definition (clap derive). Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::style::ColorChoice;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  the doctor could not do its job (bad arguments or input, no region or credentials,
+     cluster or task not found)
+
+`ecs-exec-doctor CLUSTER TASK` is short for `ecs-exec-doctor check CLUSTER TASK`.";
+
+/// Tells you why `aws ecs execute-command` will not work on an ECS task, and exactly what to
+/// change.
+#[derive(Debug, Parser)]
+#[command(name = "ecs-exec-doctor", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// When to colour the text report.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Diagnose a running task (or replay a recorded diagnosis).
+    Check(CheckArgs),
+    /// Lint task definitions, services, CloudFormation and Terraform plans offline.
+    Lint(crate::commands::lint::LintArgs),
+    /// Explain an ECS Exec error message or a check code.
+    Explain(crate::commands::explain::ExplainArgs),
+    /// List the checks.
+    Checks(ChecksArgs),
+    /// Print the least-privilege IAM policy the doctor itself needs.
+    Permissions(PermissionsArgs),
+}
+
+/// The subcommand names, for the `ecs-exec-doctor CLUSTER TASK` shorthand.
+pub const SUBCOMMANDS: [&str; 6] = ["check", "lint", "explain", "checks", "permissions", "help"];
+
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct CheckArgs {
+    /// Cluster name or ARN.
+    #[arg(value_name = "CLUSTER")]
+    pub cluster_arg: Option<String>,
+    /// Task id or ARN (region and partition are taken from an ARN).
+    #[arg(value_name = "TASK")]
+    pub task_arg: Option<String>,
+    /// Cluster name or ARN (instead of the first argument).
+    #[arg(long, value_name = "CLUSTER", conflicts_with = "cluster_arg")]
+    pub cluster: Option<String>,
+    /// Task id or ARN (instead of the second argument).
+    #[arg(long, value_name = "TASK", conflicts_with = "task_arg")]
+    pub task: Option<String>,
+    /// Diagnose a service: its enableExecuteCommand flag and its running tasks.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// The container you will exec into (required by execute-command for multi-container tasks).
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// With --service: diagnose at most this many running tasks.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_tasks: usize,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Show only problems and unknowns (text format).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+
+    /// Write every fetched fact and fetch error to FILE (a versioned JSON recording).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// With --record: replace account ids, resource names, IPs and tag values by stable placeholders.
+    #[arg(long, requires = "record")]
+    pub redact: bool,
+    /// Diagnose from a recording instead of AWS (no AWS access).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["record", "profile", "endpoint_url"])]
+    pub replay: Option<PathBuf>,
+    /// The error you got from execute-command: the checks that explain it come first.
+    #[arg(long, value_name = "TEXT")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// How to reach AWS. Credentials come from the standard chain (environment, profiles, SSO,
+/// assume-role, container and instance metadata).
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// Named profile from the AWS config files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region (default: from the task or cluster ARN, then AWS_REGION and the profile).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send AWS API calls to this endpoint (an emulator or a proxy); AWS_ENDPOINT_URL also works.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Give up on an AWS call after this many seconds (retries included).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub timeout: u64,
+}
+
+/// Which checks run and which findings fail the run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectionArgs {
+    /// Run only these checks (codes, names or code prefixes such as `TD`; comma-separated or repeated).
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these checks.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    pub fn severity(self) -> ecs_exec_doctor_checks::Severity {
+        use ecs_exec_doctor_checks::Severity;
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// `json` prints the policy document; `text` lists each action with the checks that need it.
+    #[arg(long, value_enum, default_value_t = ListFormat::Json)]
+    pub format: ListFormat,
+}

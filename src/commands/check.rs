@@ -1,0 +1,147 @@
+//! `ecs-exec-doctor check`: resolve the target, gather the facts (live, each once and
+//! concurrently, or from a recording), evaluate the checks, render, record.
+
+use ecs_exec_doctor_checks::facts::{Diagnosis, Fact, Mode};
+use ecs_exec_doctor_checks::report::{Report, SCHEMA_VERSION, Summary, Tool};
+use ecs_exec_doctor_checks::runner::{self, Selection};
+use ecs_exec_doctor_checks::snapshot::Snapshot;
+use ecs_exec_doctor_checks::{FactKind, Severity, Status};
+
+use super::Output;
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::error::{DoctorError, Result, exit};
+use crate::render;
+
+pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
+    let selection = super::selection(&args.selection)?;
+    let (diagnosis, aws_calls) = match &args.replay {
+        Some(path) => {
+            if args.cluster_arg.is_some()
+                || args.cluster.is_some()
+                || args.task_arg.is_some()
+                || args.task.is_some()
+                || args.service.is_some()
+            {
+                crate::fail!(
+                    "--replay takes the cluster and task from the recording: drop CLUSTER, TASK and --service"
+                );
+            }
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                DoctorError::new(format!("cannot read recording {}: {e}", path.display()))
+            })?;
+            let snapshot = Snapshot::from_json(&text)
+                .map_err(|e| DoctorError::new(format!("{}: {e}", path.display())))?;
+            (snapshot.diagnosis, snapshot.aws_calls)
+        }
+        None => {
+            let request = crate::aws::target::request(&args)?;
+            let needs = needed_facts(&selection);
+            crate::aws::diagnose(request, &args.aws, &needs)?
+        }
+    };
+    if let Some(path) = &args.record {
+        let snapshot = Snapshot::new(diagnosis.clone(), aws_calls, env!("CARGO_PKG_VERSION"));
+        let snapshot = if args.redact {
+            redact(snapshot)
+        } else {
+            snapshot
+        };
+        std::fs::write(path, snapshot.to_json()).map_err(|e| {
+            DoctorError::new(format!("cannot write recording {}: {e}", path.display()))
+        })?;
+    }
+    stop_if_target_missing(&diagnosis)?;
+    let report = build_report(&diagnosis, aws_calls, &selection);
+    let text = match args.format {
+        CheckFormat::Text => render::text::check_report(
+            &report,
+            &render::text::TextOptions {
+                color,
+                quiet: args.quiet,
+            },
+        ),
+        CheckFormat::Json => render::json::check_report(&report),
+        CheckFormat::Markdown => render::markdown::check_report(&report),
+    };
+    Ok(Output {
+        text,
+        code: exit_code(&report, args.selection.fail_on.severity()),
+    })
+}
+
+fn redact(snapshot: Snapshot) -> Snapshot {
+    snapshot
+}
+
+/// The facts the selected checks read, with what they are fetched from.
+pub fn needed_facts(selection: &Selection) -> Vec<FactKind> {
+    let direct: Vec<FactKind> = selection
+        .checks()
+        .iter()
+        .flat_map(|c| c.meta.needs.iter().copied())
+        .collect();
+    FactKind::with_dependencies(&direct)
+}
+
+/// A cluster or task that does not exist is a usage error (exit 2), not a finding.
+fn stop_if_target_missing(d: &Diagnosis) -> Result<()> {
+    let region = &d.target.region;
+    if let Fact::Absent { reason } = &d.cluster {
+        crate::fail!("{reason} (region {region}): check the name, --region and --profile");
+    }
+    if d.target.service.is_none() {
+        if let Some(Fact::Absent { reason }) = d.subjects.first().map(|s| &s.task) {
+            crate::fail!("{reason} (region {region}): check the task id, cluster and --region");
+        }
+    }
+    if let Some(Fact::Absent { reason }) = d.subjects.first().map(|s| &s.service) {
+        if d.target.service.is_some() && d.subjects.first().is_some_and(|s| s.task.is_not_fetched())
+        {
+            crate::fail!("{reason} (region {region})");
+        }
+    }
+    Ok(())
+}
+
+pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Report {
+    let results = runner::evaluate(d, Mode::Live, selection);
+    let mut missing: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.missing_action.clone())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "ecs-exec-doctor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        target: d.target.clone(),
+        tasks: d
+            .subjects
+            .iter()
+            .map(|s| match s.task.value() {
+                Some(t) => t.id().to_string(),
+                None => ecs_exec_doctor_checks::arn::task_id(&s.task_ref).to_string(),
+            })
+            .filter(|t| !t.is_empty())
+            .collect(),
+        summary: Summary::of(&results),
+        results,
+        missing_permissions: missing,
+        aws_calls,
+    }
+}
+
+/// 1 when a finding is at or above `fail_on`, else 0. UNKNOWN results never fail a run by
+/// themselves; they are printed prominently instead.
+pub fn exit_code(report: &Report, fail_on: Severity) -> u8 {
+    let failing = report
+        .results
+        .iter()
+        .filter(|r| r.status != Status::Unknown)
+        .flat_map(|r| r.findings.iter())
+        .any(|f| f.severity >= fail_on);
+    if failing { exit::FINDINGS } else { exit::OK }
+}

@@ -1,0 +1,47 @@
+//! One module per subcommand. Each returns the text to print and the exit code, or a
+//! [`DoctorError`](crate::error::DoctorError) (exit 2).
+
+pub mod check;
+pub mod checks_list;
+pub mod explain;
+pub mod lint;
+pub mod permissions;
+
+use ecs_exec_doctor_checks::registry;
+use ecs_exec_doctor_checks::runner::Selection;
+
+use crate::cli::{Command, SelectionArgs};
+use crate::error::{DoctorError, Result};
+
+/// What a command produced.
+pub struct Output {
+    pub text: String,
+    pub code: u8,
+}
+
+pub fn run(command: Command, color: bool) -> Result<Output> {
+    match command {
+        Command::Check(args) => check::run(args, color),
+        Command::Lint(args) => lint::run(args, color),
+        Command::Explain(args) => explain::run(args, color),
+        Command::Checks(args) => checks_list::run(args),
+        Command::Permissions(args) => permissions::run(args),
+    }
+}
+
+/// Resolves `--select` / `--ignore` selectors to codes (exit 2 on an unknown one, with the
+/// closest names).
+pub fn selection(args: &SelectionArgs) -> Result<Selection> {
+    let resolve = |items: &[String]| -> Result<Vec<&'static str>> {
+        let mut out = Vec::new();
+        for item in items.iter().filter(|s| !s.trim().is_empty()) {
+            out.extend(registry::resolve(item).map_err(DoctorError::new)?);
+        }
+        Ok(out)
+    };
+    Ok(Selection {
+        select: resolve(&args.select)?,
+        ignore: resolve(&args.ignore)?,
+        ..Default::default()
+    })
+}

@@ -1,0 +1,5 @@
+//! Renderers: pure functions from a report to text. Nothing is printed while checks run.
+
+pub mod json;
+pub mod markdown;
+pub mod text;

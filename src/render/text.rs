@@ -1,0 +1,233 @@
+//! The human report: grouped like the original Exec Checker (local prerequisites, caller,
+//! cluster, task, containers, task role, network), one line per check, and under every
+//! problem its evidence and the fix with real names filled in.
+
+use std::fmt::Write;
+
+use ecs_exec_doctor_checks::check::Category;
+use ecs_exec_doctor_checks::outcome::{Finding, FixStep};
+use ecs_exec_doctor_checks::report::{CheckResult, Report, Status};
+use owo_colors::OwoColorize;
+
+use crate::style::Palette;
+
+pub struct TextOptions {
+    pub color: bool,
+    pub quiet: bool,
+}
+
+pub fn check_report(report: &Report, opts: &TextOptions) -> String {
+    let p = Palette::new(opts.color);
+    let mut out = String::new();
+    let t = &report.target;
+    let mut subject = format!("cluster {}", t.cluster);
+    if let Some(s) = &t.service {
+        subject.push_str(&format!(", service {s}"));
+    }
+    match report.tasks.as_slice() {
+        [] => {}
+        [one] => subject.push_str(&format!(", task {one}")),
+        many => subject.push_str(&format!(", {} tasks", many.len())),
+    }
+    if let Some(c) = &t.container {
+        subject.push_str(&format!(", container {c}"));
+    }
+    let region = if t.region.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", t.region)
+    };
+    let _ = writeln!(out, "{} {subject}{region}", "ecs-exec-doctor".style(p.bold));
+    for category in Category::ALL {
+        let results: Vec<&CheckResult> = report
+            .results
+            .iter()
+            .filter(|r| r.category == category)
+            .filter(|r| !opts.quiet || !matches!(r.status, Status::Pass | Status::NotApplicable))
+            .collect();
+        if results.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", category.title().style(p.bold));
+        for r in results {
+            result(&mut out, r, &p);
+        }
+    }
+    summary(&mut out, report, &p);
+    out
+}
+
+fn symbol(status: Status, p: &Palette) -> String {
+    match status {
+        Status::Pass => "✔".style(p.pass).to_string(),
+        Status::Error => "✘".style(p.error).to_string(),
+        Status::Warning => "!".style(p.warning).to_string(),
+        Status::Info => "i".style(p.info).to_string(),
+        Status::Unknown => "?".style(p.unknown).to_string(),
+        Status::NotApplicable => "-".style(p.dim).to_string(),
+    }
+}
+
+fn result(out: &mut String, r: &CheckResult, p: &Palette) {
+    let task = r
+        .task
+        .as_deref()
+        .map(|t| format!(" [{}]", short(t)))
+        .unwrap_or_default();
+    let heuristic = if r.heuristic && r.status != Status::Pass {
+        " (heuristic)"
+    } else {
+        ""
+    };
+    let code = r.code.style(p.dim);
+    match r.status {
+        Status::Pass => {
+            let _ = writeln!(out, "  {} {code} {}{task}", symbol(r.status, p), r.message);
+            for e in r.evidence.iter().skip(1) {
+                let _ = writeln!(out, "      {}", e.style(p.dim));
+            }
+        }
+        Status::NotApplicable => {
+            let _ = writeln!(
+                out,
+                "  {} {code} {}{task}",
+                symbol(r.status, p),
+                format!("{}: {}", r.name, r.message).style(p.dim)
+            );
+        }
+        Status::Unknown => {
+            let _ = writeln!(
+                out,
+                "  {} {code} {} could not be checked{task}: {}",
+                symbol(r.status, p),
+                r.name,
+                r.message
+            );
+            if let Some(action) = &r.missing_action {
+                let _ = writeln!(
+                    out,
+                    "      grant the doctor `{}` to evaluate it",
+                    action.style(p.code)
+                );
+            }
+        }
+        _ => {
+            for f in &r.findings {
+                let status = Status::from_severity(f.severity);
+                let _ = writeln!(
+                    out,
+                    "  {} {code} {}{heuristic}{task}",
+                    symbol(status, p),
+                    f.message
+                );
+                finding_details(out, f, p);
+            }
+        }
+    }
+}
+
+fn finding_details(out: &mut String, f: &Finding, p: &Palette) {
+    for e in &f.evidence {
+        let _ = writeln!(out, "      {}", e.style(p.dim));
+    }
+    let Some(fix) = &f.fix else { return };
+    let _ = writeln!(out, "      {} {}", "fix:".style(p.bold), fix.title);
+    for step in &fix.steps {
+        match step {
+            FixStep::Command { command } => {
+                let _ = writeln!(out, "        $ {}", command.style(p.code));
+            }
+            FixStep::Policy {
+                attach_to,
+                document,
+            } => {
+                let _ = writeln!(out, "        policy for {attach_to}:");
+                let pretty = serde_json::to_string_pretty(document).expect("serialises");
+                for line in pretty.lines() {
+                    let _ = writeln!(out, "          {}", line.style(p.code));
+                }
+            }
+            FixStep::TaskDefinition {
+                container,
+                field,
+                value,
+            } => {
+                let at = container
+                    .as_deref()
+                    .map(|c| format!("container `{c}`: "))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "        set {at}{} = {}",
+                    field.style(p.code),
+                    value.style(p.code)
+                );
+            }
+            FixStep::Note { text } => {
+                let _ = writeln!(out, "        {text}");
+            }
+        }
+    }
+}
+
+fn summary(out: &mut String, report: &Report, p: &Palette) {
+    let s = &report.summary;
+    let mut parts = Vec::new();
+    let mut push = |n: usize, word: &str, style: owo_colors::Style| {
+        if n > 0 {
+            parts.push(format!("{n} {word}").style(style).to_string());
+        }
+    };
+    push(
+        s.error,
+        if s.error == 1 { "error" } else { "errors" },
+        p.error,
+    );
+    push(
+        s.warning,
+        if s.warning == 1 {
+            "warning"
+        } else {
+            "warnings"
+        },
+        p.warning,
+    );
+    push(s.info, "info", p.info);
+    push(s.unknown, "unknown", p.unknown);
+    push(s.pass, "passed", p.pass);
+    push(s.not_applicable, "not applicable", p.dim);
+    let _ = writeln!(out, "\n{} {}", "Summary:".style(p.bold), parts.join(", "));
+    if !report.missing_permissions.is_empty() {
+        let _ = writeln!(
+            out,
+            "The doctor was denied {}; `ecs-exec-doctor permissions` prints the policy it needs.",
+            report
+                .missing_permissions
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if s.error == 0 && s.warning == 0 && s.unknown == 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            "Nothing found that stops ECS Exec on this task.".style(p.pass)
+        );
+    } else if s.error == 0 && s.unknown > 0 {
+        let _ = writeln!(
+            out,
+            "No errors found, but {} could not be checked.",
+            if s.unknown == 1 {
+                "1 check"
+            } else {
+                "some checks"
+            }
+        );
+    }
+}
+
+fn short(task: &str) -> &str {
+    ecs_exec_doctor_checks::arn::task_id(task)
+}
