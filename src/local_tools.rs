@@ -66,6 +66,8 @@ fn aws_cli() -> ToolProbe {
         path: Some(path.display().to_string()),
         ..Default::default()
     };
+    // A pyenv shim is a shell script that picks the real `aws` of the selected version.
+    let path = resolve_pyenv_shim(&path).unwrap_or(path);
     if let Some(v) = version_from_install_path(&path) {
         probe.version = Some(v);
         probe.version_source = Some("install path".into());
@@ -92,6 +94,40 @@ fn aws_cli() -> ToolProbe {
         Err(e) => probe.problem = Some(e),
     }
     probe
+}
+
+/// The executable a pyenv shim (`$PYENV_ROOT/shims/NAME`) runs: `PYENV_VERSION`, else the
+/// nearest `.python-version`, else `$PYENV_ROOT/version`; the first listed version that has
+/// the executable wins.
+pub fn resolve_pyenv_shim(path: &Path) -> Option<PathBuf> {
+    let shims = path.parent()?;
+    if shims.file_name()? != "shims" {
+        return None;
+    }
+    let root = shims.parent()?;
+    if !root.join("versions").is_dir() {
+        return None;
+    }
+    let selected = std::env::var("PYENV_VERSION")
+        .ok()
+        .or_else(|| {
+            let mut dir = std::env::current_dir().ok();
+            while let Some(d) = dir {
+                if let Ok(text) = std::fs::read_to_string(d.join(".python-version")) {
+                    return Some(text);
+                }
+                dir = d.parent().map(Path::to_path_buf);
+            }
+            None
+        })
+        .or_else(|| std::fs::read_to_string(root.join("version")).ok())?;
+    let name = path.file_name()?;
+    selected
+        .split([':', '\n', ' '])
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && *v != "system")
+        .map(|v| root.join("versions").join(v).join("bin").join(name))
+        .find(|candidate| is_executable(candidate))
 }
 
 /// `.../aws-cli/v2/2.15.0/dist/aws`, `.../Cellar/awscli/2.15.0/bin/aws`, and the same through

@@ -126,3 +126,80 @@ fn evaluate_one(
     }
     result
 }
+
+#[cfg(test)]
+mod degradation {
+    //! Denying the doctor any single fact turns only the checks that read it (directly or
+    //! through what it is fetched from) UNKNOWN, naming the missing IAM action; every other
+    //! check keeps its verdict. A check that cannot be evaluated is never a pass.
+
+    use super::*;
+    use crate::facts::{FactError, FactErrorKind, FactKind};
+    use crate::report::Status;
+    use crate::testing;
+
+    fn worlds() -> Vec<Diagnosis> {
+        let mut kms = testing::diagnosis();
+        testing::with_kms(&mut kms);
+        testing::with_cloudwatch_logging(&mut kms);
+        let mut ec2 = testing::ec2_diagnosis();
+        ec2.subjects[0].task_definition.value_mut().task_role_arn = None;
+        vec![testing::diagnosis(), kms, ec2]
+    }
+
+    #[test]
+    fn a_denied_fact_makes_only_its_dependents_unknown() {
+        for world in worlds() {
+            let baseline = evaluate(&world, Mode::Live, &Selection::default());
+            for kind in FactKind::ALL {
+                let Some(action) = kind.actions().first() else {
+                    continue;
+                };
+                let error = FactError::new(FactErrorKind::AccessDenied, *action, "AccessDenied");
+                let mut d = world.clone();
+                testing::fail_fact(&mut d, kind, &error);
+                let results = evaluate(&d, Mode::Live, &Selection::default());
+                let mut became_unknown = 0;
+                for (before, after) in baseline.iter().zip(&results) {
+                    let check = crate::registry::find(&after.code).unwrap();
+                    let depends = FactKind::with_dependencies(check.meta.needs).contains(&kind);
+                    if !depends {
+                        assert_eq!(
+                            before.status, after.status,
+                            "{kind:?} denied changed {}",
+                            after.code
+                        );
+                        continue;
+                    }
+                    if after.status == Status::Unknown && before.status != Status::Unknown {
+                        became_unknown += 1;
+                        assert_eq!(
+                            after.missing_action.as_deref(),
+                            Some(*action),
+                            "{} under {kind:?}: {after:?}",
+                            after.code
+                        );
+                    } else {
+                        assert!(
+                            after.status == before.status || after.status == Status::NotApplicable,
+                            "{kind:?} denied turned {} from {:?} into {:?}",
+                            after.code,
+                            before.status,
+                            after.status
+                        );
+                    }
+                }
+                let applies = baseline.iter().any(|r| {
+                    r.status != Status::NotApplicable
+                        && FactKind::with_dependencies(
+                            crate::registry::find(&r.code).unwrap().meta.needs,
+                        )
+                        .contains(&kind)
+                });
+                if applies && kind != FactKind::InstanceRole {
+                    assert!(became_unknown > 0, "denying {kind:?} changed nothing");
+                }
+            }
+        }
+    }
+}

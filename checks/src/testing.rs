@@ -341,3 +341,35 @@ pub fn assert_finding(check: &'static Check, d: &Diagnosis, severity: Severity, 
         check.meta.code
     );
 }
+
+/// Makes fact `kind` fail with `error` on every subject, and every fact fetched from it fail
+/// as a dependency, as the live fetcher does.
+pub fn fail_fact(d: &mut Diagnosis, kind: crate::FactKind, error: &FactError) {
+    use crate::FactKind as K;
+    let direct = |k: K| k == kind;
+    let dependent = |k: K| k != kind && K::with_dependencies(&[k]).contains(&kind);
+    let dep = FactError::dependency(&error.action, &format!("{kind:?}"), error);
+    macro_rules! set {
+        ($slot:expr, $k:expr) => {
+            if direct($k) {
+                $slot = Fact::failed(error.clone());
+            } else if dependent($k) {
+                $slot = Fact::failed(dep.clone());
+            }
+        };
+    }
+    set!(d.local, K::Local);
+    set!(d.caller, K::Caller);
+    set!(d.cluster, K::Cluster);
+    set!(d.kms_key, K::KmsKey);
+    for s in &mut d.subjects {
+        set!(s.task, K::Task);
+        set!(s.service, K::Service);
+        set!(s.task_definition, K::TaskDefinition);
+        set!(s.container_instance, K::ContainerInstance);
+        set!(s.instance_role, K::InstanceRole);
+        set!(s.network, K::Network);
+        set!(s.caller_permissions, K::CallerPermissions);
+        set!(s.task_role_permissions, K::TaskRolePermissions);
+    }
+}

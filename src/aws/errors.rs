@@ -22,19 +22,17 @@ where
             } else {
                 FactErrorKind::Network
             };
-            FactError::new(kind, action, DisplayErrorContext(err).to_string())
+            FactError::new(kind, action, brief(err))
         }
-        SdkError::ConstructionFailure(_) => FactError::new(
-            FactErrorKind::Credentials,
-            action,
-            DisplayErrorContext(err).to_string(),
-        ),
+        SdkError::ConstructionFailure(_) => {
+            FactError::new(FactErrorKind::Credentials, action, brief(err))
+        }
         SdkError::ServiceError(service) => {
             let code = err.code().map(str::to_string);
             let message = err
                 .message()
                 .map(str::to_string)
-                .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+                .unwrap_or_else(|| brief(err));
             let status = Some(service.raw().status().as_u16());
             let kind = match code.as_deref() {
                 Some(c) => kind_of_code(c),
@@ -50,11 +48,7 @@ where
             };
             FactError::new(kind, action, message).with_code(code)
         }
-        _ => FactError::new(
-            FactErrorKind::Service,
-            action,
-            DisplayErrorContext(err).to_string(),
-        ),
+        _ => FactError::new(FactErrorKind::Service, action, brief(err)),
     }
 }
 
@@ -92,4 +86,18 @@ pub fn kind_of_code(code: &str) -> FactErrorKind {
         "NotImplemented" => FactErrorKind::NotImplemented,
         _ => FactErrorKind::Service,
     }
+}
+
+/// The error chain on one line, without the trailing debug dump that `DisplayErrorContext`
+/// appends.
+pub fn brief(err: &dyn std::error::Error) -> String {
+    let full = DisplayErrorContext(err).to_string();
+    let cut = full
+        .match_indices(" (")
+        .find(|(i, _)| {
+            full[i + 2..].starts_with(|c: char| c.is_ascii_uppercase()) && full.ends_with(')')
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(full.len());
+    full[..cut].split_whitespace().collect::<Vec<_>>().join(" ")
 }

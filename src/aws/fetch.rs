@@ -256,6 +256,13 @@ impl Fetcher {
     }
 
     async fn listing(&self) -> Listing {
+        if !self.need(FactKind::Task) {
+            let task_ref = self.target.task.clone().unwrap_or_default();
+            return Listing {
+                subjects: vec![(task_ref, Fact::NotFetched)],
+                service: None,
+            };
+        }
         match (&self.target.task, &self.target.service) {
             (Some(task), _) => {
                 let mut found = self.describe_tasks(std::slice::from_ref(task)).await;

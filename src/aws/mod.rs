@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_ecs::error::DisplayErrorContext;
 use ecs_exec_doctor_checks::FactKind;
 use ecs_exec_doctor_checks::facts::{Diagnosis, Fact, FactError, FactErrorKind};
 use ecs_exec_doctor_checks::model::Target;
@@ -122,7 +121,7 @@ async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result
             .unwrap_or_default();
         crate::fail!(
             "no usable AWS credentials ({}): configure them (`aws configure{profile}`, `aws sso login{profile}`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
-            DisplayErrorContext(&e).to_string().replace('\n', " ")
+            errors::brief(&e)
         );
     }
     Ok(())

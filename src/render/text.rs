@@ -112,6 +112,7 @@ fn result(out: &mut String, r: &CheckResult, p: &Palette) {
             }
         }
         _ => {
+            let mut previous_fix = None;
             for f in &r.findings {
                 let status = Status::from_severity(f.severity);
                 let _ = writeln!(
@@ -120,20 +121,29 @@ fn result(out: &mut String, r: &CheckResult, p: &Palette) {
                     symbol(status, p),
                     f.message
                 );
-                finding_details(out, f, p);
+                let same_fix = f.fix.is_some() && f.fix == previous_fix;
+                finding_details(out, f, p, same_fix);
+                previous_fix = f.fix.clone();
             }
         }
     }
 }
 
-fn finding_details(out: &mut String, f: &Finding, p: &Palette) {
+fn finding_details(out: &mut String, f: &Finding, p: &Palette, same_fix_as_above: bool) {
     for e in &f.evidence {
         let _ = writeln!(out, "      {}", e.style(p.dim));
     }
     let Some(fix) = &f.fix else { return };
+    if same_fix_as_above {
+        let _ = writeln!(out, "      {} the same as above", "fix:".style(p.bold));
+        return;
+    }
     let _ = writeln!(out, "      {} {}", "fix:".style(p.bold), fix.title);
-    for step in &fix.steps {
+    for (i, step) in fix.steps.iter().enumerate() {
+        // A policy followed by the command that attaches it is shown once, as the command.
+        let attached_next = matches!(fix.steps.get(i + 1), Some(FixStep::Command { command }) if command.contains("--policy-document"));
         match step {
+            FixStep::Policy { .. } if attached_next => {}
             FixStep::Command { command } => {
                 let _ = writeln!(out, "        $ {}", command.style(p.code));
             }

@@ -26,12 +26,16 @@ pub(crate) fn judge_role(
     };
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
+    let mut allowed = Vec::new();
     for (action, resources) in actions {
         match judge(sim, action, resources, &role_arn) {
-            Judgement::Allowed(e) => evidence.push(e),
+            Judgement::Allowed(_) => allowed.push(format!("{action} on {}", resources.join(", "))),
             Judgement::Problems(fs) => findings.extend(fs),
             Judgement::NotSimulated(why) => return Err(Unavailable::new(why)),
         }
+    }
+    if !allowed.is_empty() {
+        evidence.insert(0, format!("`{role_arn}` is allowed {}", allowed.join("; ")));
     }
     if let TaskRole::InstanceProfile(_) = role {
         evidence.push(

@@ -1,0 +1,144 @@
+//! Every recorded scenario in `fixtures/scenarios/` is replayed through the real binary. Its
+//! text and JSON reports are golden files (insta), and the codes it must flag are asserted
+//! from `expect.json` too, so an accidental snapshot update cannot hide a regression.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn replay(dir: &Path, extra: &[&str]) -> (String, i32) {
+    let out = Command::cargo_bin("ecs-exec-doctor")
+        .unwrap()
+        .env_clear()
+        .args(["check", "--replay"])
+        .arg(dir.join("snapshot.json"))
+        .args(["--color", "never"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}: unexpected stderr: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+/// Codes with a finding of `severity`, or with status `unknown`.
+fn codes(report: &Value, which: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for r in report["results"].as_array().unwrap() {
+        let code = r["code"].as_str().unwrap().to_string();
+        if which == "unknown" {
+            if r["status"] == "unknown" {
+                out.insert(code);
+            }
+            continue;
+        }
+        if let Some(findings) = r["findings"].as_array() {
+            if findings.iter().any(|f| f["severity"] == which) {
+                out.insert(code);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn scenarios_flag_exactly_what_they_expect() {
+    let all = scenarios();
+    assert!(all.len() >= 15, "at least 15 scenarios ship");
+    for dir in all {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let expect: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expect.json")).unwrap())
+                .unwrap();
+        let (json, code) = replay(&dir, &["--format", "json"]);
+        let report: Value = serde_json::from_str(&json).unwrap();
+        for which in ["error", "warning", "info", "unknown"] {
+            let want: BTreeSet<String> = expect[which]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(codes(&report, which), want, "{name}: {which} codes");
+        }
+        assert_eq!(
+            i64::from(code),
+            expect["exit_code"].as_i64().unwrap(),
+            "{name}: exit code"
+        );
+        let (text, text_code) = replay(&dir, &[]);
+        assert_eq!(text_code, code, "{name}: text and JSON runs exit alike");
+        insta::assert_snapshot!(format!("scenario_{name}_text"), text);
+        insta::assert_snapshot!(format!("scenario_{name}_json"), json);
+    }
+}
+
+#[test]
+fn every_check_fails_in_some_scenario_and_passes_in_another() {
+    let mut failing = BTreeSet::new();
+    let mut passing = BTreeSet::new();
+    for dir in scenarios() {
+        let (json, _) = replay(&dir, &["--format", "json"]);
+        let report: Value = serde_json::from_str(&json).unwrap();
+        for r in report["results"].as_array().unwrap() {
+            let code = r["code"].as_str().unwrap().to_string();
+            match r["status"].as_str().unwrap() {
+                "pass" => passing.insert(code),
+                "error" | "warning" | "info" => failing.insert(code),
+                _ => false,
+            };
+        }
+    }
+    for check in ecs_exec_doctor_checks::CHECKS {
+        let code = check.meta.code.to_string();
+        assert!(failing.contains(&code), "no scenario shows {code} failing");
+        assert!(
+            passing.contains(&code) || check.meta.code == "TD006",
+            "no scenario shows {code} passing"
+        );
+    }
+}
+
+#[test]
+fn fail_on_warning_turns_warnings_into_exit_1() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/credentials-in-environment");
+    assert_eq!(replay(&dir, &[]).1, 0);
+    assert_eq!(replay(&dir, &["--fail-on", "warning"]).1, 1);
+}
+
+#[test]
+fn ignore_and_select_filter_results() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/service-drift");
+    assert_eq!(replay(&dir, &["--ignore", "TK002"]).1, 0);
+    let (json, code) = replay(&dir, &["--select", "TK", "--format", "json"]);
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"].as_str().unwrap().starts_with("TK"))
+    );
+}
