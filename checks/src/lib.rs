@@ -4,6 +4,7 @@
 
 pub mod arn;
 pub mod check;
+pub mod docs;
 pub mod facts;
 pub mod fixes;
 pub mod model;

@@ -30,7 +30,7 @@ crate::declare_check! {
         severity: Error,
         scope: LiveAndLint,
         level: Task,
-        summary: "Containers exec targets do not have a read-only root filesystem",
+        summary: "Containers you exec into do not have a read-only root filesystem",
         needs: [TaskDefinition],
         evaluate: evaluate,
     };

@@ -19,7 +19,7 @@ crate::declare_check! {
         severity: Warning,
         scope: LiveAndLint,
         level: Task,
-        summary: "Containers exec targets are not restarted in place (restartPolicy)",
+        summary: "Containers you exec into are not restarted in place (restartPolicy)",
         needs: [TaskDefinition],
         evaluate: evaluate,
     };
