@@ -1,2 +1,4 @@
 mod cli;
+mod emulator;
+mod emulator_support;
 mod scenarios;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::*;
 
 /// One fact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Fact<T> {
     /// Fetched.
@@ -18,13 +18,8 @@ pub enum Fact<T> {
     /// The doctor could not fetch it.
     Failed { error: FactError },
     /// Not fetched: no selected check needed it, or it is not available in this mode.
+    #[default]
     NotFetched,
-}
-
-impl<T> Default for Fact<T> {
-    fn default() -> Self {
-        Fact::NotFetched
-    }
 }
 
 impl<T> Fact<T> {

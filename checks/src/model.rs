@@ -61,6 +61,10 @@ pub struct Caller {
     /// `iam:SimulatePrincipalPolicy` accepts; `None` for root and federated users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_arn: Option<String>,
+    /// Why the role's path could not be read (`iam:GetRole`); the simulation then uses the
+    /// role ARN without its path, which IAM rejects for roles that have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_lookup_error: Option<crate::facts::FactError>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -97,7 +97,7 @@ fn evaluate_one(
                     f.severity = *sev;
                 }
             }
-            findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+            findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
             result.status = Status::from_severity(findings[0].severity);
             result.message = findings[0].message.clone();
             result.findings = findings;
@@ -105,6 +105,14 @@ fn evaluate_one(
         Ok(Ok(Verdict::NotApplicable { reason })) => {
             result.status = Status::NotApplicable;
             result.message = reason;
+        }
+        Ok(Err(_)) if matches!(&subject.task, crate::facts::Fact::Absent { .. }) => {
+            // Nothing to check: the service has no running task (TK001 reports it).
+            let crate::facts::Fact::Absent { reason } = &subject.task else {
+                unreachable!()
+            };
+            result.status = Status::NotApplicable;
+            result.message = format!("no task to check: {reason}");
         }
         Ok(Err(unavailable)) => {
             result.status = Status::Unknown;

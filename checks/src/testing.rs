@@ -96,6 +96,7 @@ pub fn diagnosis() -> Diagnosis {
             account: ACCOUNT.into(),
             kind: CallerKind::AssumedRole,
             principal_arn: Some(caller_principal),
+            principal_lookup_error: None,
         }),
         cluster: Fact::ok(Cluster {
             arn: cluster_arn(),

@@ -159,19 +159,24 @@ impl Fetcher {
         let partition = arn::Arn::parse(&caller_arn)
             .map(|a| a.partition)
             .unwrap_or_else(|| self.target.partition.clone());
+        let mut lookup_error = None;
         let (kind, principal_arn) = if let Some(role) = arn::assumed_role_name(&caller_arn) {
             // The session ARN has no role path; GetRole has it (needed by the simulator).
             let fallback = format!("arn:{partition}:iam::{account}:role/{role}");
-            let arn = match self
+            let (arn, error) = match self
                 .call(
                     "iam:GetRole",
                     self.clients.iam.get_role().role_name(role).send(),
                 )
                 .await
             {
-                Ok(r) => r.role().map(|r| r.arn().to_string()).unwrap_or(fallback),
-                Err(_) => fallback,
+                Ok(r) => (
+                    r.role().map(|r| r.arn().to_string()).unwrap_or(fallback),
+                    None,
+                ),
+                Err(e) => (fallback, Some(e)),
             };
+            lookup_error = error;
             (CallerKind::AssumedRole, Some(arn))
         } else if caller_arn.ends_with(":root") {
             (CallerKind::Root, None)
@@ -190,6 +195,7 @@ impl Fetcher {
             account,
             kind,
             principal_arn,
+            principal_lookup_error: lookup_error,
         })
     }
 
@@ -316,9 +322,10 @@ impl Fetcher {
             },
             Err(e) => Fact::failed(e),
         };
-        if matches!(service_fact, Fact::Absent { .. }) {
+        if let Fact::Absent { reason } = &service_fact {
+            let subject = (String::new(), Fact::absent(reason.clone()));
             return Listing {
-                subjects: vec![],
+                subjects: vec![subject],
                 service: Some(service_fact),
             };
         }
@@ -580,59 +587,84 @@ impl Fetcher {
                     let (caller, cluster, kms) = tokio::join!(caller.clone(), cluster.clone(), kms.clone());
                     self.caller_simulation(&caller, task, &cluster, &kms).await
                 };
-                let (service, task_definition, container_instance, network, caller_permissions) =
-                    tokio::join!(service, task_definition, container_instance, network, caller_permissions);
+                // The task definition and container instance feed both the report and the
+                // role chain; the role chain starts as soon as they are known, beside the
+                // network and caller chains.
+                let task_definition = task_definition.boxed().shared();
+                let container_instance = container_instance.boxed().shared();
                 // The role: override > task definition > EC2 instance profile (fetched only
                 // when there is no task role).
-                let has_task_role = task.task_role_override.is_some()
-                    || task_definition.value().is_some_and(|d| d.task_role_arn.is_some());
-                let instance_role = if has_task_role {
-                    Fact::absent("the task has a task role")
-                } else if let Some(ci) = container_instance.value() {
-                    if !self.need(FactKind::InstanceRole) {
-                        Fact::NotFetched
-                    } else {
-                        let key = ci.ec2_instance_id.clone().unwrap_or_default();
-                        let fut = instance_roles
+                let instance_role = {
+                    let (task_definition, container_instance) = (task_definition.clone(), container_instance.clone());
+                    async move {
+                        let task_definition = task_definition.await;
+                        let has_task_role = task.task_role_override.is_some()
+                            || task_definition.value().is_some_and(|d| d.task_role_arn.is_some());
+                        if has_task_role {
+                            return Fact::absent("the task has a task role");
+                        }
+                        let container_instance = container_instance.await;
+                        if let Some(ci) = container_instance.value() {
+                            if !self.need(FactKind::InstanceRole) {
+                                return Fact::NotFetched;
+                            }
+                            let key = ci.ec2_instance_id.clone().unwrap_or_default();
+                            let fut = instance_roles
+                                .lock()
+                                .expect("not poisoned")
+                                .entry(key.clone())
+                                .or_insert_with(|| self.instance_role(key).boxed().shared())
+                                .clone();
+                            fut.await
+                        } else if let Fact::Failed { error } = &container_instance {
+                            Fact::failed(FactError::dependency("ec2:DescribeInstances", "container instance", error))
+                        } else {
+                            Fact::absent("the task does not run on an EC2 container instance")
+                        }
+                    }
+                    .boxed()
+                    .shared()
+                };
+                let task_role_permissions = {
+                    let (task_definition, instance_role) = (task_definition.clone(), instance_role.clone());
+                    let (cluster, kms) = (cluster.clone(), kms.clone());
+                    async move {
+                        if !self.need(FactKind::TaskRolePermissions) {
+                            return Fact::NotFetched;
+                        }
+                        let task_definition = task_definition.await;
+                        if let Fact::Failed { error } = &task_definition
+                            && task.task_role_override.is_none()
+                        {
+                            return Fact::failed(FactError::dependency("iam:SimulatePrincipalPolicy", "task definition", error));
+                        }
+                        let instance_role = instance_role.await;
+                        let role = task_role::effective(Some(task), task_definition.value(), instance_role.value());
+                        let Some(role_arn) = role.arn().map(str::to_string) else {
+                            return match &instance_role {
+                                Fact::Failed { error } => Fact::failed(FactError::dependency("iam:SimulatePrincipalPolicy", "EC2 instance role", error)),
+                                _ => Fact::absent("the task has no role"),
+                            };
+                        };
+                        let (cluster, kms) = tokio::join!(cluster, kms);
+                        let fut = role_sims
                             .lock()
                             .expect("not poisoned")
-                            .entry(key.clone())
-                            .or_insert_with(|| self.instance_role(key).boxed().shared())
+                            .entry(role_arn.clone())
+                            .or_insert_with(|| self.role_simulation(role, cluster, kms).boxed().shared())
                             .clone();
                         fut.await
                     }
-                } else if let Fact::Failed { error } = &container_instance {
-                    Fact::failed(FactError::dependency("ec2:DescribeInstances", "container instance", error))
-                } else {
-                    Fact::absent("the task does not run on an EC2 container instance")
                 };
-                let task_role_permissions = async {
-                    if !self.need(FactKind::TaskRolePermissions) {
-                        return Fact::NotFetched;
-                    }
-                    if let Fact::Failed { error } = &task_definition {
-                        if task.task_role_override.is_none() {
-                            return Fact::failed(FactError::dependency("iam:SimulatePrincipalPolicy", "task definition", error));
-                        }
-                    }
-                    let role = task_role::effective(Some(task), task_definition.value(), instance_role.value());
-                    let Some(role_arn) = role.arn().map(str::to_string) else {
-                        return match &instance_role {
-                            Fact::Failed { error } => Fact::failed(FactError::dependency("iam:SimulatePrincipalPolicy", "EC2 instance role", error)),
-                            _ => Fact::absent("the task has no role"),
-                        };
-                    };
-                    let cluster = cluster.clone().await;
-                    let kms = kms.clone().await;
-                    let fut = role_sims
-                        .lock()
-                        .expect("not poisoned")
-                        .entry(role_arn.clone())
-                        .or_insert_with(|| self.role_simulation(role, cluster, kms).boxed().shared())
-                        .clone();
-                    fut.await
-                }
-                .await;
+                let (service, task_definition, container_instance, instance_role, network, caller_permissions, task_role_permissions) = tokio::join!(
+                    service,
+                    task_definition,
+                    container_instance,
+                    instance_role,
+                    network,
+                    caller_permissions,
+                    task_role_permissions
+                );
                 Subject {
                     task_ref: task_ref.clone(),
                     task: task_fact.clone(),
@@ -816,7 +848,11 @@ impl Fetcher {
                 }
             };
             let (default_route, routes_known, routes_error) = match &routes {
-                Ok(o) => (default_route(o.route_tables(), &id, &vpc), true, None),
+                Ok(o) => match default_route(o.route_tables(), &id, &vpc) {
+                    Some(route) => (route, true, None),
+                    // No table of the VPC is visible (a subnet shared from another account).
+                    None => (None, false, None),
+                },
                 Err(e) => (None, false, Some(e.clone())),
             };
             out.insert(
@@ -922,6 +958,18 @@ impl Fetcher {
                 principal_arn: principal,
                 results: convert::sim_results(out.evaluation_results()),
             }),
+            // IAM does not know the path-less role ARN used because GetRole failed: the
+            // missing permission is GetRole's.
+            Err(e)
+                if e.kind == FactErrorKind::NotFound && caller.principal_lookup_error.is_some() =>
+            {
+                let lookup = caller.principal_lookup_error.as_ref().expect("checked");
+                Fact::failed(FactError::dependency(
+                    "iam:SimulatePrincipalPolicy",
+                    "caller role's path",
+                    lookup,
+                ))
+            }
             Err(e) => Fact::failed(e),
         }
     }
@@ -1012,12 +1060,13 @@ fn dependent_of<T>(task: &Fact<Task>) -> Fact<T> {
 }
 
 /// The target of the `0.0.0.0/0` route of the table associated with `subnet` (or the VPC's
-/// main table).
+/// main table): `None` when no such table is visible, `Some(None)` when it has no default
+/// route.
 fn default_route(
     tables: &[aws_sdk_ec2::types::RouteTable],
     subnet: &str,
     vpc: &str,
-) -> Option<String> {
+) -> Option<Option<String>> {
     let in_vpc = |t: &&aws_sdk_ec2::types::RouteTable| t.vpc_id() == Some(vpc);
     let table = tables
         .iter()
@@ -1033,18 +1082,20 @@ fn default_route(
                 .filter(in_vpc)
                 .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
         })?;
-    table
-        .routes()
-        .iter()
-        .filter(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
-        .filter(|r| r.state().map(|s| s.as_str()) != Some("blackhole"))
-        .find_map(|r| {
-            r.nat_gateway_id()
-                .or(r.transit_gateway_id())
-                .or(r.gateway_id())
-                .or(r.network_interface_id())
-                .or(r.vpc_peering_connection_id())
-                .or(r.instance_id())
-                .map(str::to_string)
-        })
+    Some(
+        table
+            .routes()
+            .iter()
+            .filter(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
+            .filter(|r| r.state().map(|s| s.as_str()) != Some("blackhole"))
+            .find_map(|r| {
+                r.nat_gateway_id()
+                    .or(r.transit_gateway_id())
+                    .or(r.gateway_id())
+                    .or(r.network_interface_id())
+                    .or(r.vpc_peering_connection_id())
+                    .or(r.instance_id())
+                    .map(str::to_string)
+            }),
+    )
 }

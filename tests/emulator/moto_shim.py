@@ -381,6 +381,7 @@ class Shim:
             "ecs:RunTask": self.run_task,
             "ecs:StartTask": self.run_task,
             "ecs:DescribeTasks": self.describe_tasks,
+            "ecs:ListTasks": self.list_tasks,
             "ecs:RegisterContainerInstance": self.container_instances,
             "ecs:DescribeContainerInstances": self.container_instances,
             "iam:SimulatePrincipalPolicy": self.simulate,
@@ -394,6 +395,8 @@ class Shim:
             self.instances = {}  # container instance id -> {"versionInfo", "execCapability", "agentConnected"}
             self.denied = set()  # lower-cased IAM action names
             self.calls = []      # IAM action names in arrival order
+            self.timeline = []   # {"action", "start", "end"} per call (monotonic seconds)
+            self.latency = 0.0   # seconds added to every AWS call
 
     # ---- entry point
     def __call__(self, environ, start_response):
@@ -407,19 +410,26 @@ class Shim:
         req = self.parse_request(environ, body)
         if req is None:  # unsigned / moto-api / metadata: plain moto
             return self.moto(environ, start_response)
+        timing = {"action": req.action, "start": time.monotonic(), "end": None}
         with self.lock:
             self.calls.append(req.action)
+            self.timeline.append(timing)
             denied = req.action.lower() in self.denied
-        if denied:
-            return self.access_denied(req, start_response)
-        handler = self.handlers.get(req.action)
-        if handler is None:
-            return self.moto(environ, start_response)
+            latency = self.latency
+        if latency:
+            time.sleep(latency)  # releases the GIL: concurrent calls overlap, as on AWS
         try:
+            if denied:
+                return self.access_denied(req, start_response)
+            handler = self.handlers.get(req.action)
+            if handler is None:
+                return self.moto(environ, start_response)
             return handler(req, environ, start_response)
         except Exception:
             traceback.print_exc(file=sys.stderr)
             return respond(start_response, 500, "moto_shim internal error", content_type="text/plain")
+        finally:
+            timing["end"] = time.monotonic()
 
     @staticmethod
     def parse_request(environ, body):
@@ -534,6 +544,23 @@ class Shim:
             for task in tasks:
                 self.patch_task(req, task)
             response["tasks"], response["failures"] = tasks, failures
+
+        return self.patched_json(environ, start_response, patch)
+
+    def list_tasks(self, req, environ, start_response):
+        params = req.json()
+        service = params.get("serviceName")
+
+        def patch(response):
+            # moto ignores serviceName; ECS lists only the tasks the service started, whose
+            # group is "service:NAME" (RunTask with group="service:NAME" imitates one).
+            if not service:
+                return
+            backend = ecs_backends[req.account][req.region]
+            groups = {t.id: t.group for tasks in backend.tasks.values() for t in tasks.values()}
+            wanted = f"service:{last_segment(service)}"
+            response["taskArns"] = [arn for arn in response.get("taskArns", [])
+                                    if groups.get(last_segment(arn)) == wanted]
 
         return self.patched_json(environ, start_response, patch)
 
@@ -656,9 +683,11 @@ class Shim:
             return reply(400, {"error": f"invalid JSON: {e}"})
         with self.lock:
             if (method, path) == ("GET", "/_shim/calls"):
-                return reply(200, {"calls": list(self.calls)})
+                return reply(200, {"calls": list(self.calls),
+                                   "timeline": [dict(t) for t in self.timeline]})
             if (method, path) == ("POST", "/_shim/calls/reset"):
                 self.calls.clear()
+                self.timeline.clear()
                 return reply(200, {"ok": True})
             if (method, path) == ("POST", "/_shim/deny"):
                 actions = body.get("actions")
@@ -671,6 +700,21 @@ class Shim:
                     return reply(400, {"error": "expected task, container and lastStatus"})
                 self.agents[(last_segment(body["task"]), body["container"])] = {
                     "lastStatus": body["lastStatus"], "reason": body.get("reason")}
+                return reply(200, {"ok": True})
+            if (method, path) == ("POST", "/_shim/latency"):
+                seconds = body.get("seconds")
+                if not isinstance(seconds, (int, float)) or not 0 <= seconds <= 10:
+                    return reply(400, {"error": "expected seconds between 0 and 10"})
+                self.latency = float(seconds)
+                return reply(200, {"ok": True})
+            if (method, path) == ("POST", "/_shim/task"):
+                started = body.get("startedAt")
+                if not body.get("task") or not isinstance(started, (int, float)):
+                    return reply(400, {"error": "expected task and startedAt (epoch seconds)"})
+                state = self.tasks.get(last_segment(body["task"]))
+                if state is None:
+                    return reply(404, {"error": f"unknown task {body['task']}"})
+                state["started"] = started
                 return reply(200, {"ok": True})
             if (method, path) == ("POST", "/_shim/container-instance"):
                 if not body.get("containerInstance"):
@@ -689,11 +733,30 @@ class Shim:
 
 
 # --------------------------------------------------------------------------- main
+def watch_stdin():
+    """Exit when stdin closes.  A test harness keeps the write end of a pipe open; when the
+    harness dies, however it dies (SIGKILL included), the pipe closes and the shim exits
+    instead of lingering as an orphan."""
+    def watch():
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--exit-on-stdin-eof", action="store_true",
+                        help="exit as soon as stdin reaches end of file (the parent died)")
     args = parser.parse_args(argv)
+    if args.exit_on_stdin_eof:
+        watch_stdin()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log lines
     pin_task_lifecycle()

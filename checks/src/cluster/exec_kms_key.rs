@@ -38,22 +38,22 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             "the cluster does not encrypt exec sessions with a KMS key",
         ));
     };
-    if let Some(err) = f.diagnosis.kms_key.error() {
-        if err.kind == FactErrorKind::NotFound {
-            return Ok(Verdict::Findings(vec![
-                Finding::error(format!("the cluster's exec KMS key `{configured}` does not exist"))
-                    .evidence(err.message.clone())
-                    .fix(
-                        Fix::new("point the cluster at an existing key, or remove the key")
-                            .command(format!(
-                                "aws ecs update-cluster --cluster {} --configuration 'executeCommandConfiguration={{kmsKeyId=KEY_ARN,logging={}}}'{}",
-                                cluster.name,
-                                cluster.exec_config.logging,
-                                region_flag(f)
-                            )),
-                    ),
-            ]));
-        }
+    if let Some(err) = f.diagnosis.kms_key.error()
+        && err.kind == FactErrorKind::NotFound
+    {
+        return Ok(Verdict::Findings(vec![
+            Finding::error(format!("the cluster's exec KMS key `{configured}` does not exist"))
+                .evidence(err.message.clone())
+                .fix(
+                    Fix::new("point the cluster at an existing key, or remove the key")
+                        .command(format!(
+                            "aws ecs update-cluster --cluster {} --configuration 'executeCommandConfiguration={{kmsKeyId=KEY_ARN,logging={}}}'{}",
+                            cluster.name,
+                            cluster.exec_config.logging,
+                            region_flag(f)
+                        )),
+                ),
+        ]));
     }
     let key = f
         .kms_key()?

@@ -52,22 +52,22 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         .clone()
         .unwrap_or_else(|| "session-manager-plugin".into());
     let mut findings = Vec::new();
-    if let Some(arch) = &plugin.arch {
-        if !same_arch(arch, &local.host_arch) {
-            findings.push(
-                Finding::error(format!(
-                    "`{path}` is built for {arch} but this machine is {}",
+    if let Some(arch) = &plugin.arch
+        && !same_arch(arch, &local.host_arch)
+    {
+        findings.push(
+            Finding::error(format!(
+                "`{path}` is built for {arch} but this machine is {}",
+                local.host_arch
+            ))
+            .fix(
+                Fix::new(format!(
+                    "install the {} build of the plugin",
                     local.host_arch
                 ))
-                .fix(
-                    Fix::new(format!(
-                        "install the {} build of the plugin",
-                        local.host_arch
-                    ))
-                    .note(INSTALL),
-                ),
-            );
-        }
+                .note(INSTALL),
+            ),
+        );
     }
     let version = plugin.version.as_deref().and_then(DottedVersion::parse);
     let kms = f

@@ -23,7 +23,7 @@ crate::declare_check! {
         scope: Live,
         level: Task,
         summary: "Private subnets have the kms, logs and s3 endpoints the exec configuration needs",
-        needs: [Network, Cluster],
+        needs: [Task, Network, Cluster],
         evaluate: evaluate,
     };
 }
@@ -51,11 +51,14 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             "the cluster uses neither a KMS key nor CloudWatch/S3 session logging",
         ));
     }
-    if !net.routes_known {
+    if let Some(owner) = f.task().ok().and_then(|t| super::shared_from(net, t)) {
         return Err(Unavailable::new(format!(
-            "the route tables of subnet `{}` could not be read",
+            "subnet `{}` is shared from account {owner}, which owns the VPC's endpoints and route tables",
             net.subnet_id
         )));
+    }
+    if !net.routes_known {
+        return Err(super::routes_unavailable(net));
     }
     if let Some(route) = &net.default_route {
         return Ok(Verdict::pass(format!(

@@ -4,7 +4,27 @@
 pub mod exec_dependency_endpoints;
 pub mod ssmmessages_endpoint;
 
-use crate::model::{Network, VpcEndpoint};
+use crate::facts::Unavailable;
+use crate::model::{Network, Task, VpcEndpoint};
+
+/// The owner account when the task's subnet is shared from another account (RAM).
+pub fn shared_from<'a>(net: &'a Network, task: &Task) -> Option<&'a str> {
+    let account = crate::arn::Arn::parse(&task.arn)?.account;
+    net.subnet_owner
+        .as_deref()
+        .filter(|owner| *owner != account)
+}
+
+/// UNKNOWN for unreadable route tables, naming the denied action when that is why.
+pub fn routes_unavailable(net: &Network) -> Unavailable {
+    match &net.routes_error {
+        Some(error) => Unavailable::from_error("route tables", error),
+        None => Unavailable::new(format!(
+            "no route table of subnet `{}` is visible to this account",
+            net.subnet_id
+        )),
+    }
+}
 
 /// `com.amazonaws.REGION.SERVICE` (or the `cn.` form in the China partition).
 pub fn endpoint_for<'a>(net: &'a Network, region: &str, service: &str) -> Option<&'a VpcEndpoint> {

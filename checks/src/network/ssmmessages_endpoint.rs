@@ -77,14 +77,11 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             )],
         ));
     }
-    let task_account = crate::arn::Arn::parse(&task.arn).map(|a| a.account);
-    if let (Some(owner), Some(account)) = (&net.subnet_owner, &task_account) {
-        if owner != account && !net.routes_known {
-            return Err(Unavailable::new(format!(
-                "subnet `{}` is shared from account {owner}, which owns the VPC's endpoints and route tables; ask its owner to confirm a path to ssmmessages",
-                net.subnet_id
-            )));
-        }
+    if let Some(owner) = super::shared_from(net, task) {
+        return Err(Unavailable::new(format!(
+            "subnet `{}` is shared from account {owner}, which owns the VPC's endpoints and route tables; ask its owner to confirm a path to ssmmessages",
+            net.subnet_id
+        )));
     }
     if net.routes_known {
         return Ok(match &net.default_route {
@@ -119,10 +116,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             .fix(create),
         ]));
     }
-    Err(Unavailable::new(format!(
-        "VPC `{}` has no VPC endpoints and the route tables of subnet `{}` could not be read",
-        net.vpc_id, net.subnet_id
-    )))
+    Err(super::routes_unavailable(net))
 }
 
 #[cfg(test)]

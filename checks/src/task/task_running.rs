@@ -32,14 +32,22 @@ use crate::outcome::{Finding, Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     if let Fact::Absent { reason } = &f.subject.task {
-        let list = format!(
-            "aws ecs list-tasks --cluster {} --desired-status RUNNING{}",
-            cluster_name(f),
-            region_flag(f)
-        );
-        return Ok(Verdict::Findings(vec![Finding::error(reason.clone()).fix(
-            Fix::new("start a task, or pick a running one").command(list),
-        )]));
+        let fix = match &f.target().service {
+            Some(service) => Fix::new(format!("find out why service `{service}` runs no task"))
+                .command(format!(
+                    "aws ecs describe-services --cluster {} --services {service} --query 'services[0].[desiredCount,events[:5]]'{}",
+                    cluster_name(f),
+                    region_flag(f)
+                )),
+            None => Fix::new("pick a running task").command(format!(
+                "aws ecs list-tasks --cluster {} --desired-status RUNNING{}",
+                cluster_name(f),
+                region_flag(f)
+            )),
+        };
+        return Ok(Verdict::Findings(vec![
+            Finding::error(reason.clone()).fix(fix),
+        ]));
     }
     let task = f.task()?;
     let status = task.last_status.as_str();

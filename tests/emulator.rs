@@ -1,0 +1,985 @@
+//! End-to-end tests of the live path: the real binary against the AWS emulator
+//! (`tests/emulator/moto_shim.py`), with worlds built through the AWS API. Harness and world
+//! builder: `emulator_support.rs`. Every test starts its own emulator; a test is skipped (with
+//! a message) when python3/moto is missing, and fails then if `CI` is set.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ecs_exec_doctor_checks::report::{Report, Status};
+use ecs_exec_doctor_checks::{CHECKS, Category, FactKind, registry};
+
+use crate::emulator_support::*;
+
+/// Every check code except the local tool checks, for `--select`.
+fn aws_codes() -> Vec<&'static str> {
+    CHECKS
+        .iter()
+        .filter(|c| c.meta.category != Category::Local)
+        .map(|c| c.meta.code)
+        .collect()
+}
+
+/// Every IAM action the checks' metadata says the doctor may call.
+fn metadata_actions() -> BTreeSet<&'static str> {
+    FactKind::ALL
+        .iter()
+        .flat_map(|k| k.actions().iter().copied())
+        .collect()
+}
+
+fn statuses(report: &Report) -> Vec<(String, Option<String>, Status)> {
+    report
+        .results
+        .iter()
+        .map(|r| (r.code.clone(), r.task.clone(), r.status))
+        .collect()
+}
+
+#[track_caller]
+fn assert_all_pass_or_not_applicable(report: &Report) {
+    let bad: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| !matches!(r.status, Status::Pass | Status::NotApplicable))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "expected only pass / not_applicable:\n{}",
+        summary(report)
+    );
+}
+
+// ------------------------------------------------------------------------------ healthy
+
+#[test]
+fn healthy_fargate_task_passes_every_aws_check() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::healthy("prod"));
+    let codes = aws_codes();
+    let run = emu
+        .doctor(&world)
+        .args(["check", &world.cluster, &world.tasks[0], "--format", "json"])
+        .args(["--select", &codes.join(",")])
+        .run();
+    run.assert_code(0);
+    let report = run.report();
+    assert_eq!(
+        report
+            .results
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect::<Vec<_>>(),
+        codes,
+        "one result per selected check, in registry order"
+    );
+    assert_all_pass_or_not_applicable(&report);
+    for code in [
+        "CR001", "CR003", "CL002", "TK001", "TK002", "TK003", "TK004", "TD001", "TD002", "TD003",
+        "IR001", "IR002", "NW001",
+    ] {
+        assert_status(&report, code, Status::Pass);
+    }
+    assert!(report.missing_permissions.is_empty());
+    assert_eq!(report.tasks, vec![task_id(&world.tasks[0])]);
+    assert!(
+        result(&report, "CR001")
+            .message
+            .contains(&format!("user/{CALLER_USER}")),
+        "the caller is resolved to its IAM user"
+    );
+
+    // A full run has the local tool checks too, evaluated (their verdict depends on this
+    // machine, so only "not unknown" is asserted).
+    let full = emu
+        .doctor(&world)
+        .args(["check", &world.cluster, &world.tasks[0], "--format", "json"])
+        .run();
+    assert!(matches!(full.code, Some(0 | 1)), "{full:?}");
+    let full_report = full.report();
+    for code in local_codes() {
+        assert_ne!(
+            status(&full_report, code),
+            Status::Unknown,
+            "{}",
+            summary(&full_report)
+        );
+    }
+    assert_eq!(full_report.results.len(), CHECKS.len());
+
+    // Cluster and task as ARNs and no --region: the region comes from the ARNs.
+    let from_arns = emu
+        .bare_doctor()
+        .credentials(&world.credentials)
+        .args([
+            "check",
+            &world.cluster_arn,
+            &world.tasks[0],
+            "--format",
+            "json",
+        ])
+        .args(["--select", &codes.join(",")])
+        .trailing(&["--endpoint-url", emu.shim.url()])
+        .run();
+    from_arns.assert_code(0);
+    let from_arns = from_arns.report();
+    assert_eq!(from_arns.target.region, REGION);
+    assert_eq!(statuses(&from_arns), statuses(&report));
+
+    // AWS_ENDPOINT_URL instead of --endpoint-url.
+    emu.shim.reset_calls();
+    let via_env = emu
+        .bare_doctor()
+        .credentials(&world.credentials)
+        .env("AWS_ENDPOINT_URL", emu.shim.url())
+        .args(["check", &world.cluster, &world.tasks[0], "--format", "json"])
+        .args(["--select", &codes.join(",")])
+        .trailing(&["--region", REGION])
+        .run();
+    via_env.assert_code(0);
+    assert_eq!(statuses(&via_env.report()), statuses(&report));
+    assert!(
+        emu.shim.calls().contains(&"ecs:DescribeTasks".to_string()),
+        "AWS_ENDPOINT_URL was honoured"
+    );
+}
+
+fn task_id(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_string()
+}
+
+/// Rich world (assumed-role caller with a path, KMS key, endpoints, service): every check
+/// passes, and each fact is fetched once.
+#[test]
+fn each_fact_is_fetched_once_and_counted() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::rich("rich"));
+    emu.shim.reset_calls();
+    let run = emu.diagnose(&world);
+    run.assert_code(0);
+    let report = run.report();
+    assert_all_pass_or_not_applicable(&report);
+    for code in [
+        "CR001", "CR002", "CR003", "CL001", "SV001", "SV002", "IR003", "NW002",
+    ] {
+        assert_status(&report, code, Status::Pass);
+    }
+    assert!(
+        world.caller_arn.ends_with(":role/ops/rich-doctor"),
+        "{}",
+        world.caller_arn
+    );
+    assert!(
+        result(&report, "CR001").message.contains(&world.caller_arn),
+        "the assumed-role caller is resolved to its role, path included: {}",
+        result(&report, "CR001").message
+    );
+
+    let calls = emu.shim.calls();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &calls {
+        *counts.entry(c.as_str()).or_default() += 1;
+    }
+    for (op, n) in &counts {
+        if *op == "iam:SimulatePrincipalPolicy" {
+            // Once for the caller, once or twice for the task role.
+            assert!((2..=3).contains(n), "{op} called {n} times: {calls:?}");
+        } else {
+            assert_eq!(*n, 1, "{op} called {n} times: {calls:?}");
+        }
+    }
+    for expected in [
+        "sts:GetCallerIdentity",
+        "iam:GetRole",
+        "ecs:DescribeClusters",
+        "kms:DescribeKey",
+        "ecs:DescribeTasks",
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeRouteTables",
+    ] {
+        assert!(
+            counts.contains_key(expected),
+            "{expected} not called: {calls:?}"
+        );
+    }
+    let known = metadata_actions();
+    for op in counts.keys() {
+        assert!(
+            known.contains(op),
+            "{op} is called but no FactKind::actions() lists it (the `permissions` policy would lack it)"
+        );
+    }
+    assert_eq!(
+        report.aws_calls as usize,
+        calls.len(),
+        "aws_calls in the report vs calls the emulator saw: {calls:?}"
+    );
+}
+
+// ------------------------------------------------------------------------------ task
+
+#[test]
+fn exec_not_enabled_on_the_task() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        exec_enabled: false,
+        ..Spec::healthy("noexec")
+    });
+    let run = emu.diagnose(&world);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "TK002", Status::Error);
+    let tk002 = result(&report, "TK002");
+    assert!(
+        tk002.message.contains("without enableExecuteCommand"),
+        "{tk002:?}"
+    );
+    let commands = fix_commands(tk002);
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.contains("run-task") && c.contains("--enable-execute-command")),
+        "{commands:?}"
+    );
+    // Without exec there is no ExecuteCommandAgent to judge: TK002 says it all.
+    assert_status(&report, "TK003", Status::NotApplicable);
+    assert!(result(&report, "TK003").message.contains("TK002"));
+    assert_status(&report, "SV001", Status::NotApplicable);
+    assert_status(&report, "IR002", Status::Pass);
+}
+
+#[test]
+fn service_has_exec_but_its_task_was_started_without() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        exec_enabled: false,
+        service: Some(Service {
+            name: "web".into(),
+            exec_enabled: true,
+        }),
+        ..Spec::healthy("svc")
+    });
+    let run = emu.diagnose(&world);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "TK002", Status::Error);
+    assert_status(&report, "SV001", Status::Pass);
+    let tk002 = result(&report, "TK002");
+    let evidence: Vec<&String> = tk002.findings.iter().flat_map(|f| &f.evidence).collect();
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.contains("service `web` has enableExecuteCommand=true")),
+        "{tk002:?}"
+    );
+    let commands = fix_commands(tk002);
+    assert!(
+        commands.iter().any(|c| c.contains("update-service")
+            && c.contains("--service web")
+            && c.contains("--enable-execute-command")
+            && c.contains("--force-new-deployment")),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn stopped_agent_is_an_error_and_a_sidecar_without_agent_is_ignored() {
+    let Some(emu) = Emulator::start() else { return };
+    let sidecar = Container::new("aws-guardduty-agent");
+    let world = emu.world(Spec {
+        containers: vec![Container::new("web"), sidecar],
+        ..Spec::healthy("agents")
+    });
+    let task = &world.tasks[0];
+    emu.shim.set_agent(task, "aws-guardduty-agent", None, "");
+    let run = emu.diagnose(&world);
+    run.assert_code(0);
+    let report = run.report();
+    assert_all_pass_or_not_applicable(&report);
+    let tk003 = result(&report, "TK003");
+    assert!(
+        tk003
+            .evidence
+            .iter()
+            .any(|e| e.contains("`aws-guardduty-agent` has no ExecuteCommandAgent")),
+        "{tk003:?}"
+    );
+
+    emu.shim
+        .set_agent(task, "web", Some("STOPPED"), "agent exited: address in use");
+    let run = emu.diagnose(&world);
+    run.assert_code(1);
+    let stopped = run.report();
+    assert_status(&stopped, "TK003", Status::Error);
+    let tk003 = result(&stopped, "TK003");
+    assert!(
+        tk003
+            .message
+            .contains("ExecuteCommandAgent in `web` is STOPPED"),
+        "{tk003:?}"
+    );
+    assert!(full_text(tk003).contains("address in use"), "{tk003:?}");
+    // Nothing else changed.
+    for (before, after) in report.results.iter().zip(&stopped.results) {
+        if before.code != "TK003" {
+            assert_eq!(before.status, after.status, "{}", before.code);
+        }
+    }
+}
+
+#[test]
+fn ec2_container_instance_with_an_old_agent() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        launch: Launch::Ec2 {
+            agent_version: "1.40.0".into(),
+            instance_role: false,
+        },
+        ..Spec::healthy("oldagent")
+    });
+    let run = emu.diagnose(&world);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "TK005", Status::Error);
+    let tk005 = result(&report, "TK005");
+    assert!(
+        tk005.message.contains("ECS agent 1.40.0") && tk005.message.contains(">= 1.50.2"),
+        "{tk005:?}"
+    );
+    let ci = world.container_instance_arn.as_deref().expect("registered");
+    assert!(
+        fix_commands(tk005)
+            .iter()
+            .any(|c| c.contains("update-container-agent") && c.contains(ci)),
+        "{tk005:?}"
+    );
+    assert_status(&report, "TK004", Status::NotApplicable);
+    // Only TK005 fails.
+    let failing: Vec<&str> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Error)
+        .map(|r| r.code.as_str())
+        .collect();
+    assert_eq!(failing, ["TK005"], "{}", summary(&report));
+}
+
+// ------------------------------------------------------------------------------ roles
+
+#[test]
+fn task_role_problems() {
+    let Some(emu) = Emulator::start() else { return };
+    let without_ssm = emu.world(Spec {
+        task_role: Some(TaskRole {
+            ssmmessages: false,
+            kms_decrypt: false,
+        }),
+        ..Spec::healthy("nossm")
+    });
+    let no_role = emu.world(Spec {
+        task_role: None,
+        ..Spec::healthy("norole")
+    });
+
+    let run = emu.diagnose(&without_ssm);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "IR001", Status::Pass);
+    assert_status(&report, "IR002", Status::Error);
+    let ir002 = result(&report, "IR002");
+    let role = without_ssm.task_role_name.as_deref().expect("role");
+    assert!(
+        fix_commands(ir002).iter().any(|c| c
+            .contains(&format!("aws iam put-role-policy --role-name {role} "))
+            && c.contains("ssmmessages:CreateControlChannel")
+            && c.contains("ssmmessages:OpenDataChannel")),
+        "{ir002:?}"
+    );
+
+    let run = emu.diagnose(&no_role);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "IR001", Status::Error);
+    assert!(
+        result(&report, "IR001")
+            .message
+            .contains("has no task role"),
+        "{}",
+        summary(&report)
+    );
+    assert_status(&report, "IR002", Status::NotApplicable);
+}
+
+#[test]
+fn ec2_task_without_task_role_falls_back_to_the_instance_role() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        launch: Launch::Ec2 {
+            agent_version: "1.70.2".into(),
+            instance_role: true,
+        },
+        task_role: None,
+        ..Spec::healthy("ec2role")
+    });
+    let run = emu.diagnose(&world);
+    let report = run.report();
+    assert_status(&report, "TK005", Status::Pass);
+    assert_status(&report, "IR001", Status::Warning);
+    let role = world.instance_role_name.as_deref().expect("instance role");
+    assert!(
+        result(&report, "IR001").message.contains(role),
+        "{}",
+        summary(&report)
+    );
+    // The instance role allows the ssmmessages actions.
+    assert_status(&report, "IR002", Status::Pass);
+    assert!(full_text(result(&report, "IR002")).contains(role));
+    run.assert_code(0);
+}
+
+// ------------------------------------------------------------------------------ containers
+
+#[test]
+fn read_only_root_and_credentials_in_the_environment_without_leaking_them() {
+    const SECRET: &str = "wJalrXUtnFEMI-K7MDENG-bPxRfiCY-DISTINCTIVE-7f3a";
+    const KEY_ID: &str = "AKIADISTINCTIVE7F3A99";
+    let Some(emu) = Emulator::start() else { return };
+    let mut web = Container::new("web");
+    web.readonly_root = true;
+    web.environment = vec![
+        ("AWS_ACCESS_KEY_ID".into(), KEY_ID.into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), SECRET.into()),
+        ("LOG_LEVEL".into(), "debug".into()),
+    ];
+    let world = emu.world(Spec {
+        containers: vec![web],
+        ..Spec::healthy("secrets")
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    for format in ["json", "text"] {
+        let record = dir.path().join(format!("{format}.recording.json"));
+        let run = emu
+            .doctor(&world)
+            .args(["check", &world.cluster, &world.tasks[0], "--format", format])
+            .args(["--ignore", &local_codes().join(",")])
+            .args(["--record".as_ref(), record.as_os_str()])
+            .run();
+        run.assert_code(1);
+        let recorded = std::fs::read_to_string(&record).expect("recording written");
+        for (what, text) in [
+            ("stdout", &run.stdout),
+            ("stderr", &run.stderr),
+            ("recording", &recorded),
+        ] {
+            assert!(
+                !text.contains(SECRET),
+                "the secret value leaked into {what}"
+            );
+            assert!(!text.contains(KEY_ID), "the key id leaked into {what}");
+        }
+        // Names are kept: the values are missing, not the whole environment.
+        assert!(recorded.contains("AWS_SECRET_ACCESS_KEY"));
+        assert!(run.stdout.contains("AWS_ACCESS_KEY_ID"));
+        if format == "json" {
+            let report = run.report();
+            assert_status(&report, "TD001", Status::Error);
+            assert_status(&report, "TD003", Status::Warning);
+            let td003 = result(&report, "TD003");
+            assert!(
+                td003.message.contains("AWS_ACCESS_KEY_ID")
+                    || td003.message.contains("AWS_SECRET_ACCESS_KEY"),
+                "{td003:?}"
+            );
+            assert!(
+                result(&report, "TD001").message.contains("`web`"),
+                "{}",
+                summary(&report)
+            );
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------ network
+
+#[test]
+fn network_path_to_ssmmessages() {
+    let Some(emu) = Emulator::start() else { return };
+    let isolated = emu.world(Spec {
+        net: Net::Isolated,
+        ..Spec::healthy("isolated")
+    });
+    let gateway = emu.world(Spec {
+        net: Net::InternetGateway,
+        ..Spec::healthy("public")
+    });
+
+    let run = emu.diagnose(&isolated);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "NW001", Status::Error);
+    let nw001 = result(&report, "NW001");
+    assert!(nw001.message.contains(&isolated.subnet), "{nw001:?}");
+    assert!(
+        fix_commands(nw001)
+            .iter()
+            .any(|c| c.contains("create-vpc-endpoint")
+                && c.contains(&isolated.vpc)
+                && c.contains("com.amazonaws.us-east-1.ssmmessages")),
+        "{nw001:?}"
+    );
+
+    let run = emu.diagnose(&gateway);
+    run.assert_code(0);
+    let report = run.report();
+    assert_status(&report, "NW001", Status::Pass);
+    assert!(
+        full_text(result(&report, "NW001")).contains("internet gateway (`igw-"),
+        "{}",
+        summary(&report)
+    );
+}
+
+// ------------------------------------------------------------------------------ KMS
+
+#[test]
+fn exec_kms_key_problems() {
+    let Some(emu) = Emulator::start() else { return };
+    // Caller, task role and endpoints all fine; only the key is disabled.
+    let disabled = emu.world(Spec {
+        kms: Kms::Disabled,
+        ..Spec::rich("disabledkey")
+    });
+    // The key is fine; neither side may use it. (A different caller from `disabled`'s, so
+    // their policies do not mix.)
+    let unusable = emu.world(Spec {
+        kms: Kms::Enabled,
+        caller: Caller::User,
+        caller_actions: vec!["ecs:ExecuteCommand".into()],
+        task_role: Some(TaskRole {
+            ssmmessages: true,
+            kms_decrypt: false,
+        }),
+        service: None,
+        ..Spec::rich("unusablekey")
+    });
+
+    let run = emu.diagnose(&disabled);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "CL001", Status::Error);
+    let cl001 = result(&report, "CL001");
+    let key = disabled.kms_key_arn.as_deref().expect("key");
+    assert!(cl001.message.contains("Disabled"), "{cl001:?}");
+    assert!(
+        fix_commands(cl001)
+            .iter()
+            .any(|c| c.contains("aws kms enable-key") && c.contains(key)),
+        "{cl001:?}"
+    );
+    assert_status(&report, "CR002", Status::Pass);
+    assert_status(&report, "IR003", Status::Pass);
+
+    let run = emu.diagnose(&unusable);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "CL001", Status::Pass);
+    assert_status(&report, "CR002", Status::Error);
+    assert_status(&report, "IR003", Status::Error);
+    let key = unusable.kms_key_arn.as_deref().expect("key");
+    let cr002 = result(&report, "CR002");
+    assert!(
+        fix_commands(cr002)
+            .iter()
+            .any(|c| c.contains("put-user-policy")
+                && c.contains(&format!("--user-name {CALLER_USER}"))
+                && c.contains("kms:GenerateDataKey")
+                && c.contains(key)),
+        "{cr002:?}"
+    );
+    let ir003 = result(&report, "IR003");
+    let role = unusable.task_role_name.as_deref().expect("role");
+    assert!(
+        fix_commands(ir003)
+            .iter()
+            .any(|c| c.contains(&format!("--role-name {role} "))
+                && c.contains("kms:Decrypt")
+                && c.contains(key)),
+        "{ir003:?}"
+    );
+    // The rest of the exec path is fine.
+    assert_status(&report, "CR001", Status::Pass);
+    assert_status(&report, "IR002", Status::Pass);
+    assert_status(&report, "NW002", Status::Pass);
+}
+
+// ------------------------------------------------------------------------------ --service
+
+#[test]
+fn service_mode_diagnoses_each_running_task_with_one_describe_tasks() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        service: Some(Service {
+            name: "api".into(),
+            exec_enabled: true,
+        }),
+        tasks: 2,
+        ..Spec::healthy("multi")
+    });
+    // A task of the same cluster outside the service must not be diagnosed.
+    let stray = emu.block_on(
+        emu.aws
+            .ecs
+            .run_task()
+            .cluster("multi")
+            .task_definition(&world.task_definition_arn)
+            .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+            .enable_execute_command(true)
+            .network_configuration(
+                aws_sdk_ecs::types::NetworkConfiguration::builder()
+                    .awsvpc_configuration(
+                        aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+                            .subnets(&world.subnet)
+                            .build()
+                            .expect("awsvpc configuration"),
+                    )
+                    .build(),
+            )
+            .send(),
+    );
+    assert_eq!(stray.or_die("RunTask (stray)").tasks().len(), 1);
+    emu.shim.reset_calls();
+    let run = emu
+        .doctor(&world)
+        .args([
+            "check",
+            &world.cluster,
+            "--service",
+            "api",
+            "--format",
+            "json",
+        ])
+        .args(["--ignore", &local_codes().join(",")])
+        .run();
+    run.assert_code(0);
+    let report = run.report();
+    assert_all_pass_or_not_applicable(&report);
+    let ids: BTreeSet<String> = world.tasks.iter().map(|t| task_id(t)).collect();
+    assert_eq!(
+        report.tasks.iter().cloned().collect::<BTreeSet<_>>(),
+        ids,
+        "the service's two tasks"
+    );
+    for check in CHECKS.iter().filter(|c| c.meta.category != Category::Local) {
+        let per_task: Vec<Option<&str>> = report
+            .results
+            .iter()
+            .filter(|r| r.code == check.meta.code)
+            .map(|r| r.task.as_deref())
+            .collect();
+        match check.meta.level {
+            ecs_exec_doctor_checks::check::Level::Task => assert_eq!(
+                per_task
+                    .iter()
+                    .flatten()
+                    .map(|t| t.to_string())
+                    .collect::<BTreeSet<_>>(),
+                ids,
+                "{}: one result per task",
+                check.meta.code
+            ),
+            ecs_exec_doctor_checks::check::Level::Run => {
+                assert_eq!(per_task, [None], "{}: one result per run", check.meta.code)
+            }
+        }
+    }
+    let calls = emu.shim.calls();
+    for op in [
+        "ecs:ListTasks",
+        "ecs:DescribeTasks",
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ec2:DescribeSubnets",
+    ] {
+        assert_eq!(
+            calls.iter().filter(|c| *c == op).count(),
+            1,
+            "{op}: {calls:?}"
+        );
+    }
+    assert_eq!(report.aws_calls as usize, calls.len(), "{calls:?}");
+}
+
+// ------------------------------------------------------------------------------ degradation
+
+/// Denies each API the doctor called in a baseline run, one at a time, and checks that the
+/// run still completes, that only the checks whose metadata lists that action change (to
+/// UNKNOWN naming it), and that every other check keeps its status. Returns the actions the
+/// baseline called, those whose denial turned some check UNKNOWN, and every violation found.
+fn deny_one_api_at_a_time(
+    emu: &Emulator,
+    world: &World,
+    args: &[&str],
+) -> (BTreeSet<String>, BTreeSet<String>, Vec<String>) {
+    let run = |emu: &Emulator| {
+        emu.doctor(world)
+            .args(args)
+            .args(["--format", "json", "--ignore", &local_codes().join(",")])
+            .run()
+    };
+    emu.shim.deny(&[]);
+    emu.shim.reset_calls();
+    let baseline_run = run(emu);
+    assert!(matches!(baseline_run.code, Some(0 | 1)), "{baseline_run:?}");
+    let baseline = baseline_run.report();
+    assert_eq!(
+        baseline.summary.unknown,
+        0,
+        "baseline {args:?}:\n{}",
+        summary(&baseline)
+    );
+    let called: BTreeSet<String> = emu.shim.calls().into_iter().collect();
+    let mut made_unknown = BTreeSet::new();
+    let mut problems = Vec::new();
+    for action in &called {
+        emu.shim.deny(&[action]);
+        emu.shim.reset_calls();
+        let denied_run = run(emu);
+        let context = format!("with {action} denied ({args:?})");
+        if !matches!(denied_run.code, Some(0 | 1)) {
+            problems.push(format!(
+                "{context}: exit {:?}: {}",
+                denied_run.code, denied_run.stderr
+            ));
+            continue;
+        }
+        if !emu.shim.calls().contains(action) {
+            problems.push(format!("{context}: the doctor did not even try it"));
+        }
+        let report = denied_run.report();
+        let shape = |r: &Report| -> Vec<(String, Option<String>)> {
+            statuses(r).into_iter().map(|(c, t, _)| (c, t)).collect()
+        };
+        if shape(&report) != shape(&baseline) {
+            problems.push(format!(
+                "{context}: other checks or tasks are reported:\n{}",
+                summary(&report)
+            ));
+            continue;
+        }
+        let mut named = false;
+        for (before, after) in baseline.results.iter().zip(&report.results) {
+            if after.status == before.status {
+                continue;
+            }
+            let meta = &registry::find(&before.code).expect("registered").meta;
+            let depends = meta.actions().contains(&action.as_str());
+            let what = format!(
+                "{context}: {} ({}) went from {:?} to {:?}: {} [missing_action {:?}]",
+                before.code,
+                if depends {
+                    "depends on it"
+                } else {
+                    "does not depend on it"
+                },
+                before.status,
+                after.status,
+                after.message,
+                after.missing_action
+            );
+            if !depends || after.status != Status::Unknown {
+                problems.push(what);
+                continue;
+            }
+            made_unknown.insert(action.clone());
+            if after.missing_action.as_deref() == Some(action.as_str()) {
+                named = true;
+            } else {
+                problems.push(what);
+            }
+        }
+        let expected_missing: Vec<String> = if named { vec![action.clone()] } else { vec![] };
+        if report.missing_permissions != expected_missing {
+            problems.push(format!(
+                "{context}: missing_permissions is {:?}",
+                report.missing_permissions
+            ));
+        }
+    }
+    emu.shim.deny(&[]);
+    (called, made_unknown, problems)
+}
+
+/// The worlds of the degradation tests: healthy, with every fact in play. `Spec::rich` (an
+/// assumed-role caller, a KMS key, endpoints, a service) and, on EC2, a task without a task
+/// role, so that the container instance, the instance and its instance profile are fetched.
+fn rich_world(emu: &Emulator) -> World {
+    emu.world(Spec::rich("rich"))
+}
+
+fn ec2_world(emu: &Emulator) -> World {
+    emu.world(Spec {
+        launch: Launch::Ec2 {
+            agent_version: "1.70.2".into(),
+            instance_role: true,
+        },
+        task_role: None,
+        caller: Caller::User,
+        caller_actions: vec!["ecs:ExecuteCommand".into(), "kms:GenerateDataKey".into()],
+        ..Spec::rich("onec2")
+    })
+}
+
+fn assert_degrades_gracefully(emu: &Emulator, world: &World, args: &[&str]) {
+    let (called, made_unknown, problems) = deny_one_api_at_a_time(emu, world, args);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let metadata: BTreeSet<String> = metadata_actions().into_iter().map(String::from).collect();
+    assert!(
+        called.is_subset(&metadata),
+        "called but not in any FactKind::actions(): {:?}",
+        called.difference(&metadata).collect::<Vec<_>>()
+    );
+    // In these worlds every API matters to some check: denying it must show.
+    assert_eq!(
+        made_unknown, called,
+        "denying each of these APIs should turn some check UNKNOWN"
+    );
+}
+
+#[test]
+fn denying_any_single_api_for_a_fargate_task_turns_only_dependent_checks_unknown() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = rich_world(&emu);
+    assert_degrades_gracefully(&emu, &world, &["check", "rich", &world.tasks[0]]);
+}
+
+#[test]
+fn denying_any_single_api_for_a_service_turns_only_dependent_checks_unknown() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = rich_world(&emu);
+    let service = world.service.clone().expect("the rich world has a service");
+    assert_degrades_gracefully(&emu, &world, &["check", "rich", "--service", &service]);
+}
+
+#[test]
+fn denying_any_single_api_for_an_ec2_task_turns_only_dependent_checks_unknown() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = ec2_world(&emu);
+    assert_degrades_gracefully(&emu, &world, &["check", "onec2", &world.tasks[0]]);
+}
+
+/// The degradation tests above deny every API their worlds make the doctor call; together
+/// they must cover every API the checks' metadata lists.
+#[test]
+fn the_degradation_worlds_exercise_every_api_in_the_metadata() {
+    let Some(emu) = Emulator::start() else { return };
+    let rich = rich_world(&emu);
+    let ec2 = ec2_world(&emu);
+    let mut called = BTreeSet::new();
+    for (world, args) in [
+        (&rich, vec!["check", "rich", rich.tasks[0].as_str()]),
+        (
+            &rich,
+            vec![
+                "check",
+                "rich",
+                "--service",
+                rich.service.as_deref().expect("service"),
+            ],
+        ),
+        (&ec2, vec!["check", "onec2", ec2.tasks[0].as_str()]),
+    ] {
+        emu.shim.reset_calls();
+        let run = emu
+            .doctor(world)
+            .args(&args)
+            .args(["--format", "json", "--ignore", &local_codes().join(",")])
+            .run();
+        assert_eq!(run.report().summary.unknown, 0, "{args:?}");
+        called.extend(emu.shim.calls());
+    }
+    let metadata: BTreeSet<String> = metadata_actions().into_iter().map(String::from).collect();
+    assert_eq!(called, metadata, "APIs called vs FactKind::actions()");
+}
+
+// ------------------------------------------------------------------------------ exit 2
+
+#[test]
+fn the_doctor_stops_with_exit_2_when_it_cannot_do_its_job() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::healthy("prod"));
+    let one_line = |run: &Run, needle: &str| {
+        run.assert_code(2);
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{run:?}");
+        assert!(run.stderr.contains(needle), "{run:?}");
+    };
+
+    let missing_task = "0123456789abcdef0123456789abcdef";
+    let run = emu
+        .doctor(&world)
+        .args(["check", "prod", missing_task, "--format", "json"])
+        .run();
+    one_line(&run, "not found");
+    assert!(run.stderr.contains(missing_task), "{run:?}");
+
+    let run = emu
+        .doctor(&world)
+        .args(["check", "nosuchcluster", &task_id(&world.tasks[0])])
+        .run();
+    one_line(&run, "nosuchcluster");
+    assert!(run.stderr.contains("not found"), "{run:?}");
+
+    // No --region, no AWS_REGION, no profile, and a task id rather than an ARN.
+    let run = emu
+        .bare_doctor()
+        .credentials(&world.credentials)
+        .args(["check", "prod", &task_id(&world.tasks[0])])
+        .trailing(&["--endpoint-url", emu.shim.url()])
+        .run();
+    one_line(&run, "region");
+
+    let run = emu
+        .doctor(&world)
+        .args(["check", "prod", &world.tasks[0], "--select", "ZZ999"])
+        .run();
+    one_line(&run, "ZZ999");
+}
+
+// ------------------------------------------------------------------------------ replay
+
+#[test]
+fn record_then_replay_gives_the_identical_report() {
+    let Some(emu) = Emulator::start() else { return };
+    // Some findings, so that the report has fixes to render.
+    let mut web = Container::new("web");
+    web.readonly_root = true;
+    web.init_process = false;
+    let world = emu.world(Spec {
+        containers: vec![web],
+        net: Net::InternetGateway,
+        ..Spec::rich("replayed")
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    for format in ["text", "json"] {
+        let recording = dir.path().join(format!("{format}.json"));
+        let live = emu
+            .doctor(&world)
+            .args(["check", &world.cluster, &world.tasks[0], "--format", format])
+            .args(["--record".as_ref(), recording.as_os_str()])
+            .run();
+        assert!(matches!(live.code, Some(1)), "{live:?}");
+        // No endpoint, no credentials, no region: nothing but the recording.
+        let replayed = Doctor::new(emu.home())
+            .args(["check", "--format", format, "--replay"])
+            .args([recording.as_os_str()])
+            .run();
+        assert_eq!(replayed.code, live.code, "{replayed:?}");
+        assert_eq!(replayed.stderr, "", "{replayed:?}");
+        assert_eq!(
+            replayed.stdout, live.stdout,
+            "{format} report differs on replay"
+        );
+    }
+}

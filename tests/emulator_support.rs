@@ -1,0 +1,1220 @@
+//! Harness for the end-to-end tests in `emulator.rs`: starts the AWS emulator
+//! (`tests/emulator/moto_shim.py`, moto plus what ECS Exec needs), builds worlds through the
+//! real AWS API with the SDK crates the doctor itself uses, and runs the real binary against
+//! them with a clean environment.
+//!
+//! One shim per test (tests run in parallel). Each shim listens on a free loopback port, has
+//! its stdout and stderr in files (never an undrained pipe), is killed and reaped on drop,
+//! exits by itself when the test process dies (its stdin is a pipe we hold), and has its PID in
+//! `target/tmp/emulator-pids/` so that CI can kill leftovers.
+//!
+//! Without `python3` and moto the tests are skipped with a message, unless `CI` is set, in
+//! which case they fail.
+
+use std::fs;
+use std::future::Future;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_ecs::config::Credentials;
+use aws_sdk_ecs::error::DisplayErrorContext;
+use ecs_exec_doctor_checks::report::{CheckResult, Report, Status};
+use ecs_exec_doctor_checks::{CHECKS, Category};
+use serde_json::{Value, json};
+
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "123456789012";
+/// What the shim's STS answers for the plain test credentials: `user/moto`.
+pub const CALLER_USER: &str = "moto";
+
+const SHIM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/emulator/moto_shim.py");
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+const SSMMESSAGES: [&str; 4] = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
+
+/// Where running shims leave their PID (one file per shim, named by the PID, removed when the
+/// shim is stopped). `.ci/run` can kill what is left after a crashed or killed test run.
+pub fn pid_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("emulator-pids")
+}
+
+// ------------------------------------------------------------------------------ the shim
+
+/// Whether `python3` can import moto and its server dependencies (checked once).
+fn availability() -> &'static Result<(), String> {
+    static CHECK: OnceLock<Result<(), String>> = OnceLock::new();
+    CHECK.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import moto, flask, werkzeug"])
+            .stdin(Stdio::null())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Ok(()),
+            Ok(o) => Err(format!(
+                "python3 cannot import moto, flask and werkzeug ({})",
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("no error output")
+            )),
+            Err(e) => Err(format!("cannot run python3 ({e})")),
+        }
+    })
+}
+
+/// A running `moto_shim.py`.
+pub struct Shim {
+    child: Child,
+    /// Held open: the shim exits when it closes (see `--exit-on-stdin-eof`).
+    _stdin: ChildStdin,
+    url: String,
+    addr: String,
+    pid_file: PathBuf,
+    stderr_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Shim {
+    /// Starts a shim, or returns `None` (after printing why) when python3/moto is missing
+    /// and `CI` is not set.
+    pub fn start() -> Option<Shim> {
+        if let Err(why) = availability() {
+            if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+                panic!("the AWS emulator is required on CI: {why}");
+            }
+            eprintln!(
+                "SKIPPED: {why}; install it with `pip install 'moto[server]'` (set CI=1 to make this a failure)"
+            );
+            return None;
+        }
+        Some(Shim::spawn())
+    }
+
+    fn spawn() -> Shim {
+        let dir = tempfile::Builder::new()
+            .prefix("ecs-exec-doctor-shim-")
+            .tempdir()
+            .expect("temp dir");
+        let stdout_path = dir.path().join("stdout");
+        let stderr_path = dir.path().join("stderr");
+        let mut child = Command::new("python3")
+            .arg(SHIM)
+            .args(["--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-eof"])
+            .env_remove("MOTO_ACCOUNT_ID")
+            .stdin(Stdio::piped())
+            .stdout(fs::File::create(&stdout_path).expect("shim stdout file"))
+            .stderr(fs::File::create(&stderr_path).expect("shim stderr file"))
+            .spawn()
+            .expect("cannot start python3 tests/emulator/moto_shim.py");
+        let stdin = child.stdin.take().expect("piped stdin");
+        let pid_file = pid_dir().join(child.id().to_string());
+        let _ = fs::create_dir_all(pid_dir());
+        let _ = fs::write(&pid_file, format!("{SHIM}\n"));
+        let mut shim = Shim {
+            child,
+            _stdin: stdin,
+            url: String::new(),
+            addr: String::new(),
+            pid_file,
+            stderr_path,
+            _dir: dir,
+        };
+        let started = Instant::now();
+        loop {
+            let out = fs::read_to_string(&stdout_path).unwrap_or_default();
+            if let Some(url) = out
+                .lines()
+                .find_map(|l| l.strip_prefix("ready "))
+                .filter(|_| out.contains('\n'))
+            {
+                shim.url = url.trim().to_string();
+                shim.addr = shim
+                    .url
+                    .strip_prefix("http://")
+                    .expect("http URL")
+                    .to_string();
+                return shim;
+            }
+            if let Ok(Some(status)) = shim.child.try_wait() {
+                panic!(
+                    "the emulator exited ({status}) before it was ready; stderr:\n{}",
+                    shim.stderr()
+                );
+            }
+            if started.elapsed() > START_TIMEOUT {
+                panic!(
+                    "the emulator was not ready within {START_TIMEOUT:?}; stderr:\n{}",
+                    shim.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// What the shim wrote to stderr so far (tracebacks from moto).
+    pub fn stderr(&self) -> String {
+        fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// One request to the control API (`/_shim/...`); panics unless it answers 200.
+    pub fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut stream = TcpStream::connect(&self.addr).expect("connect to the emulator");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .expect("write to the emulator");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read from the emulator");
+        let (head, payload) = response
+            .split_once("\r\n\r\n")
+            .unwrap_or((response.as_str(), ""));
+        let status = head.split_whitespace().nth(1).unwrap_or("?");
+        assert_eq!(
+            status,
+            "200",
+            "{method} {path} answered {head}\n{payload}\nstderr:\n{}",
+            self.stderr()
+        );
+        serde_json::from_str(payload).unwrap_or(Value::Null)
+    }
+
+    /// From now on, these IAM actions are denied (an empty list clears the deny list).
+    pub fn deny(&self, actions: &[&str]) {
+        self.control("POST", "/_shim/deny", Some(json!({ "actions": actions })));
+    }
+
+    /// Every signed AWS operation received since the last reset, in arrival order.
+    pub fn calls(&self) -> Vec<String> {
+        let v = self.control("GET", "/_shim/calls", None);
+        v["calls"]
+            .as_array()
+            .expect("calls")
+            .iter()
+            .map(|c| c.as_str().expect("call name").to_string())
+            .collect()
+    }
+
+    pub fn reset_calls(&self) {
+        self.control("POST", "/_shim/calls/reset", None);
+    }
+
+    /// Overrides the ExecuteCommandAgent of one container (`None` removes `managedAgents`).
+    pub fn set_agent(&self, task: &str, container: &str, status: Option<&str>, reason: &str) {
+        self.control(
+            "POST",
+            "/_shim/agent",
+            Some(json!({"task": task, "container": container, "lastStatus": status, "reason": reason})),
+        );
+    }
+
+    /// Moves a task's start (and its agents' start) to `started_at` (epoch seconds).
+    pub fn set_task_started(&self, task: &str, started_at: i64) {
+        self.control(
+            "POST",
+            "/_shim/task",
+            Some(json!({"task": task, "startedAt": started_at})),
+        );
+    }
+}
+
+impl Drop for Shim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_file(&self.pid_file);
+    }
+}
+
+// ------------------------------------------------------------------------------ emulator
+
+/// A shim, SDK clients pointed at it, and a runtime to drive them.
+pub struct Emulator {
+    pub shim: Shim,
+    pub aws: Aws,
+    runtime: tokio::runtime::Runtime,
+    home: tempfile::TempDir,
+}
+
+impl Emulator {
+    pub fn start() -> Option<Emulator> {
+        let shim = Shim::start()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let aws = runtime.block_on(Aws::connect(shim.url(), test_credentials()));
+        let home = tempfile::Builder::new()
+            .prefix("ecs-exec-doctor-home-")
+            .tempdir()
+            .expect("temp home");
+        fs::write(home.path().join("config"), "").expect("empty config");
+        fs::write(home.path().join("credentials"), "").expect("empty credentials");
+        Some(Emulator {
+            shim,
+            aws,
+            runtime,
+            home,
+        })
+    }
+
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// Builds a world (see [`Spec`]).
+    pub fn world(&self, spec: Spec) -> World {
+        self.block_on(build_world(self, spec))
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// The doctor with a clean AWS environment: no credentials, no region, no endpoint.
+    pub fn bare_doctor(&self) -> Doctor {
+        Doctor::new(self.home.path())
+    }
+
+    /// The doctor against the emulator with `world`'s caller credentials, `--endpoint-url`
+    /// and `--region`.
+    pub fn doctor(&self, world: &World) -> Doctor {
+        self.bare_doctor()
+            .credentials(&world.credentials)
+            .trailing(&["--endpoint-url", self.shim.url(), "--region", REGION])
+    }
+
+    /// `check CLUSTER TASK --format json` for the world's first task, without the local
+    /// tool checks (their outcome depends on this machine).
+    pub fn diagnose(&self, world: &World) -> Run {
+        self.doctor(world)
+            .args(["check", &world.cluster, &world.tasks[0], "--format", "json"])
+            .args(["--ignore", &local_codes().join(",")])
+            .run()
+    }
+}
+
+pub fn test_credentials() -> Credentials {
+    Credentials::new("testing", "testing", None, None, "emulator-tests")
+}
+
+/// SDK clients for seeding worlds.
+pub struct Aws {
+    pub ecs: aws_sdk_ecs::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Aws {
+    pub async fn connect(url: &str, credentials: Credentials) -> Aws {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .empty_test_environment()
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(url)
+            .credentials_provider(credentials)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .load()
+            .await;
+        Aws {
+            ecs: aws_sdk_ecs::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+        }
+    }
+}
+
+/// `Result::expect` with the SDK's full error context.
+pub trait OrDie<T> {
+    fn or_die(self, what: &str) -> T;
+}
+
+impl<T, E: std::error::Error + 'static> OrDie<T> for Result<T, E> {
+    fn or_die(self, what: &str) -> T {
+        match self {
+            Ok(v) => v,
+            Err(e) => panic!("{what}: {}", DisplayErrorContext(&e)),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------ the binary
+
+/// The credentials the doctor runs with.
+#[derive(Debug, Clone)]
+pub struct CallerCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl Default for CallerCredentials {
+    fn default() -> Self {
+        Self {
+            access_key_id: "testing".into(),
+            secret_access_key: "testing".into(),
+            session_token: None,
+        }
+    }
+}
+
+/// `ecs-exec-doctor` with `env_clear()`, a temporary HOME and empty AWS config files, IMDS
+/// off and one attempt per call.
+pub struct Doctor {
+    cmd: assert_cmd::Command,
+    /// Appended after every other argument (options of the `check` subcommand).
+    trailing: Vec<String>,
+}
+
+impl Doctor {
+    pub fn new(home: &Path) -> Doctor {
+        let mut cmd = assert_cmd::Command::cargo_bin("ecs-exec-doctor").expect("binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("AWS_CONFIG_FILE", home.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .timeout(RUN_TIMEOUT);
+        Doctor {
+            cmd,
+            trailing: Vec::new(),
+        }
+    }
+
+    /// Arguments to put last, after the subcommand and its other arguments.
+    pub fn trailing(mut self, args: &[&str]) -> Doctor {
+        self.trailing.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    pub fn credentials(mut self, c: &CallerCredentials) -> Doctor {
+        self.cmd
+            .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &c.secret_access_key);
+        if let Some(token) = &c.session_token {
+            self.cmd.env("AWS_SESSION_TOKEN", token);
+        }
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Doctor {
+        self.cmd.env(key, value);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Doctor
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        let out = self
+            .cmd
+            .args(&self.trailing)
+            .output()
+            .expect("run ecs-exec-doctor");
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+        }
+    }
+}
+
+/// What one run of the doctor produced.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The JSON report; panics with the run's output when it is not one.
+    pub fn report(&self) -> Report {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not a JSON report ({e}); exit {:?}\nstdout:\n{}\nstderr:\n{}",
+                self.code, self.stdout, self.stderr
+            )
+        })
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// The codes of the local tool checks (machine-dependent outcomes).
+pub fn local_codes() -> Vec<&'static str> {
+    CHECKS
+        .iter()
+        .filter(|c| c.meta.category == Category::Local)
+        .map(|c| c.meta.code)
+        .collect()
+}
+
+/// The only result with this code (single-task reports).
+pub fn result<'a>(report: &'a Report, code: &str) -> &'a CheckResult {
+    let found: Vec<&CheckResult> = report.results.iter().filter(|r| r.code == code).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {code} result in {}",
+        summary(report)
+    );
+    found[0]
+}
+
+pub fn status(report: &Report, code: &str) -> Status {
+    result(report, code).status
+}
+
+/// Asserts the status of `code`, printing every result when it differs.
+#[track_caller]
+pub fn assert_status(report: &Report, code: &str, expected: Status) {
+    let r = result(report, code);
+    assert_eq!(
+        r.status,
+        expected,
+        "{code}: {}\nall results:\n{}",
+        r.message,
+        summary(report)
+    );
+}
+
+/// One line per result, for assertion messages.
+pub fn summary(report: &Report) -> String {
+    report
+        .results
+        .iter()
+        .map(|r| {
+            format!(
+                "  {}{} {:?}: {}{}",
+                r.code,
+                r.task
+                    .as_deref()
+                    .map(|t| format!("[{t}]"))
+                    .unwrap_or_default(),
+                r.status,
+                r.message,
+                r.missing_action
+                    .as_deref()
+                    .map(|a| format!(" (missing {a})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Everything a result says (message, evidence, findings with their fixes), as JSON text.
+pub fn full_text(r: &CheckResult) -> String {
+    serde_json::to_string(r).expect("results serialise")
+}
+
+/// The commands of the fixes of a result's findings.
+pub fn fix_commands(r: &CheckResult) -> Vec<String> {
+    let v = serde_json::to_value(r).expect("results serialise");
+    v["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|f| f["fix"]["steps"].as_array().cloned().unwrap_or_default())
+        .filter_map(|s| s["command"].as_str().map(str::to_string))
+        .collect()
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+// ------------------------------------------------------------------------------ worlds
+
+/// How the doctor's caller is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// The plain test credentials (STS says `user/moto`).
+    User,
+    /// Credentials from `sts:AssumeRole` of role `/ops/<cluster>-doctor` (a path, so the
+    /// doctor must read it with `iam:GetRole`).
+    AssumedRole,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Net {
+    /// An ssmmessages interface endpoint with private DNS (and a kms one when the cluster
+    /// has a key), no default route.
+    Endpoints,
+    /// No endpoint; the main route table has `0.0.0.0/0` to an internet gateway.
+    InternetGateway,
+    /// No endpoint, no default route.
+    Isolated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kms {
+    None,
+    Enabled,
+    Disabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Launch {
+    Fargate,
+    /// One EC2 instance registered as a container instance with this agent version; with
+    /// `instance_role`, the instance has an instance profile whose role allows the
+    /// ssmmessages actions.
+    Ec2 {
+        agent_version: String,
+        instance_role: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskRole {
+    pub ssmmessages: bool,
+    pub kms_decrypt: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Container {
+    pub name: String,
+    pub readonly_root: bool,
+    pub init_process: bool,
+    pub environment: Vec<(String, String)>,
+}
+
+impl Container {
+    pub fn new(name: &str) -> Container {
+        Container {
+            name: name.into(),
+            readonly_root: false,
+            init_process: true,
+            environment: vec![],
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    /// `enableExecuteCommand` on the service (set with UpdateService).
+    pub exec_enabled: bool,
+}
+
+/// A world to build: a healthy Fargate task unless told otherwise.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Every resource name derives from it, so several worlds can share one emulator.
+    pub cluster: String,
+    pub launch: Launch,
+    pub caller: Caller,
+    /// What the caller may do (on `*`).
+    pub caller_actions: Vec<String>,
+    /// `None`: no task role.
+    pub task_role: Option<TaskRole>,
+    pub net: Net,
+    pub kms: Kms,
+    pub containers: Vec<Container>,
+    pub service: Option<Service>,
+    /// RunTask `enableExecuteCommand`.
+    pub exec_enabled: bool,
+    pub tasks: usize,
+    /// Started an hour ago (the exec agent has settled).
+    pub settled: bool,
+}
+
+impl Spec {
+    pub fn healthy(cluster: &str) -> Spec {
+        Spec {
+            cluster: cluster.into(),
+            launch: Launch::Fargate,
+            caller: Caller::User,
+            caller_actions: vec!["ecs:ExecuteCommand".into()],
+            task_role: Some(TaskRole {
+                ssmmessages: true,
+                kms_decrypt: true,
+            }),
+            net: Net::Endpoints,
+            kms: Kms::None,
+            containers: vec![Container::new("web")],
+            service: None,
+            exec_enabled: true,
+            tasks: 1,
+            settled: true,
+        }
+    }
+
+    /// Healthy, with everything the doctor can fetch in play: an assumed-role caller (with a
+    /// path), an exec KMS key both sides may use, kms and ssmmessages endpoints, and a
+    /// service with exec enabled that started the task.
+    pub fn rich(cluster: &str) -> Spec {
+        Spec {
+            caller: Caller::AssumedRole,
+            caller_actions: vec!["ecs:ExecuteCommand".into(), "kms:GenerateDataKey".into()],
+            kms: Kms::Enabled,
+            service: Some(Service {
+                name: format!("{cluster}-web"),
+                exec_enabled: true,
+            }),
+            ..Spec::healthy(cluster)
+        }
+    }
+}
+
+/// What was built.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub cluster: String,
+    pub cluster_arn: String,
+    /// Task ARNs.
+    pub tasks: Vec<String>,
+    pub task_definition_arn: String,
+    pub task_role_name: Option<String>,
+    pub instance_role_name: Option<String>,
+    pub caller_arn: String,
+    pub credentials: CallerCredentials,
+    pub vpc: String,
+    pub subnet: String,
+    pub kms_key_arn: Option<String>,
+    pub container_instance_arn: Option<String>,
+    pub service: Option<String>,
+}
+
+fn policy(statements: Vec<Value>) -> String {
+    json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+}
+
+fn trust(service: &str) -> String {
+    policy(vec![json!({
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole"
+    })])
+}
+
+async fn build_world(emu: &Emulator, spec: Spec) -> World {
+    use aws_sdk_ec2::types::{
+        AttributeBooleanValue, Filter, IamInstanceProfileSpecification, VpcEndpointType,
+    };
+    use aws_sdk_ecs::types::{
+        AwsVpcConfiguration, ClusterConfiguration, Compatibility, ContainerDefinition,
+        ExecuteCommandConfiguration, ExecuteCommandLogging, KeyValuePair, LaunchType,
+        LinuxParameters, NetworkConfiguration, NetworkMode, VersionInfo,
+    };
+    let aws = &emu.aws;
+    let name = spec.cluster.as_str();
+
+    // Network.
+    let vpc = aws
+        .ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .or_die("CreateVpc")
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string();
+    aws.ec2
+        .modify_vpc_attribute()
+        .vpc_id(&vpc)
+        .enable_dns_hostnames(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .or_die("ModifyVpcAttribute");
+    let subnet = aws
+        .ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.1.0/24")
+        .send()
+        .await
+        .or_die("CreateSubnet")
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id")
+        .to_string();
+    let sg = aws
+        .ec2
+        .create_security_group()
+        .group_name(format!("{name}-tasks"))
+        .description("tasks")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .or_die("CreateSecurityGroup")
+        .group_id()
+        .expect("group id")
+        .to_string();
+    let mut endpoint_services = Vec::new();
+    match spec.net {
+        Net::Endpoints => {
+            endpoint_services.push("ssmmessages");
+            if spec.kms != Kms::None {
+                endpoint_services.push("kms");
+            }
+        }
+        Net::InternetGateway => {
+            let igw = aws
+                .ec2
+                .create_internet_gateway()
+                .send()
+                .await
+                .or_die("CreateInternetGateway")
+                .internet_gateway()
+                .and_then(|g| g.internet_gateway_id())
+                .expect("igw id")
+                .to_string();
+            aws.ec2
+                .attach_internet_gateway()
+                .internet_gateway_id(&igw)
+                .vpc_id(&vpc)
+                .send()
+                .await
+                .or_die("AttachInternetGateway");
+            let tables = aws
+                .ec2
+                .describe_route_tables()
+                .filters(Filter::builder().name("vpc-id").values(&vpc).build())
+                .send()
+                .await
+                .or_die("DescribeRouteTables");
+            let main = tables
+                .route_tables()
+                .iter()
+                .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
+                .and_then(|t| t.route_table_id())
+                .expect("the VPC's main route table")
+                .to_string();
+            aws.ec2
+                .create_route()
+                .route_table_id(main)
+                .destination_cidr_block("0.0.0.0/0")
+                .gateway_id(igw)
+                .send()
+                .await
+                .or_die("CreateRoute");
+        }
+        Net::Isolated => {}
+    }
+    for service in endpoint_services {
+        aws.ec2
+            .create_vpc_endpoint()
+            .vpc_id(&vpc)
+            .service_name(format!("com.amazonaws.{REGION}.{service}"))
+            .vpc_endpoint_type(VpcEndpointType::Interface)
+            .subnet_ids(&subnet)
+            .security_group_ids(&sg)
+            .private_dns_enabled(true)
+            .send()
+            .await
+            .or_die("CreateVpcEndpoint");
+    }
+
+    // The exec KMS key.
+    let kms_key_arn = if spec.kms == Kms::None {
+        None
+    } else {
+        let key = aws.kms.create_key().send().await.or_die("CreateKey");
+        let meta = key.key_metadata().expect("key metadata");
+        if spec.kms == Kms::Disabled {
+            aws.kms
+                .disable_key()
+                .key_id(meta.key_id())
+                .send()
+                .await
+                .or_die("DisableKey");
+        }
+        Some(meta.arn().expect("key ARN").to_string())
+    };
+
+    // The caller.
+    let mut caller_statements = vec![json!({
+        "Effect": "Allow",
+        "Action": spec.caller_actions,
+        "Resource": "*"
+    })];
+    if spec.caller == Caller::AssumedRole {
+        caller_statements
+            .push(json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}));
+    }
+    let (caller_arn, credentials) = match spec.caller {
+        Caller::User => {
+            // Several worlds may share the emulator: the user may exist already.
+            let _ = aws.iam.create_user().user_name(CALLER_USER).send().await;
+            aws.iam
+                .put_user_policy()
+                .user_name(CALLER_USER)
+                .policy_name(format!("{name}-exec"))
+                .policy_document(policy(caller_statements))
+                .send()
+                .await
+                .or_die("PutUserPolicy");
+            (
+                format!("arn:aws:iam::{ACCOUNT}:user/{CALLER_USER}"),
+                CallerCredentials::default(),
+            )
+        }
+        Caller::AssumedRole => {
+            let role = format!("{name}-doctor");
+            let arn = aws
+                .iam
+                .create_role()
+                .role_name(&role)
+                .path("/ops/")
+                .assume_role_policy_document(policy(vec![json!({
+                    "Effect": "Allow",
+                    "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+                    "Action": "sts:AssumeRole"
+                })]))
+                .send()
+                .await
+                .or_die("CreateRole (caller)")
+                .role()
+                .expect("role")
+                .arn()
+                .to_string();
+            aws.iam
+                .put_role_policy()
+                .role_name(&role)
+                .policy_name("exec")
+                .policy_document(policy(caller_statements))
+                .send()
+                .await
+                .or_die("PutRolePolicy (caller)");
+            let out = aws
+                .sts
+                .assume_role()
+                .role_arn(&arn)
+                .role_session_name("doctor")
+                .send()
+                .await
+                .or_die("AssumeRole");
+            let c = out.credentials().expect("credentials");
+            (
+                arn,
+                CallerCredentials {
+                    access_key_id: c.access_key_id().to_string(),
+                    secret_access_key: c.secret_access_key().to_string(),
+                    session_token: Some(c.session_token().to_string()),
+                },
+            )
+        }
+    };
+
+    // The task role.
+    let mut task_role_name = None;
+    let mut task_role_arn = None;
+    if let Some(role) = &spec.task_role {
+        let role_name = format!("{name}-task");
+        let arn = aws
+            .iam
+            .create_role()
+            .role_name(&role_name)
+            .assume_role_policy_document(trust("ecs-tasks.amazonaws.com"))
+            .send()
+            .await
+            .or_die("CreateRole (task)")
+            .role()
+            .expect("role")
+            .arn()
+            .to_string();
+        let mut statements =
+            vec![json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})];
+        if role.ssmmessages {
+            statements.push(json!({"Effect": "Allow", "Action": SSMMESSAGES, "Resource": "*"}));
+        }
+        if let (true, Some(key)) = (role.kms_decrypt, &kms_key_arn) {
+            statements.push(json!({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}));
+        }
+        aws.iam
+            .put_role_policy()
+            .role_name(&role_name)
+            .policy_name("app")
+            .policy_document(policy(statements))
+            .send()
+            .await
+            .or_die("PutRolePolicy (task)");
+        task_role_name = Some(role_name);
+        task_role_arn = Some(arn);
+    }
+
+    // The cluster.
+    let mut exec = ExecuteCommandConfiguration::builder().logging(ExecuteCommandLogging::Default);
+    if let Some(key) = &kms_key_arn {
+        exec = exec.kms_key_id(key);
+    }
+    let cluster_arn = aws
+        .ecs
+        .create_cluster()
+        .cluster_name(name)
+        .configuration(
+            ClusterConfiguration::builder()
+                .execute_command_configuration(exec.build())
+                .build(),
+        )
+        .send()
+        .await
+        .or_die("CreateCluster")
+        .cluster()
+        .and_then(|c| c.cluster_arn())
+        .expect("cluster ARN")
+        .to_string();
+
+    // EC2 capacity.
+    let mut container_instance_arn = None;
+    let mut instance_role_name = None;
+    if let Launch::Ec2 {
+        agent_version,
+        instance_role,
+    } = &spec.launch
+    {
+        let mut run = aws
+            .ec2
+            .run_instances()
+            // Amazon Linux in moto's AMI catalog (the AMI sets `ecs.os-type`).
+            .image_id("ami-760aaa0f")
+            .min_count(1)
+            .max_count(1)
+            .subnet_id(&subnet);
+        if *instance_role {
+            let role = format!("{name}-instance");
+            aws.iam
+                .create_role()
+                .role_name(&role)
+                .assume_role_policy_document(trust("ec2.amazonaws.com"))
+                .send()
+                .await
+                .or_die("CreateRole (instance)");
+            aws.iam
+                .put_role_policy()
+                .role_name(&role)
+                .policy_name("exec")
+                .policy_document(policy(vec![
+                    json!({"Effect": "Allow", "Action": SSMMESSAGES, "Resource": "*"}),
+                ]))
+                .send()
+                .await
+                .or_die("PutRolePolicy (instance)");
+            aws.iam
+                .create_instance_profile()
+                .instance_profile_name(&role)
+                .send()
+                .await
+                .or_die("CreateInstanceProfile");
+            aws.iam
+                .add_role_to_instance_profile()
+                .instance_profile_name(&role)
+                .role_name(&role)
+                .send()
+                .await
+                .or_die("AddRoleToInstanceProfile");
+            run = run.iam_instance_profile(
+                IamInstanceProfileSpecification::builder()
+                    .name(&role)
+                    .build(),
+            );
+            instance_role_name = Some(role);
+        }
+        let instance = run
+            .send()
+            .await
+            .or_die("RunInstances")
+            .instances()
+            .first()
+            .and_then(|i| i.instance_id())
+            .expect("instance id")
+            .to_string();
+        let registered = aws
+            .ecs
+            .register_container_instance()
+            .cluster(name)
+            .instance_identity_document(json!({ "instanceId": instance }).to_string())
+            .version_info(
+                VersionInfo::builder()
+                    .agent_version(agent_version)
+                    .agent_hash("0123abc")
+                    .docker_version("20.10.25")
+                    .build(),
+            )
+            .send()
+            .await
+            .or_die("RegisterContainerInstance");
+        container_instance_arn = registered
+            .container_instance()
+            .and_then(|c| c.container_instance_arn())
+            .map(str::to_string);
+    }
+    let (launch_type, compatibility) = match spec.launch {
+        Launch::Fargate => (LaunchType::Fargate, Compatibility::Fargate),
+        Launch::Ec2 { .. } => (LaunchType::Ec2, Compatibility::Ec2),
+    };
+
+    // The task definition.
+    let containers: Vec<ContainerDefinition> = spec
+        .containers
+        .iter()
+        .map(|c| {
+            let mut d = ContainerDefinition::builder()
+                .name(&c.name)
+                .image("public.ecr.aws/nginx/nginx:latest")
+                .essential(c.name == spec.containers[0].name)
+                .memory(256)
+                .readonly_root_filesystem(c.readonly_root)
+                .linux_parameters(
+                    LinuxParameters::builder()
+                        .init_process_enabled(c.init_process)
+                        .build(),
+                );
+            for (k, v) in &c.environment {
+                d = d.environment(KeyValuePair::builder().name(k).value(v).build());
+            }
+            d.build()
+        })
+        .collect();
+    let mut td = aws
+        .ecs
+        .register_task_definition()
+        .family(format!("{name}-app"))
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(compatibility)
+        .cpu("512")
+        .memory("1024")
+        .set_container_definitions(Some(containers));
+    if let Some(arn) = &task_role_arn {
+        td = td.task_role_arn(arn);
+    }
+    let task_definition_arn = td
+        .send()
+        .await
+        .or_die("RegisterTaskDefinition")
+        .task_definition()
+        .and_then(|d| d.task_definition_arn())
+        .expect("task definition ARN")
+        .to_string();
+    let network = NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .subnets(&subnet)
+                .security_groups(&sg)
+                .build()
+                .expect("awsvpc configuration"),
+        )
+        .build();
+
+    // The service.
+    if let Some(service) = &spec.service {
+        aws.ecs
+            .create_service()
+            .cluster(name)
+            .service_name(&service.name)
+            .task_definition(&task_definition_arn)
+            .desired_count(0)
+            .launch_type(launch_type.clone())
+            .network_configuration(network.clone())
+            .send()
+            .await
+            .or_die("CreateService");
+        if service.exec_enabled {
+            // moto ignores the flag in CreateService; UpdateService stores it.
+            aws.ecs
+                .update_service()
+                .cluster(name)
+                .service(&service.name)
+                .enable_execute_command(true)
+                .send()
+                .await
+                .or_die("UpdateService");
+        }
+    }
+
+    // The tasks.
+    let mut run = aws
+        .ecs
+        .run_task()
+        .cluster(name)
+        .task_definition(&task_definition_arn)
+        .launch_type(launch_type)
+        .count(spec.tasks as i32)
+        .enable_execute_command(spec.exec_enabled)
+        .network_configuration(network);
+    if let Some(service) = &spec.service {
+        run = run.group(format!("service:{}", service.name));
+    }
+    let out = run.send().await.or_die("RunTask");
+    assert!(
+        out.failures().is_empty(),
+        "RunTask failures: {:?}",
+        out.failures()
+    );
+    let tasks: Vec<String> = out
+        .tasks()
+        .iter()
+        .map(|t| t.task_arn().expect("task ARN").to_string())
+        .collect();
+    assert_eq!(tasks.len(), spec.tasks, "RunTask started {tasks:?}");
+    if spec.settled {
+        for t in &tasks {
+            emu.shim.set_task_started(t, now() - 3600);
+        }
+    }
+    World {
+        cluster: name.to_string(),
+        cluster_arn,
+        tasks,
+        task_definition_arn,
+        task_role_name,
+        instance_role_name,
+        caller_arn,
+        credentials,
+        vpc,
+        subnet,
+        kms_key_arn,
+        container_instance_arn,
+        service: spec.service.map(|s| s.name),
+    }
+}
