@@ -28,6 +28,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// `CheckArgs` is large, but the enum is built once per run.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Diagnose a running task (or replay a recorded diagnosis).

@@ -166,10 +166,10 @@ pub fn version_from_python_metadata(path: &Path) -> Option<String> {
         if let Some(prefix) = base.parent().and_then(Path::parent) {
             prefixes.push(prefix.to_path_buf());
         }
-        if let Ok(real) = std::fs::canonicalize(base) {
-            if let Some(prefix) = real.parent().and_then(Path::parent) {
-                prefixes.push(prefix.to_path_buf());
-            }
+        if let Ok(real) = std::fs::canonicalize(base)
+            && let Some(prefix) = real.parent().and_then(Path::parent)
+        {
+            prefixes.push(prefix.to_path_buf());
         }
     }
     for prefix in prefixes {
@@ -195,10 +195,9 @@ pub fn version_from_python_metadata(path: &Path) -> Option<String> {
                         if let Some(v) = pkg
                             .strip_prefix("awscli-")
                             .and_then(|r| r.strip_suffix(suffix))
+                            && DottedVersion::parse(v).is_some()
                         {
-                            if DottedVersion::parse(v).is_some() {
-                                return Some(v.to_string());
-                            }
+                            return Some(v.to_string());
                         }
                     }
                 }

@@ -14,12 +14,18 @@ fn doctor() -> Command {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", home.join("missing-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("missing-credentials"));
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("missing-credentials"),
+        );
     cmd
 }
 
 fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios").join(name).join("snapshot.json")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/scenarios")
+        .join(name)
+        .join("snapshot.json")
 }
 
 /// Runs and returns (stdout, stderr, exit code).
@@ -37,9 +43,15 @@ fn usage_error(args: &[&str], needle: &str) {
     let (stdout, stderr, code) = run(doctor().args(args));
     assert_eq!(code, 2, "{args:?}: {stderr}");
     assert!(stdout.is_empty(), "{args:?} printed a report: {stdout}");
-    assert!(stderr.contains(needle), "{args:?}: expected {needle:?} in {stderr:?}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: expected {needle:?} in {stderr:?}"
+    );
     let lines = stderr.lines().filter(|l| !l.trim().is_empty()).count();
-    assert!(stderr.starts_with("ecs-exec-doctor: error:") || stderr.starts_with("error:"), "{stderr}");
+    assert!(
+        stderr.starts_with("ecs-exec-doctor: error:") || stderr.starts_with("error:"),
+        "{stderr}"
+    );
     if stderr.starts_with("ecs-exec-doctor: error:") {
         assert_eq!(lines, 1, "{args:?}: the error must be one line: {stderr}");
     }
@@ -47,7 +59,12 @@ fn usage_error(args: &[&str], needle: &str) {
 
 #[test]
 fn help_texts() {
-    for args in [&["--help"][..], &["check", "--help"], &["checks", "--help"], &["permissions", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["checks", "--help"],
+        &["permissions", "--help"],
+    ] {
         let (stdout, _, code) = run(doctor().args(args).env("COLUMNS", "100"));
         assert_eq!(code, 0);
         insta::assert_snapshot!(format!("help_{}", args.join("_").replace("--", "")), stdout);
@@ -59,22 +76,91 @@ fn usage_errors_exit_2_with_one_line() {
     usage_error(&["check"], "no cluster given");
     usage_error(&["check", "prod"], "no task given");
     usage_error(&["check", "prod", "web"], "is not a task id or ARN");
-    usage_error(&["check", "prod", "0123456789abcdef0123456789abcdef", "--select", "TD0001"], "did you mean");
-    usage_error(&["check", "prod", "0123456789abcdef0123456789abcdef", "--ignore", "nonsense-check"], "unknown check");
     usage_error(
-        &["check", "prod", "arn:aws:ecs:us-east-2:123456789012:task/prod/0123456789abcdef0123456789abcdef", "--region", "us-east-1"],
+        &[
+            "check",
+            "prod",
+            "0123456789abcdef0123456789abcdef",
+            "--select",
+            "TD0001",
+        ],
+        "did you mean",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            "0123456789abcdef0123456789abcdef",
+            "--ignore",
+            "nonsense-check",
+        ],
+        "unknown check",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            "arn:aws:ecs:us-east-2:123456789012:task/prod/0123456789abcdef0123456789abcdef",
+            "--region",
+            "us-east-1",
+        ],
         "contradicts the ARN",
     );
     usage_error(
-        &["check", "other", "arn:aws:ecs:us-east-2:123456789012:task/prod/0123456789abcdef0123456789abcdef"],
+        &[
+            "check",
+            "other",
+            "arn:aws:ecs:us-east-2:123456789012:task/prod/0123456789abcdef0123456789abcdef",
+        ],
         "belongs to cluster `prod`",
     );
-    usage_error(&["check", "prod", "0123456789abcdef0123456789abcdef"], "no AWS region");
-    usage_error(&["check", "prod", "0123456789abcdef0123456789abcdef", "--region", "us-notaregion"], "does not look like an AWS region");
-    usage_error(&["check", "prod", "0123456789abcdef0123456789abcdef", "--region", "us-east-1"], "no usable AWS credentials");
-    usage_error(&["check", "--replay", "/nonexistent/recording.json"], "cannot read recording");
-    usage_error(&["check", "--replay", scenario("healthy-fargate").to_str().unwrap(), "prod"], "--replay takes the cluster");
-    usage_error(&["check", "prod", "0123456789abcdef0123456789abcdef", "--format", "yaml"], "invalid value 'yaml'");
+    usage_error(
+        &["check", "prod", "0123456789abcdef0123456789abcdef"],
+        "no AWS region",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            "0123456789abcdef0123456789abcdef",
+            "--region",
+            "us-notaregion",
+        ],
+        "does not look like an AWS region",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            "0123456789abcdef0123456789abcdef",
+            "--region",
+            "us-east-1",
+        ],
+        "no usable AWS credentials",
+    );
+    usage_error(
+        &["check", "--replay", "/nonexistent/recording.json"],
+        "cannot read recording",
+    );
+    usage_error(
+        &[
+            "check",
+            "--replay",
+            scenario("healthy-fargate").to_str().unwrap(),
+            "prod",
+        ],
+        "--replay takes the cluster",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            "0123456789abcdef0123456789abcdef",
+            "--format",
+            "yaml",
+        ],
+        "invalid value 'yaml'",
+    );
 }
 
 #[test]
@@ -82,15 +168,25 @@ fn a_malformed_recording_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"snapshot_version\": 1, \"diagnosis\": 3}").unwrap();
-    usage_error(&["check", "--replay", bad.to_str().unwrap()], "malformed recording");
+    usage_error(
+        &["check", "--replay", bad.to_str().unwrap()],
+        "malformed recording",
+    );
     std::fs::write(&bad, "not json").unwrap();
-    usage_error(&["check", "--replay", bad.to_str().unwrap()], "not valid JSON");
+    usage_error(
+        &["check", "--replay", bad.to_str().unwrap()],
+        "not valid JSON",
+    );
 }
 
 #[test]
 fn region_comes_from_the_task_arn() {
     // With the region from the ARN the run gets as far as credentials.
-    let (_, stderr, code) = run(doctor().args(["check", "prod", "arn:aws:ecs:eu-west-1:123456789012:task/prod/0123456789abcdef0123456789abcdef"]));
+    let (_, stderr, code) = run(doctor().args([
+        "check",
+        "prod",
+        "arn:aws:ecs:eu-west-1:123456789012:task/prod/0123456789abcdef0123456789abcdef",
+    ]));
     assert_eq!(code, 2);
     assert!(stderr.contains("no usable AWS credentials"), "{stderr}");
 }
@@ -109,30 +205,74 @@ fn shorthand_without_subcommand_is_check() {
 fn colour_follows_flags_and_no_color() {
     let path = scenario("service-drift");
     let (plain, _, _) = run(doctor().args(["check", "--replay", path.to_str().unwrap()]));
-    assert!(!plain.contains('\u{1b}'), "no colour when stdout is not a terminal");
-    let (always, _, _) = run(doctor().args(["check", "--replay", path.to_str().unwrap(), "--color", "always"]));
+    assert!(
+        !plain.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+    let (always, _, _) = run(doctor().args([
+        "check",
+        "--replay",
+        path.to_str().unwrap(),
+        "--color",
+        "always",
+    ]));
     assert!(always.contains("\u{1b}[31"), "errors are red");
-    let (forced, _, _) = run(doctor().args(["check", "--replay", path.to_str().unwrap()]).env("CLICOLOR_FORCE", "1"));
+    let (forced, _, _) = run(doctor()
+        .args(["check", "--replay", path.to_str().unwrap()])
+        .env("CLICOLOR_FORCE", "1"));
     assert!(forced.contains('\u{1b}'));
-    let (no_color, _, _) = run(doctor().args(["check", "--replay", path.to_str().unwrap()]).env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1"));
+    let (no_color, _, _) = run(doctor()
+        .args(["check", "--replay", path.to_str().unwrap()])
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1"));
     assert!(!no_color.contains('\u{1b}'), "NO_COLOR wins");
-    let (json, _, _) = run(doctor().args(["check", "--replay", path.to_str().unwrap(), "--format", "json", "--color", "always"]));
-    assert!(!json.contains('\u{1b}'), "machine formats never carry colour");
-    insta::assert_snapshot!("colour_palette", always.lines().filter(|l| l.contains("TK002") || l.contains("TK001")).collect::<Vec<_>>().join("\n"));
+    let (json, _, _) = run(doctor().args([
+        "check",
+        "--replay",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--color",
+        "always",
+    ]));
+    assert!(
+        !json.contains('\u{1b}'),
+        "machine formats never carry colour"
+    );
+    insta::assert_snapshot!(
+        "colour_palette",
+        always
+            .lines()
+            .filter(|l| l.contains("TK002") || l.contains("TK001"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]
 fn json_is_only_json() {
-    let (json, stderr, _) = run(doctor().args(["check", "--replay", scenario("kms-misconfigured").to_str().unwrap(), "--format", "json"]));
+    let (json, stderr, _) = run(doctor().args([
+        "check",
+        "--replay",
+        scenario("kms-misconfigured").to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
     assert!(stderr.is_empty());
-    let value: serde_json::Value = serde_json::from_str(&json).expect("stdout is one JSON document");
+    let value: serde_json::Value =
+        serde_json::from_str(&json).expect("stdout is one JSON document");
     assert_eq!(value["schema_version"], 1);
     assert_eq!(value["aws_calls"], 10);
 }
 
 #[test]
 fn quiet_shows_only_problems() {
-    let (text, _, _) = run(doctor().args(["check", "--replay", scenario("service-drift").to_str().unwrap(), "--quiet"]));
+    let (text, _, _) = run(doctor().args([
+        "check",
+        "--replay",
+        scenario("service-drift").to_str().unwrap(),
+        "--quiet",
+    ]));
     assert!(text.contains("TK002"));
     assert!(!text.contains("TK001"), "{text}");
 }
@@ -144,8 +284,18 @@ fn checks_lists_the_registry() {
     assert_eq!(text.lines().count(), ecs_exec_doctor_checks::CHECKS.len());
     let (json, _, _) = run(doctor().args(["checks", "--format", "json"]));
     let list: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
-    assert!(list.iter().any(|c| c["code"] == "TD001" && c["lint"] == true));
-    assert!(list.iter().any(|c| c["code"] == "IR002" && c["doctor_permissions"].as_array().unwrap().iter().any(|a| a == "iam:SimulatePrincipalPolicy")));
+    assert!(
+        list.iter()
+            .any(|c| c["code"] == "TD001" && c["lint"] == true)
+    );
+    assert!(list.iter().any(|c| {
+        c["code"] == "IR002"
+            && c["doctor_permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == "iam:SimulatePrincipalPolicy")
+    }));
 }
 
 #[test]
@@ -153,25 +303,61 @@ fn permissions_follow_the_selection() {
     let (all, _, code) = run(doctor().arg("permissions"));
     assert_eq!(code, 0);
     let policy: serde_json::Value = serde_json::from_str(&all).unwrap();
-    let actions: Vec<&str> = policy["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-    for needed in ["ecs:DescribeTasks", "ecs:DescribeClusters", "iam:SimulatePrincipalPolicy", "ec2:DescribeVpcEndpoints", "kms:DescribeKey", "sts:GetCallerIdentity"] {
-        assert!(actions.contains(&needed), "{needed} missing from {actions:?}");
+    let actions: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    for needed in [
+        "ecs:DescribeTasks",
+        "ecs:DescribeClusters",
+        "iam:SimulatePrincipalPolicy",
+        "ec2:DescribeVpcEndpoints",
+        "kms:DescribeKey",
+        "sts:GetCallerIdentity",
+    ] {
+        assert!(
+            actions.contains(&needed),
+            "{needed} missing from {actions:?}"
+        );
     }
     let (some, _, _) = run(doctor().args(["permissions", "--select", "TD001"]));
     assert!(some.contains("ecs:DescribeTaskDefinition"));
     assert!(!some.contains("iam:SimulatePrincipalPolicy"));
     let (local, _, _) = run(doctor().args(["permissions", "--select", "LC"]));
     let policy: serde_json::Value = serde_json::from_str(&local).unwrap();
-    assert!(!policy.to_string().contains("iam:"), "local checks need no IAM: {policy}");
+    assert!(
+        !policy.to_string().contains("iam:"),
+        "local checks need no IAM: {policy}"
+    );
 }
 
 #[test]
 fn replay_is_deterministic() {
     let path = scenario("service-two-tasks");
-    let a = run(doctor().args(["check", "--replay", path.to_str().unwrap(), "--format", "json"]));
-    let b = run(doctor().args(["check", "--replay", path.to_str().unwrap(), "--format", "json"]));
+    let a = run(doctor().args([
+        "check",
+        "--replay",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let b = run(doctor().args([
+        "check",
+        "--replay",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
     assert_eq!(a, b);
     let report: serde_json::Value = serde_json::from_str(&a.0).unwrap();
     assert_eq!(report["tasks"].as_array().unwrap().len(), 2);
-    assert!(report["results"].as_array().unwrap().iter().any(|r| r["task"] == "fedcba9876543210fedcba9876543210" && r["status"] == "error"));
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["task"] == "fedcba9876543210fedcba9876543210" && r["status"] == "error")
+    );
 }

@@ -52,10 +52,10 @@ fn codes(report: &Value, which: &str) -> BTreeSet<String> {
             }
             continue;
         }
-        if let Some(findings) = r["findings"].as_array() {
-            if findings.iter().any(|f| f["severity"] == which) {
-                out.insert(code);
-            }
+        if let Some(findings) = r["findings"].as_array()
+            && findings.iter().any(|f| f["severity"] == which)
+        {
+            out.insert(code);
         }
     }
     out

@@ -33,15 +33,16 @@ where
                 .message()
                 .map(str::to_string)
                 .unwrap_or_else(|| brief(err));
-            let status = Some(service.raw().status().as_u16());
+            let status = service.raw().status().as_u16();
             let kind = match code.as_deref() {
                 Some(c) => kind_of_code(c),
-                None if status == Some(501) || status == Some(500) => FactErrorKind::NotImplemented,
+                // An emulator answers actions it lacks with a bare HTTP 500/501.
+                None if status == 500 || status == 501 => FactErrorKind::NotImplemented,
                 None => FactErrorKind::Service,
             };
             let message = match (kind, &code) {
                 (FactErrorKind::NotImplemented, None) => {
-                    format!("HTTP {} without an AWS error code", status.unwrap_or(0))
+                    format!("HTTP {status} without an AWS error code")
                 }
                 (_, Some(c)) => format!("{c}: {message}"),
                 _ => message,

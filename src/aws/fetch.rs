@@ -488,10 +488,8 @@ impl Fetcher {
                     return HashMap::new();
                 }
                 let mut subnets: BTreeSet<String> = direct.into_iter().collect();
-                if needs_ci {
-                    if let Ok(map) = cis.await {
-                        subnets.extend(map.values().filter_map(|c| c.subnet_id.clone()));
-                    }
+                if needs_ci && let Ok(map) = cis.await {
+                    subnets.extend(map.values().filter_map(|c| c.subnet_id.clone()));
                 }
                 self.networks(subnets.into_iter().collect()).await
             }

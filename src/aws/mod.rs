@@ -144,16 +144,15 @@ fn stop_on_unusable_credentials(d: &Diagnosis) -> Result<()> {
     let any_ok = d.caller.value().is_some()
         || d.cluster.value().is_some()
         || d.subjects.iter().any(|s| s.task.value().is_some());
-    if !any_ok {
-        if let Some(e) = errors
+    if !any_ok
+        && let Some(e) = errors
             .iter()
             .find(|e| matches!(e.kind, FactErrorKind::Network | FactErrorKind::Timeout))
-        {
-            crate::fail!(
-                "cannot reach AWS ({}): check the network, proxy settings, --region and --endpoint-url",
-                e.message
-            );
-        }
+    {
+        crate::fail!(
+            "cannot reach AWS ({}): check the network, proxy settings, --region and --endpoint-url",
+            e.message
+        );
     }
     Ok(())
 }

@@ -49,43 +49,42 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
     if task.is_some() && args.service.is_some() {
         crate::fail!("give either a task or --service, not both");
     }
-    if let Some(t) = &task {
-        if !arn::is_plausible_task(t) {
-            crate::fail!(
-                "`{t}` is not a task id or ARN (ECS task ids are 32 or 36 characters); for a service use --service {t}"
-            );
-        }
+    if let Some(t) = &task
+        && !arn::is_plausible_task(t)
+    {
+        crate::fail!(
+            "`{t}` is not a task id or ARN (ECS task ids are 32 or 36 characters); for a service use --service {t}"
+        );
     }
     let task_arn = task.as_deref().and_then(Arn::parse);
     let cluster_arn = Arn::parse(&cluster);
     for (what, a) in [("task", &task_arn), ("cluster", &cluster_arn)] {
-        if let Some(a) = a {
-            if a.service != "ecs" {
-                crate::fail!("the {what} ARN `{a}` is not an ECS ARN");
-            }
+        if let Some(a) = a
+            && a.service != "ecs"
+        {
+            crate::fail!("the {what} ARN `{a}` is not an ECS ARN");
         }
     }
-    if let (Some(t), Some(c)) = (&task_arn, &cluster_arn) {
-        if t.region != c.region || t.account != c.account {
-            crate::fail!(
-                "the task ARN ({}, account {}) and the cluster ARN ({}, account {}) disagree",
-                t.region,
-                t.account,
-                c.region,
-                c.account
-            );
-        }
+    if let (Some(t), Some(c)) = (&task_arn, &cluster_arn)
+        && (t.region != c.region || t.account != c.account)
+    {
+        crate::fail!(
+            "the task ARN ({}, account {}) and the cluster ARN ({}, account {}) disagree",
+            t.region,
+            t.account,
+            c.region,
+            c.account
+        );
     }
-    if let (Some(t), given) = (&task_arn, &cluster) {
-        if let Some(in_arn) = arn::cluster_of_task_arn(&t.to_string()) {
-            if in_arn != arn::cluster_name(given) {
-                crate::fail!(
-                    "task `{}` belongs to cluster `{in_arn}`, not `{}`",
-                    arn::task_id(&t.to_string()),
-                    arn::cluster_name(given)
-                );
-            }
-        }
+    if let (Some(t), given) = (&task_arn, &cluster)
+        && let Some(in_arn) = arn::cluster_of_task_arn(&t.to_string())
+        && in_arn != arn::cluster_name(given)
+    {
+        crate::fail!(
+            "task `{}` belongs to cluster `{in_arn}`, not `{}`",
+            arn::task_id(&t.to_string()),
+            arn::cluster_name(given)
+        );
     }
     let from_arn = task_arn.as_ref().or(cluster_arn.as_ref());
     let arn_region = from_arn.map(|a| a.region.clone()).filter(|r| !r.is_empty());
