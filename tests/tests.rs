@@ -1,4 +1,5 @@
 mod cli;
 mod emulator;
 mod emulator_support;
+mod explain;
 mod scenarios;

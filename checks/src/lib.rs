@@ -3,12 +3,14 @@
 //! and renders reports; everything that decides pass or fail lives here.
 
 pub mod arn;
+pub mod catalog;
 pub mod check;
 pub mod docs;
 pub mod facts;
 pub mod fixes;
 pub mod model;
 pub mod outcome;
+pub mod redact;
 pub mod registry;
 pub mod report;
 pub mod runner;

@@ -136,6 +136,10 @@ pub struct Report {
     pub target: Target,
     /// The tasks diagnosed (ids).
     pub tasks: Vec<String>,
+    /// With `check --error TEXT`: what the diagnosis makes of that error (the linked checks
+    /// come first in `results`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_context: Option<crate::catalog::ErrorContext>,
     pub results: Vec<CheckResult>,
     pub summary: Summary,
     /// IAM actions the doctor was denied; granting them turns UNKNOWN results into verdicts.

@@ -51,7 +51,10 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
         })?;
     }
     stop_if_target_missing(&diagnosis)?;
-    let report = build_report(&diagnosis, aws_calls, &selection);
+    let mut report = build_report(&diagnosis, aws_calls, &selection);
+    if let Some(error) = &args.error {
+        ecs_exec_doctor_checks::catalog::apply_error(&mut report, error);
+    }
     let text = match args.format {
         CheckFormat::Text => render::text::check_report(
             &report,
@@ -70,7 +73,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
 }
 
 fn redact(snapshot: Snapshot) -> Snapshot {
-    snapshot
+    ecs_exec_doctor_checks::redact::redact(snapshot)
 }
 
 /// The facts the selected checks read, with what they are fetched from.
@@ -83,22 +86,21 @@ pub fn needed_facts(selection: &Selection) -> Vec<FactKind> {
     FactKind::with_dependencies(&direct)
 }
 
-/// A cluster or task that does not exist is a usage error (exit 2), not a finding.
+/// A cluster, service or task that does not exist is a usage error (exit 2), not a finding.
 fn stop_if_target_missing(d: &Diagnosis) -> Result<()> {
     let region = &d.target.region;
     if let Fact::Absent { reason } = &d.cluster {
         crate::fail!("{reason} (region {region}): check the name, --region and --profile");
     }
-    if d.target.service.is_none() {
-        if let Some(Fact::Absent { reason }) = d.subjects.first().map(|s| &s.task) {
-            crate::fail!("{reason} (region {region}): check the task id, cluster and --region");
+    let first = d.subjects.first();
+    if d.target.service.is_some() {
+        if let Some(Fact::Absent { reason }) = first.map(|s| &s.service) {
+            crate::fail!(
+                "{reason} (region {region}): check the service name, cluster and --region"
+            );
         }
-    }
-    if let Some(Fact::Absent { reason }) = d.subjects.first().map(|s| &s.service) {
-        if d.target.service.is_some() && d.subjects.first().is_some_and(|s| s.task.is_not_fetched())
-        {
-            crate::fail!("{reason} (region {region})");
-        }
+    } else if let Some(Fact::Absent { reason }) = first.map(|s| &s.task) {
+        crate::fail!("{reason} (region {region}): check the task id, cluster and --region");
     }
     Ok(())
 }
@@ -127,6 +129,7 @@ pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Rep
             })
             .filter(|t| !t.is_empty())
             .collect(),
+        error_context: None,
         summary: Summary::of(&results),
         results,
         missing_permissions: missing,

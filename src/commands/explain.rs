@@ -1,16 +1,172 @@
-//! `ecs-exec-doctor explain` (placeholder until the explain command lands).
+//! `ecs-exec-doctor explain`: what an ECS Exec error message means, its causes ranked, the
+//! checks that confirm each (with the command to run them) and the fixes; or, for a check code
+//! or name, what the check does and which errors it explains.
 
-use clap::Args;
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use ecs_exec_doctor_checks::catalog::{self, matcher};
+use ecs_exec_doctor_checks::registry;
 
 use super::Output;
-use crate::error::Result;
+use crate::error::{DoctorError, Result, exit};
+use crate::render;
+use crate::render::explain::{Explanation, TextExplanation};
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Exit codes:
+  0  a known error was recognised, or the code exists
+  1  no known error signature in the text
+  2  bad usage: no input, an unreadable file, an unknown check code
+
+Put `--` before text that starts with a dash: explain -- '----------ERROR-------'")]
 pub struct ExplainArgs {
-    /// Error text, a check code, or `-` for stdin.
+    /// The error text (quote it), a check code or name (`TK003`, `exec-agent-running`), a
+    /// catalog id (`E01`), or `-` to read the text from stdin (a whole terminal paste or log).
+    #[arg(value_name = "TEXT|CODE")]
     pub input: Vec<String>,
+    /// Read the error text from this file (`-` for stdin).
+    #[arg(long, value_name = "PATH", conflicts_with = "input")]
+    pub file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
 }
 
-pub fn run(_args: ExplainArgs, _color: bool) -> Result<Output> {
-    crate::fail!("explain is not available yet")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+pub fn run(args: ExplainArgs, color: bool) -> Result<Output> {
+    let (text, from_argument) = input(&args)?;
+    if text.trim().is_empty() {
+        crate::fail!(
+            "nothing to explain: pass the error text, a check code, `-` to read stdin, or --file PATH"
+        );
+    }
+    let explanation = explain(&text, from_argument)?;
+    let code = match &explanation {
+        Explanation::Text(t) if !t.recognised() => exit::FINDINGS,
+        _ => exit::OK,
+    };
+    let text = match args.format {
+        ExplainFormat::Text => render::explain::text(&explanation, color),
+        ExplainFormat::Json => render::explain::json(&explanation),
+        ExplainFormat::Markdown => render::markdown::explain(&explanation),
+    };
+    Ok(Output { text, code })
+}
+
+/// The text to explain, and whether it came from the command line (where a single word may
+/// be a check code).
+fn input(args: &ExplainArgs) -> Result<(String, bool)> {
+    let stdin = || -> Result<String> {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| DoctorError::new(format!("cannot read stdin: {e}")))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    };
+    if let Some(path) = &args.file {
+        if path.as_os_str() == "-" {
+            return Ok((stdin()?, false));
+        }
+        let bytes = std::fs::read(path)
+            .map_err(|e| DoctorError::new(format!("cannot read {}: {e}", path.display())))?;
+        return Ok((String::from_utf8_lossy(&bytes).into_owned(), false));
+    }
+    match args.input.as_slice() {
+        [] => crate::fail!(
+            "nothing to explain: pass the error text, a check code, `-` to read stdin, or --file PATH"
+        ),
+        [dash] if dash == "-" => Ok((stdin()?, false)),
+        words => Ok((words.join(" "), true)),
+    }
+}
+
+fn explain(text: &str, from_argument: bool) -> Result<Explanation> {
+    let word = text.trim();
+    let single = from_argument && !word.contains(char::is_whitespace);
+    if single {
+        if let Some(check) = registry::find(word) {
+            return Ok(Explanation::Check(check));
+        }
+        if let Some(entry) = catalog::find(word) {
+            return Ok(Explanation::Entry {
+                entry,
+                command: render::explain::command(entry, &matcher::TargetHint::default()),
+            });
+        }
+        if looks_like_a_code(word) {
+            let mut near = registry::closest(word, 3);
+            if near.is_empty() {
+                // `TK999`: the codes of the same group.
+                let letters: String = word.chars().take_while(char::is_ascii_alphabetic).collect();
+                near = registry::CHECKS
+                    .iter()
+                    .map(|c| c.meta.code)
+                    .filter(|c| letters.len() == 2 && c[..2].eq_ignore_ascii_case(&letters))
+                    .take(5)
+                    .map(str::to_string)
+                    .collect();
+            }
+            near.extend(
+                catalog::closest(word, 2)
+                    .into_iter()
+                    .map(|e| e.id.to_string()),
+            );
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", near.join(", "))
+            };
+            crate::fail!(
+                "unknown code `{word}`{hint}; `ecs-exec-doctor checks` lists the checks, E01 to E{:02} are the known errors",
+                catalog::ENTRIES.len()
+            );
+        }
+    }
+    let matches = catalog::find_all(text);
+    let has_other_text = matcher::has_text_besides_benign(text, &matches);
+    let mut t = TextExplanation {
+        closest: Vec::new(),
+        similar_checks: Vec::new(),
+        cli_error: matcher::cli_error(text),
+        hint: matcher::target_hint(text),
+        has_other_text,
+        matches,
+    };
+    if !t.recognised() {
+        t.closest = catalog::closest(text, 3);
+        if single {
+            t.similar_checks = registry::closest(word, 3);
+        }
+    }
+    Ok(Explanation::Text(t))
+}
+
+/// `TK003`, `tk3`, `E07`: two letters and digits, or `E` and digits.
+fn looks_like_a_code(word: &str) -> bool {
+    let letters = word.chars().take_while(char::is_ascii_alphabetic).count();
+    let digits = word[letters..].chars().all(|c| c.is_ascii_digit()) && word.len() > letters;
+    digits && (letters == 2 || (letters == 1 && word.starts_with(['E', 'e'])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_shapes() {
+        assert!(looks_like_a_code("TK999"));
+        assert!(looks_like_a_code("e77"));
+        assert!(!looks_like_a_code("TargetNotConnectedException"));
+        assert!(!looks_like_a_code("E"));
+        assert!(!looks_like_a_code("ABC12"));
+    }
 }

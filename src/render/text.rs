@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use ecs_exec_doctor_checks::catalog::relate::{ErrorContext, ErrorVerdict};
 use ecs_exec_doctor_checks::check::Category;
 use ecs_exec_doctor_checks::outcome::{Finding, FixStep};
 use ecs_exec_doctor_checks::report::{CheckResult, Report, Status};
@@ -38,6 +39,9 @@ pub fn check_report(report: &Report, opts: &TextOptions) -> String {
         format!(" ({})", t.region)
     };
     let _ = writeln!(out, "{} {subject}{region}", "ecs-exec-doctor".style(p.bold));
+    if let Some(ctx) = &report.error_context {
+        error_section(&mut out, ctx, &p);
+    }
     for category in Category::ALL {
         let results: Vec<&CheckResult> = report
             .results
@@ -50,7 +54,12 @@ pub fn check_report(report: &Report, opts: &TextOptions) -> String {
         }
         let _ = writeln!(out, "\n{}", category.title().style(p.bold));
         for r in results {
-            result(&mut out, r, &p);
+            let mark = report
+                .error_context
+                .as_ref()
+                .map(|ctx| linked_mark(ctx, r, &p))
+                .unwrap_or_default();
+            result(&mut out, r, &p, &mark);
         }
     }
     summary(&mut out, report, &p);
@@ -68,12 +77,13 @@ fn symbol(status: Status, p: &Palette) -> String {
     }
 }
 
-fn result(out: &mut String, r: &CheckResult, p: &Palette) {
+fn result(out: &mut String, r: &CheckResult, p: &Palette, mark: &str) {
     let task = r
         .task
         .as_deref()
         .map(|t| format!(" [{}]", short(t)))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        + mark;
     let heuristic = if r.heuristic && r.status != Status::Pass {
         " (heuristic)"
     } else {
@@ -219,7 +229,22 @@ fn summary(out: &mut String, report: &Report, p: &Palette) {
                 .join(", ")
         );
     }
-    if s.error == 0 && s.warning == 0 && s.unknown == 0 {
+    let verdict = report.error_context.as_ref().map(|ctx| ctx.verdict);
+    if verdict == Some(ErrorVerdict::Unrecognised) {
+        let _ = writeln!(
+            out,
+            "{}",
+            "Your error matches no known ECS Exec error, so this diagnosis cannot tie it to a cause."
+                .style(p.warning)
+        );
+    } else if verdict.is_some_and(|v| v != ErrorVerdict::Explained) {
+        let _ = writeln!(
+            out,
+            "{}",
+            "Nothing in this diagnosis explains your error: see \"Your error\" above for what remains."
+                .style(p.warning)
+        );
+    } else if s.error == 0 && s.warning == 0 && s.unknown == 0 {
         let _ = writeln!(
             out,
             "{}",
@@ -234,6 +259,99 @@ fn summary(out: &mut String, report: &Report, p: &Palette) {
             } else {
                 "some checks"
             }
+        );
+    }
+}
+
+/// ` ← explains E01 (cause 1)` for a result that explains the error given with `--error`,
+/// ` (linked to your error)` for another linked one.
+fn linked_mark(ctx: &ErrorContext, r: &CheckResult, p: &Palette) -> String {
+    if let Some(x) = ctx
+        .explained_by
+        .iter()
+        .find(|x| x.code == r.code && x.task == r.task)
+    {
+        return format!(
+            " {}",
+            format!("← explains {} (cause {})", x.entry, x.rank).style(p.bold)
+        );
+    }
+    if ctx.linked.contains(&r.code) {
+        return format!(" {}", "(linked to your error)".style(p.dim));
+    }
+    String::new()
+}
+
+/// `--error TEXT`: what the diagnosis makes of the error, before the groups.
+fn error_section(out: &mut String, ctx: &ErrorContext, p: &Palette) {
+    let title = match ctx.matched.first() {
+        Some(m) => format!("{} ({}): {}", m.name, m.id, m.title),
+        None => "not a known ECS Exec error".into(),
+    };
+    let _ = writeln!(out, "\n{} {title}", "Your error:".style(p.bold));
+    for m in ctx.matched.iter().skip(1) {
+        let _ = writeln!(out, "  also {} ({}): {}", m.name, m.id, m.title);
+    }
+    let (sym, style) = match ctx.verdict {
+        ErrorVerdict::Explained => ("✘", p.error),
+        ErrorVerdict::Inconclusive | ErrorVerdict::Unrecognised => ("?", p.unknown),
+        ErrorVerdict::NotExplained | ErrorVerdict::NoLinkedChecks => ("!", p.warning),
+    };
+    let _ = writeln!(out, "  {} {}", sym.style(style), ctx.statement);
+    for x in &ctx.explained_by {
+        let task = x
+            .task
+            .as_deref()
+            .map(|t| format!(" [{}]", short(t)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    {} {}{task}: {}",
+            symbol(x.status, p),
+            x.code.style(p.dim),
+            x.message
+        );
+        let _ = writeln!(
+            out,
+            "      {}",
+            format!("{} cause {}: {}", x.entry, x.rank, x.cause).style(p.dim)
+        );
+    }
+    if !ctx.not_run.is_empty() {
+        let _ = writeln!(
+            out,
+            "    not run in this diagnosis: {} (drop --select to run them)",
+            ctx.not_run.join(", ")
+        );
+    }
+    if !ctx.remaining.is_empty() {
+        let _ = writeln!(out, "    what remains (no check can show these):");
+        for r in &ctx.remaining {
+            let _ = writeln!(out, "      - {} ({})", r.cause, r.entry);
+            let _ = writeln!(
+                out,
+                "        {}",
+                format!("confirm: {}; fix: {}", r.confirm, r.fix).style(p.dim)
+            );
+        }
+    }
+    if !ctx.closest.is_empty() {
+        let closest: Vec<String> = ctx
+            .closest
+            .iter()
+            .map(|e| format!("{} {}", e.id, e.name))
+            .collect();
+        let _ = writeln!(out, "    closest known errors: {}", closest.join(", "));
+    }
+    if !ctx.linked.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {}",
+            format!(
+                "checks linked to it, in rank order: {}",
+                ctx.linked.join(", ")
+            )
+            .style(p.dim)
         );
     }
 }

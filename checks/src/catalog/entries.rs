@@ -1,0 +1,1043 @@
+//! The entries, in id order. Messages are quoted exactly as users see them; the patterns are
+//! the parts that identify each one (see [`super::Strength`]).
+
+use super::{Entry, declare_error};
+
+pub static ENTRIES: &[&Entry] = &[
+    &E01, &E02, &E03, &E04, &E05, &E06, &E07, &E08, &E09, &E10, &E11, &E12, &E13, &E14, &E15, &E16,
+    &E17, &E18, &E19, &E20, &E21, &E22, &E23, &E24, &E25, &E26, &E27, &E28, &E29, &E30, &E31, &E32,
+];
+
+const ECS_EXEC_DOCS: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html";
+
+declare_error! {
+    E01 = {
+        id: "E01",
+        name: "TargetNotConnectedException",
+        code: "TargetNotConnectedException",
+        title: "the exec agent in the container is not connected to Session Manager",
+        phase: P1,
+        shows_in: Api,
+        message: "An error occurred (TargetNotConnectedException) when calling the ExecuteCommand operation: The execute command failed due to an internal error. Try again later.",
+        patterns: [
+            Exact "TargetNotConnectedException",
+            Phrase "The execute command failed due to an internal error",
+        ],
+        meaning: "ECS accepted the request, but the SSM agent inside the container has no connection to Session Manager, so there is nothing to attach the session to; despite the wording it is almost never an internal error, but a permission, network or container setting that stops the agent from connecting out",
+        causes: [
+            {
+                cause: "the task has no task role, or its task role lacks the four ssmmessages actions (they often end up on the execution role instead)",
+                checks: [roles::task_role_present, roles::task_role_ssmmessages],
+                fix: "attach an ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel allow to the task role, then start new tasks",
+            },
+            {
+                cause: "the task has no network path to ssmmessages: a private subnet without a NAT gateway and without an ssmmessages interface endpoint, or an endpoint without private DNS",
+                checks: [network::ssmmessages_endpoint],
+                confirm: "security groups, network ACLs, endpoint policies and custom DNS are not evaluated: make sure TCP 443 from the task to the endpoint (or NAT) is open",
+                fix: "create the com.amazonaws.REGION.ssmmessages interface endpoint with private DNS, or route the subnet through a NAT gateway",
+            },
+            {
+                cause: "AWS credentials in the container environment (environment, secrets or environment files) take the place of the task role for the agent",
+                checks: [containers::aws_credentials_in_environment],
+                fix: "remove AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and similar variables from the container, or rename them",
+            },
+            {
+                cause: "readonlyRootFilesystem is true, so the agent cannot create its directories",
+                checks: [containers::readonly_root_filesystem],
+                fix: "set readonlyRootFilesystem to false for the containers you exec into",
+            },
+            {
+                cause: "the ExecuteCommandAgent in the container is STOPPED or still PENDING, or shows RUNNING but has not registered yet because the task started moments ago",
+                checks: [task::exec_agent_running],
+                confirm: "an agent still registering is invisible later: compare the time of the error with managedAgents[].lastStartedAt in describe-tasks, within about a minute of it this is the likely cause",
+                fix: "wait 10 to 60 seconds and retry; if the agent is STOPPED, replace the task, and if it keeps stopping set initProcessEnabled, keep the root filesystem writable and give the task more memory",
+            },
+            {
+                cause: "the container was restarted in place (restartPolicy), and exec into restarted containers is not supported",
+                checks: [containers::restart_policy],
+                fix: "stop the task and let the service start a new one",
+            },
+            {
+                cause: "pidMode is task, so only one container of the task can be the target of exec",
+                checks: [containers::pid_mode_task],
+                fix: "exec into the first container that took a session, or drop pidMode task",
+            },
+            {
+                cause: "an older ECS agent or AMI on the EC2 container instance",
+                checks: [task::ecs_agent_version],
+                fix: "update the ECS agent (1.50.2 or later) or move to a current ECS-optimized AMI",
+            },
+            {
+                cause: "on EC2 without a task role, the instance role lacks ssmmessages or the container cannot reach the instance metadata service",
+                checks: [roles::task_role_present, roles::task_role_ssmmessages],
+                confirm: "check the instance's metadata options (HttpPutResponseHopLimit) and ECS_AWSVPC_BLOCK_IMDS when the task relies on the instance role",
+                fix: "give the task its own task role with the ssmmessages actions",
+            },
+            {
+                cause: "the cluster encrypts sessions with a KMS key the task role may not decrypt with, or the VPC has no KMS endpoint",
+                checks: [roles::task_role_kms_decrypt, network::exec_dependency_endpoints, cluster::exec_kms_key],
+                fix: "allow kms:Decrypt on the key for the task role and add a kms interface endpoint to private subnets",
+            },
+            {
+                cause: "a session to another container of the same task, or a sidecar, left the agent unable to take a new session",
+                confirm: "try the same command against another task of the service, or another container",
+                fix: "retry, target another task, or replace the task",
+            },
+            {
+                cause: "a service-side issue: threads that rule out everything above often end with it working again later",
+                confirm: "nothing in the configuration explains it: check the AWS Health Dashboard and retry in a few minutes",
+                fix: "retry later; if it persists, open an AWS support case with the task ARN and the time of the attempt",
+            },
+        ],
+        references: [
+            ECS_EXEC_DOCS,
+            "https://docs.aws.amazon.com/botocore/latest/reference/services/ecs/client/exceptions/TargetNotConnectedException.html",
+            "aws/aws-cli#6562, #6834, #8080; aws/amazon-ssm-agent#435; amazon-ecs-exec-checker#47",
+        ],
+    };
+}
+
+declare_error! {
+    E02 = {
+        id: "E02",
+        name: "ExecuteCommandNotEnabled",
+        code: "InvalidParameterException",
+        title: "exec was not enabled when the task started, or its exec agent is not running",
+        phase: P1,
+        shows_in: Api,
+        message: "An error occurred (InvalidParameterException) when calling the ExecuteCommand operation: The execute command failed because execute command was not enabled when the task was run or the execute command agent isn't running. Wait and try again or run a new task with execute command enabled and try again.",
+        patterns: [
+            Exact "execute command was not enabled when the task was run",
+            Exact "the execute command agent isn't running",
+            Generic "InvalidParameterException",
+        ],
+        meaning: "the task either was started without enableExecuteCommand (the flag cannot be turned on for a running task) or its ExecuteCommandAgent is not running yet or any more",
+        causes: [
+            {
+                cause: "the task was started before exec was enabled on its service (update-service without a new deployment, or an infrastructure change that did not replace the tasks)",
+                checks: [task::exec_enabled, task::service_exec_enabled],
+                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --enable-execute-command --force-new-deployment",
+            },
+            {
+                cause: "a standalone task was run without --enable-execute-command",
+                checks: [task::exec_enabled],
+                fix: "run a new task with --enable-execute-command (EventBridge Scheduler and Step Functions have an EnableExecuteCommand parameter)",
+            },
+            {
+                cause: "the ExecuteCommandAgent is still starting, has stopped or crashed, or the container is not RUNNING yet",
+                checks: [task::exec_agent_running, task::task_running],
+                fix: "wait and retry, or replace the task",
+            },
+            {
+                cause: "the platform cannot run the exec agent: an EC2 host without the managed-agent binaries (custom or old AMI, agent before 1.50.2) or a Fargate platform version before 1.4.0",
+                checks: [task::ecs_agent_version, task::fargate_platform_version, task::service_platform_version],
+                fix: "use a current ECS-optimized AMI or agent, or Fargate platform version 1.4.0 or later (LATEST)",
+            },
+            {
+                cause: "the task was placed with managed scaling and asynchronous placement, which ECS Exec does not support",
+                confirm: "look at how the task was started: RunTask with a capacity provider that uses managed scaling and no instance at placement time",
+                fix: "run the task on capacity that exists when it is placed",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "fabfuel/ecs-deploy#193; keidarcy/e1s#206"],
+    };
+}
+
+declare_error! {
+    E03 = {
+        id: "E03",
+        name: "ExecuteCommandAccessDenied",
+        code: "AccessDeniedException",
+        title: "the caller may not call ecs:ExecuteCommand on the cluster or the task",
+        phase: P1,
+        shows_in: Api,
+        message: "An error occurred (AccessDeniedException) when calling the ExecuteCommand operation: User: arn:aws:sts::123456789012:assumed-role/Developer/alice is not authorized to perform: ecs:ExecuteCommand on resource: arn:aws:ecs:us-east-1:123456789012:cluster/prod because no identity-based policy allows the ecs:ExecuteCommand action",
+        patterns: [
+            Exact "not authorized to perform: ecs:ExecuteCommand",
+            Exact ["AccessDeniedException", "calling the ExecuteCommand operation"],
+            Generic "AccessDeniedException",
+        ],
+        meaning: "IAM refused the ExecuteCommand call itself; ECS authorises it against both the cluster and the task, with condition keys for the cluster, the task, the container name and their tags",
+        causes: [
+            {
+                cause: "no policy allows ecs:ExecuteCommand on both the cluster and the task (a policy that names only one of them fails)",
+                checks: [caller::execute_command_allowed],
+                fix: "allow ecs:ExecuteCommand on arn:aws:ecs:REGION:ACCOUNT:cluster/CLUSTER and arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/*",
+            },
+            {
+                cause: "a condition does not hold: ecs:container-name without --container in a multi-container task, or a tag condition on an untagged task",
+                checks: [caller::execute_command_allowed],
+                fix: "pass --container, propagate tags to the task, or adjust the condition",
+            },
+            {
+                cause: "a service control policy or a permissions boundary denies it (for example a region restriction)",
+                checks: [caller::execute_command_allowed],
+                fix: "change the SCP or the boundary; the identity policy is not the problem",
+            },
+            {
+                cause: "an explicit deny unless MFA is present, with credentials obtained without MFA",
+                confirm: "look for aws:MultiFactorAuthPresent conditions in the caller's policies; the simulator does not know how the session was obtained",
+                fix: "get an MFA session (sts get-session-token with --serial-number and --token-code) and retry",
+            },
+        ],
+        references: [
+            "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ExecuteCommand.html",
+            "amazon-ecs-exec-checker#44, #68, #70; aws/containers-roadmap#1050",
+        ],
+    };
+}
+
+declare_error! {
+    E04 = {
+        id: "E04",
+        name: "ClusterNotFoundException",
+        code: "ClusterNotFoundException",
+        title: "the cluster does not exist in the region and account the CLI used",
+        phase: P1,
+        shows_in: Api,
+        message: "An error occurred (ClusterNotFoundException) when calling the ExecuteCommand operation: Cluster not found.",
+        patterns: [
+            Exact "ClusterNotFoundException",
+            Phrase "Cluster not found",
+        ],
+        meaning: "ECS found no cluster of that name where the call went; most often the CLI used another region or account than the one the task runs in",
+        causes: [
+            {
+                cause: "the CLI used another region than the task's (profile region, AWS_REGION and --region disagree)",
+                confirm: "compare the region in the task ARN with aws configure get region and AWS_REGION",
+                fix: "pass --region with the region from the task ARN",
+            },
+            {
+                cause: "the CLI used another account or profile",
+                confirm: "aws sts get-caller-identity shows the account the call went to; compare it with the account in the task ARN",
+                fix: "pass --profile for the task's account",
+            },
+            {
+                cause: "a typo in the cluster name, or the cluster was deleted",
+                confirm: "aws ecs list-clusters --region REGION lists the clusters that exist",
+                fix: "pass the cluster name or ARN exactly as listed",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "amazon-ecs-exec-checker#60, #82"],
+    };
+}
+
+declare_error! {
+    E05 = {
+        id: "E05",
+        name: "InvalidTaskIdentifier",
+        code: "InvalidParameterException",
+        title: "--task is not a task id or task ARN",
+        phase: P1,
+        shows_in: Api,
+        message: "An error occurred (InvalidParameterException) when calling the ExecuteCommand operation: task length should be one of [32,36]",
+        patterns: [
+            Exact "task length should be one of [32,36]",
+            Generic "InvalidParameterException",
+        ],
+        meaning: "ECS expects a 32-character task id (or a 36-character one for older tasks) or a task ARN; a service name, a truncated id, or an ARN with extra characters from scripting is refused",
+        causes: [
+            {
+                cause: "a service name, task-definition family or truncated id was passed as --task, or a script added quotes or a newline",
+                confirm: "aws ecs list-tasks --cluster CLUSTER --service-name SERVICE gives the task ARNs",
+                fix: "pass a task id or ARN from list-tasks",
+            },
+        ],
+        references: ["aws/aws-cli#10057"],
+    };
+}
+
+declare_error! {
+    E06 = {
+        id: "E06",
+        name: "NonInteractiveSession",
+        code: "InvalidParameterException",
+        title: "execute-command was called without --interactive",
+        phase: P1,
+        shows_in: Api,
+        message: "An error occurred (InvalidParameterException) when calling the ExecuteCommand operation: Interactive is the only mode supported currently.",
+        patterns: [
+            Exact "Interactive is the only mode supported currently",
+            Generic "InvalidParameterException",
+        ],
+        meaning: "ECS Exec only runs interactive sessions; an SDK call with interactive=False or the CLI without --interactive is refused",
+        causes: [
+            {
+                cause: "the call did not ask for an interactive session",
+                confirm: "look for --interactive on the command line, or interactive=True in the SDK call",
+                fix: "add --interactive (in CI, also allocate a pseudo-terminal, see E22)",
+            },
+        ],
+        references: ["boto/boto3#2822"],
+    };
+}
+
+declare_error! {
+    E07 = {
+        id: "E07",
+        name: "ServerException",
+        code: "ServerException",
+        title: "ECS had a service-side failure",
+        phase: P1,
+        shows_in: Api,
+        message: "An error occurred (ServerException) when calling the ExecuteCommand operation (reached max retries: 4): Service Unavailable. Please try again later.",
+        patterns: [
+            Exact "ServerException",
+            Phrase "Service Unavailable. Please try again later",
+        ],
+        meaning: "the ECS service failed to handle the call; this is not a configuration problem",
+        causes: [
+            {
+                cause: "a transient or regional service issue",
+                confirm: "check the AWS Health Dashboard for ECS in the region",
+                fix: "retry with backoff; upgrade the AWS CLI if it is very old",
+            },
+        ],
+        references: ["aws/containers-roadmap#187"],
+    };
+}
+
+declare_error! {
+    E08 = {
+        id: "E08",
+        name: "SessionLimitReached",
+        code: "ClientException",
+        title: "too many exec sessions are open on the container",
+        phase: P1,
+        shows_in: Api,
+        message: "An error occurred (ClientException) when calling the ExecuteCommand operation: Unable to start new execute sessions because the maximum session limit of 2 has been reached.",
+        patterns: [
+            Exact "Unable to start new execute sessions because the maximum session limit",
+            Phrase "maximum session limit of",
+            Generic "ClientException",
+        ],
+        meaning: "earlier sessions to the same target are still open, and the per-target session quota is used up",
+        causes: [
+            {
+                cause: "abandoned or hung sessions (closed terminals, sessions that never ended) are still counted",
+                confirm: "aws ssm describe-sessions --state Active --filters key=Target,value=ecs:CLUSTER_TASKID_RUNTIMEID lists them",
+                fix: "end them with aws ssm terminate-session --session-id ID, or replace the task",
+            },
+            {
+                cause: "sessions opened directly with ssm start-session on the task count against the same quota",
+                checks: [caller::start_session_denied],
+                fix: "deny ssm:StartSession on the cluster's tasks so every session goes through ECS Exec",
+            },
+        ],
+        references: [ECS_EXEC_DOCS],
+    };
+}
+
+declare_error! {
+    E09 = {
+        id: "E09",
+        name: "SessionManagerPluginNotFound",
+        title: "the AWS CLI cannot find the session-manager-plugin",
+        phase: P0 ("printed after ExecuteCommand succeeded"),
+        shows_in: Cli,
+        message: "SessionManagerPlugin is not found. Please refer to SessionManager Documentation here: http://docs.aws.amazon.com/console/systems-manager/session-manager-plugin-not-found",
+        patterns: [
+            Exact "SessionManagerPlugin is not found",
+            Exact "session-manager-plugin-not-found",
+            Phrase "session-manager-plugin: command not found",
+            Phrase "command not found: session-manager-plugin",
+            Phrase ["session-manager-plugin", "is not recognized as an internal or external command"],
+        ],
+        meaning: "ExecuteCommand succeeded and created a session, but the CLI needs the session-manager-plugin to carry it and could not run it",
+        causes: [
+            {
+                cause: "the plugin is not installed, or not on the PATH of the shell or tool that runs the CLI (IDEs, CI images, containers, virtualenvs)",
+                checks: [local::session_manager_plugin],
+                fix: "install the Session Manager plugin: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html",
+            },
+        ],
+        references: ["aws/session-manager-plugin#123"],
+    };
+}
+
+declare_error! {
+    E10 = {
+        id: "E10",
+        name: "TerminateSessionAccessDenied",
+        code: "AccessDeniedException",
+        title: "a denied TerminateSession call hides a missing session-manager-plugin",
+        phase: P0 ("printed after ExecuteCommand succeeded"),
+        shows_in: Cli,
+        message: "An error occurred (AccessDeniedException) when calling the TerminateSession operation: User: arn:aws:sts::123456789012:assumed-role/Developer/alice is not authorized to perform: ssm:TerminateSession on resource: arn:aws:ssm:us-east-1:123456789012:session/ecs-execute-command-0abc123def4567890",
+        patterns: [
+            Exact "calling the TerminateSession operation",
+            Exact "ssm:TerminateSession",
+        ],
+        meaning: "the CLI could not start the session-manager-plugin and tried to end the session it had created; that cleanup call was denied, and its error replaced the real one",
+        causes: [
+            {
+                cause: "the session-manager-plugin is missing or not on PATH",
+                checks: [local::session_manager_plugin],
+                fix: "install the Session Manager plugin",
+            },
+            {
+                cause: "the caller may not call ssm:TerminateSession on its own sessions",
+                confirm: "this only decides which error you see: the plugin is the real problem",
+                fix: "optionally allow ssm:TerminateSession on arn:aws:ssm:*:*:session/${aws:userid}-*",
+            },
+        ],
+        references: ["aws/aws-cli#9837"],
+    };
+}
+
+declare_error! {
+    E11 = {
+        id: "E11",
+        name: "PluginWrongArchitecture",
+        title: "the session-manager-plugin is built for another CPU",
+        phase: P0,
+        shows_in: Cli,
+        message: "bad CPU type in executable: session-manager-plugin",
+        patterns: [Exact "bad CPU type in executable"],
+        meaning: "the operating system refused to start the plugin binary because it was built for another architecture (an x86_64 plugin on Apple Silicon without Rosetta); sometimes the CLI just exits with no session",
+        causes: [
+            {
+                cause: "an x86_64 plugin on an arm64 Mac without Rosetta, or a stale copy earlier on PATH",
+                checks: [local::session_manager_plugin],
+                fix: "install the arm64 plugin package (or Rosetta) and remove stale copies from PATH",
+            },
+        ],
+        references: ["aws/aws-cli#7214; aws/copilot-cli#4891"],
+    };
+}
+
+declare_error! {
+    E12 = {
+        id: "E12",
+        name: "PluginInstalledNotice",
+        title: "benign: the CLI found the session-manager-plugin",
+        phase: P0,
+        shows_in: Cli,
+        kind: Benign,
+        message: "The Session Manager plugin was installed successfully. Use the AWS CLI to start a session.",
+        patterns: [Exact "The Session Manager plugin was installed successfully"],
+        meaning: "the AWS CLI prints this line before every attempt, also before failures; it only says that the plugin was found, and the error, if any, is in the lines after it",
+        causes: [
+            {
+                cause: "none: this line is not an error",
+                confirm: "read the lines printed after it",
+                fix: "explain the message that follows it instead",
+            },
+        ],
+        references: ["aws/aws-cli#9432"],
+    };
+}
+
+declare_error! {
+    E13 = {
+        id: "E13",
+        name: "CliWithoutExecuteCommand",
+        title: "the AWS CLI is too old to know execute-command",
+        phase: P0,
+        shows_in: Cli,
+        message: "aws: error: argument operation: Invalid choice, valid choices are:",
+        patterns: [
+            Exact "argument operation: Invalid choice",
+            Exact "argument operation: Found invalid choice",
+        ],
+        meaning: "the installed AWS CLI does not have the ecs execute-command operation (or the operation name is misspelled)",
+        causes: [
+            {
+                cause: "an AWS CLI older than v1 1.19.28 or v2 2.1.30",
+                checks: [local::aws_cli_version],
+                fix: "upgrade to AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html",
+            },
+        ],
+        references: ["aws/aws-cli#6022"],
+    };
+}
+
+declare_error! {
+    E14 = {
+        id: "E14",
+        name: "KmsHandshakeFailed",
+        title: "the session's KMS data key could not be generated on your machine",
+        phase: P2,
+        shows_in: Plugin,
+        message: "Encountered error while initiating handshake. KMSEncryption failed on client with status 2 error: Failed to process action KMSEncryption: Error calling KMS GenerateDataKey API: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/Developer/alice is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd",
+        patterns: [
+            Exact "KMSEncryption failed on client",
+            Exact "Error calling KMS GenerateDataKey API",
+            Phrase "not authorized to perform: kms:GenerateDataKey",
+            Generic "initiating handshake",
+        ],
+        meaning: "the cluster encrypts exec sessions with a KMS key, and the session-manager-plugin, using your credentials, could not generate the session's data key with it",
+        causes: [
+            {
+                cause: "the caller may not call kms:GenerateDataKey on the cluster's exec key (in IAM or in the key policy)",
+                checks: [caller::kms_generate_data_key],
+                fix: "allow kms:GenerateDataKey on the key for the caller, in IAM and in the key policy",
+            },
+            {
+                cause: "the key is disabled, pending deletion, or the configured alias points nowhere",
+                checks: [cluster::exec_kms_key],
+                fix: "enable the key, cancel its deletion, or point the cluster at a working key",
+            },
+            {
+                cause: "the plugin cannot use your credentials (NoCredentialProviders: SSO or credential_process profiles with an old plugin)",
+                checks: [local::session_manager_plugin],
+                fix: "upgrade the session-manager-plugin, or export session credentials before running the CLI",
+            },
+            {
+                cause: "a third-party tool passes a wrong encryption context (ValidationException: Invalid EncryptionContext)",
+                confirm: "the error names ValidationException or Invalid EncryptionContext and a tool other than the AWS CLI started the plugin",
+                fix: "update the tool, or use aws ecs execute-command",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "aws/aws-cli#7902; danmx/sigil#46"],
+    };
+}
+
+declare_error! {
+    E15 = {
+        id: "E15",
+        name: "HandshakeTimedOut",
+        title: "the session handshake did not complete",
+        phase: P2,
+        shows_in: Plugin,
+        message: "Encountered error while initiating handshake. Handshake timed out. Please ensure that you have the latest version of the session manager plugin.",
+        patterns: [
+            Exact "Handshake timed out",
+            Generic "initiating handshake",
+        ],
+        meaning: "the plugin and the agent did not finish setting up the session in time; with a KMS key this usually means one side could not use the key",
+        causes: [
+            {
+                cause: "an old session-manager-plugin with a KMS-encrypted cluster (also with SSO credentials)",
+                checks: [local::session_manager_plugin],
+                fix: "upgrade the session-manager-plugin",
+            },
+            {
+                cause: "the task role may not kms:Decrypt with the cluster's exec key",
+                checks: [roles::task_role_kms_decrypt],
+                fix: "allow kms:Decrypt on the key for the task role, in IAM and in the key policy",
+            },
+            {
+                cause: "a private subnet has no kms endpoint, so the agent's KMS call times out",
+                checks: [network::exec_dependency_endpoints],
+                fix: "add a com.amazonaws.REGION.kms interface endpoint, or a NAT route",
+            },
+            {
+                cause: "the exec key is disabled or pending deletion",
+                checks: [cluster::exec_kms_key],
+                fix: "enable the key or point the cluster at a working one",
+            },
+            {
+                cause: "a generic network stall between the task and ssmmessages",
+                checks: [network::ssmmessages_endpoint],
+                confirm: "retry from another network; check proxies and security groups on the path",
+                fix: "retry, and open TCP 443 from the task to ssmmessages",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "amazon-ecs-exec-checker#37, #46"],
+    };
+}
+
+declare_error! {
+    E16 = {
+        id: "E16",
+        name: "DataKeyDecryptFailed",
+        title: "the session's data key could not be decrypted",
+        phase: P2,
+        shows_in: Plugin,
+        message: "Fetching data key failed: Unable to retrieve data key, Error when decrypting data key InvalidCiphertextException:",
+        patterns: [
+            Exact "Error when decrypting data key",
+            Exact "Fetching data key failed",
+            Phrase "InvalidCiphertextException",
+        ],
+        meaning: "the encrypted data key did not decrypt, because the encryption context did not match (a wrapper that starts the plugin with wrong parameters) or the key changed",
+        causes: [
+            {
+                cause: "a wrapper tool started the plugin with wrong session or target parameters",
+                confirm: "the same execute-command through the AWS CLI works",
+                fix: "update the wrapper, or use aws ecs execute-command",
+            },
+            {
+                cause: "the exec key was rotated, disabled or scheduled for deletion",
+                checks: [cluster::exec_kms_key],
+                fix: "enable the key, or point the cluster at a working one",
+            },
+        ],
+        references: ["tedsmitt/ecsgo#12; yukiarrr/ecsk#1"],
+    };
+}
+
+declare_error! {
+    E17 = {
+        id: "E17",
+        name: "CliWithoutEncryptionSupport",
+        title: "the plugin was started the old way, without what KMS encryption needs",
+        phase: P2,
+        shows_in: Plugin,
+        message: "Installed version of AWS CLI does not support Session Manager encryption feature. Please upgrade to latest version of AWS CLI",
+        patterns: [Exact "does not support Session Manager encryption feature"],
+        meaning: "the session-manager-plugin was called with the legacy argument list, by an old AWS CLI or a wrapper, so it cannot do the KMS handshake the cluster requires",
+        causes: [
+            {
+                cause: "an old AWS CLI",
+                checks: [local::aws_cli_version],
+                fix: "upgrade the AWS CLI",
+            },
+            {
+                cause: "a wrapper tool that starts the plugin itself",
+                confirm: "the error appears with the wrapper but not with aws ecs execute-command",
+                fix: "upgrade the wrapper",
+            },
+        ],
+        references: ["kayac/ecspresso#320"],
+    };
+}
+
+declare_error! {
+    E18 = {
+        id: "E18",
+        name: "SsoSessionExpired",
+        title: "your SSO session expired",
+        phase: P2,
+        shows_in: Plugin,
+        message: "SSOProviderInvalidToken: the SSO session has expired or is invalid",
+        patterns: [
+            Inner "SSOProviderInvalidToken",
+            Inner "the SSO session has expired or is invalid",
+            Phrase "Token has expired and refresh failed",
+        ],
+        meaning: "the credentials of your SSO profile expired; inside the KMS handshake the plugin reports it this way",
+        causes: [
+            {
+                cause: "the SSO token expired",
+                confirm: "aws sts get-caller-identity --profile PROFILE fails with the same expiry",
+                fix: "aws sso login --profile PROFILE",
+            },
+            {
+                cause: "an old session-manager-plugin that cannot refresh SSO credentials",
+                checks: [local::session_manager_plugin],
+                fix: "upgrade the session-manager-plugin",
+            },
+        ],
+        references: ["aws/aws-cli#7902"],
+    };
+}
+
+declare_error! {
+    E19 = {
+        id: "E19",
+        name: "LogGroupNotEncrypted",
+        title: "session logging requires an encrypted CloudWatch log group",
+        phase: P3,
+        shows_in: Session,
+        message: "We couldn't start the session because encryption is not set up on the selected CloudWatch Logs log group. Either encrypt the log group or choose an option to enable logging without encryption.",
+        patterns: [Exact "encryption is not set up on the selected CloudWatch Logs log group"],
+        meaning: "the cluster's exec logging has cloudWatchEncryptionEnabled, and the agent could not confirm that the log group is encrypted with a KMS key, so it refused the session",
+        causes: [
+            {
+                cause: "the log group has no KMS key",
+                confirm: "aws logs describe-log-groups --log-group-name-prefix GROUP shows no kmsKeyId",
+                fix: "aws logs associate-kms-key --log-group-name GROUP --kms-key-id KEY (the key policy must allow CloudWatch Logs), or set cloudWatchEncryptionEnabled to false",
+            },
+            {
+                cause: "the task role may not describe the log group or write to it",
+                checks: [roles::task_role_exec_logging, cluster::exec_audit_logging],
+                fix: "allow logs:DescribeLogGroups, CreateLogStream, DescribeLogStreams and PutLogEvents for the task role",
+            },
+            {
+                cause: "a private subnet has no logs endpoint",
+                checks: [network::exec_dependency_endpoints],
+                fix: "add a com.amazonaws.REGION.logs interface endpoint, or a NAT route",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "amazon-ecs-exec-checker#65, #79"],
+    };
+}
+
+declare_error! {
+    E20 = {
+        id: "E20",
+        name: "S3BucketNotEncrypted",
+        title: "session logging requires an encrypted S3 bucket",
+        phase: P3,
+        shows_in: Session,
+        message: "We couldn't start the session because encryption is not set up on the selected Amazon S3 bucket. Either encrypt the bucket or choose an option to enable logging without encryption.",
+        patterns: [Exact "encryption is not set up on the selected Amazon S3 bucket"],
+        meaning: "the cluster's exec logging has s3EncryptionEnabled, and the agent could not confirm that the bucket has default encryption, so it refused the session",
+        causes: [
+            {
+                cause: "the task role may not call s3:GetEncryptionConfiguration on the bucket (or s3:GetBucketLocation, s3:PutObject)",
+                checks: [roles::task_role_exec_logging, cluster::exec_audit_logging],
+                fix: "allow s3:GetBucketLocation on *, s3:GetEncryptionConfiguration on the bucket and s3:PutObject on the prefix for the task role",
+            },
+            {
+                cause: "the bucket has no default encryption",
+                confirm: "aws s3api get-bucket-encryption --bucket BUCKET",
+                fix: "enable default encryption on the bucket, or set s3EncryptionEnabled to false",
+            },
+            {
+                cause: "a private subnet has no S3 endpoint",
+                checks: [network::exec_dependency_endpoints],
+                fix: "add an S3 gateway endpoint to the task's route tables",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "aws/amazon-ssm-agent#212"],
+    };
+}
+
+declare_error! {
+    E21 = {
+        id: "E21",
+        name: "InteractiveCommandsPluginNotFound",
+        title: "the agent in the container lacks its interactive-commands plugin",
+        phase: P3,
+        shows_in: Session,
+        message: "Plugin with name InteractiveCommands not found. Step name: InteractiveCommands",
+        patterns: [Exact "Plugin with name InteractiveCommands not found"],
+        meaning: "the SSM agent in the container could not load the plugin that runs interactive commands: an agent build without it, a full disk or /tmp where it unpacks, or corrupted agent state",
+        causes: [
+            {
+                cause: "the container's disk or /tmp is full, or the agent's state is corrupted",
+                checks: [task::exec_agent_running],
+                confirm: "check free space in the container (df -h) if another session works, or the task's storage metrics",
+                fix: "replace the task and free disk or tmpfs space",
+            },
+            {
+                cause: "an agent build without the plugin (a platform rollout lag)",
+                confirm: "the same image works on a newly started task or another platform version",
+                fix: "replace the task and retry later",
+            },
+        ],
+        references: ["aws/copilot-cli#5160; aws/session-manager-plugin#49"],
+    };
+}
+
+declare_error! {
+    E22 = {
+        id: "E22",
+        name: "StartSessionEof",
+        title: "the session ended because its input closed",
+        phase: P2 ("or P3"),
+        shows_in: Plugin,
+        message: "Cannot perform start session: EOF",
+        patterns: [Exact "Cannot perform start session: EOF"],
+        meaning: "the plugin's input reached end-of-file: there was no terminal on stdin (CI runners, docker run without -t, a pipe), the terminal closed, or a proxy dropped the websocket; at the end of a command's output it is often just how the session ended",
+        causes: [
+            {
+                cause: "stdin is not a terminal (CI, docker run without -t, input piped into the CLI)",
+                confirm: "run the same command from an interactive terminal",
+                fix: "run from a real terminal; in CI wrap it: script -qec \"aws ecs execute-command ...\" /dev/null (or unbuffer)",
+            },
+            {
+                cause: "a proxy or VPN dropped the websocket",
+                confirm: "try from another network, and check whether corporate proxies allow websockets to ssmmessages",
+                fix: "allow websockets to ssmmessages.REGION.amazonaws.com through the proxy",
+            },
+        ],
+        references: ["aws/amazon-ssm-agent#354"],
+    };
+}
+
+declare_error! {
+    E23 = {
+        id: "E23",
+        name: "CommandNotFoundInImage",
+        title: "the command (often the shell) does not exist in the image",
+        phase: P3,
+        shows_in: Session,
+        message: "Unable to start command: Failed to start pty: fork/exec /bin/bash: no such file or directory",
+        patterns: [
+            Exact "Failed to start pty",
+            Phrase "fork/exec /bin/bash: no such file or directory",
+            Phrase "exec: \"bash\": executable file not found in $PATH",
+        ],
+        meaning: "the session reached the container, but the agent could not start the command: it is run directly (not through a shell), and the image does not have it; alpine, busybox and distroless images have no bash, and distroless and scratch images have no shell at all",
+        causes: [
+            {
+                cause: "the image has no such executable (bash on alpine or busybox, any shell on distroless or scratch)",
+                confirm: "no API shows the image's contents: inspect the image (docker run --entrypoint ls IMAGE /bin) or retry with --command /bin/sh",
+                fix: "use --command /bin/sh, add a shell to the image, or exec into a debug sidecar",
+            },
+            {
+                cause: "the command relies on a shell (pipes, redirections, quoting) without running one",
+                confirm: "look at the --command value: it is split on spaces and executed directly",
+                fix: "wrap it: --command \"/bin/sh -c 'your | command'\"",
+            },
+        ],
+        references: ["https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec-run.html"],
+    };
+}
+
+declare_error! {
+    E24 = {
+        id: "E24",
+        name: "WindowsContainerLinuxShell",
+        title: "a Linux shell was asked of a Windows container",
+        phase: P3,
+        shows_in: Session,
+        message: "/bin/sh : The term '/bin/sh' is not recognized as the name of a cmdlet, function, script file, or operable program.",
+        patterns: [Exact "is not recognized as the name of a cmdlet"],
+        meaning: "the task runs Windows containers, where the agent runs the command through PowerShell; /bin/sh does not exist there",
+        causes: [
+            {
+                cause: "--command /bin/sh (or bash) against a Windows container",
+                checks: [containers::windows_container],
+                fix: "use --command \"powershell.exe\" (or cmd.exe)",
+            },
+            {
+                cause: "a Windows platform that does not support exec (Nano Server images, old Windows AMIs or agents, Fargate Windows before platform 1.0.0)",
+                checks: [containers::windows_container, task::ecs_agent_version, task::fargate_platform_version],
+                fix: "use a Windows Server Core image on a supported ECS-optimized Windows AMI or Fargate platform",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "tedsmitt/ecsgo#16"],
+    };
+}
+
+declare_error! {
+    E25 = {
+        id: "E25",
+        name: "TranscriptFailed",
+        title: "the session transcript could not be generated (script or cat missing)",
+        phase: P5,
+        shows_in: AgentLog,
+        message: "[DataBackend] unable to generate log data: Failed to generate transcript with the following errors: exec: \"script\": executable file not found in $PATH",
+        patterns: [
+            Exact "Failed to generate transcript",
+            Exact "exec: \"script\": executable file not found",
+        ],
+        meaning: "session logging needs script (util-linux) and cat in the image; without them the session may work, but no audit log is written",
+        causes: [
+            {
+                cause: "the image lacks script or cat",
+                confirm: "no API shows the image's contents: check for /usr/bin/script in the image",
+                fix: "install util-linux (script) and coreutils (cat) in the image, or accept sessions without transcripts",
+            },
+            {
+                cause: "logging is DEFAULT or OVERRIDE, so a transcript is attempted",
+                checks: [cluster::exec_audit_logging],
+                fix: "keep logging on and fix the image; turning logging off only hides the problem",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "aws/amazon-ssm-agent#653"],
+    };
+}
+
+declare_error! {
+    E26 = {
+        id: "E26",
+        name: "ControlChannelFailed",
+        title: "the agent could not open its control channel to Session Manager",
+        phase: P3 ("the agent side of E01"),
+        shows_in: AgentLog,
+        message: "ERROR [MessageGatewayService] Failed to get controlchannel token, error: CreateControlChannel failed with error: createControlChannel request failed: unexpected response from the service <BadRequest xmlns=\"\"><message>Unauthorized request.</message></BadRequest>",
+        patterns: [
+            Exact "Failed to get controlchannel token",
+            Exact "CreateControlChannel failed with error",
+            Exact "not authorized to perform: ssmmessages:CreateControlChannel",
+        ],
+        meaning: "the agent-side reason behind TargetNotConnectedException: the agent's ssmmessages:CreateControlChannel call failed, because it was refused (permissions or credentials) or did not get through (network)",
+        causes: [
+            {
+                cause: "the role the agent uses lacks ssmmessages (AccessDenied or Unauthorized request)",
+                checks: [roles::task_role_present, roles::task_role_ssmmessages],
+                fix: "attach the ssmmessages actions to the task role, then start new tasks",
+            },
+            {
+                cause: "AWS credentials in the container environment replace the task role",
+                checks: [containers::aws_credentials_in_environment],
+                fix: "remove the AWS credential variables from the container",
+            },
+            {
+                cause: "timeouts or DNS failures reaching ssmmessages",
+                checks: [network::ssmmessages_endpoint],
+                fix: "add the ssmmessages endpoint with private DNS, or a NAT route, and open TCP 443",
+            },
+        ],
+        references: ["amazon-ecs-exec-checker#47"],
+    };
+}
+
+declare_error! {
+    E27 = {
+        id: "E27",
+        name: "ExecuteCommandAgentStopped",
+        title: "the ExecuteCommandAgent of a container is STOPPED",
+        phase: P1 ("seen in describe-tasks before ExecuteCommand fails"),
+        shows_in: TaskState,
+        message: "\"managedAgents\": [{\"name\": \"ExecuteCommandAgent\", \"lastStatus\": \"STOPPED\"}]",
+        patterns: [
+            Exact "failed to start message bus",
+            Phrase ["ExecuteCommandAgent", "STOPPED"],
+        ],
+        meaning: "the agent that exec connects to is not running in the container, which turns TargetNotConnectedException or InvalidParameterException from a mystery into a known cause",
+        causes: [
+            {
+                cause: "the agent stopped or crashed (often with reason null)",
+                checks: [task::exec_agent_running],
+                fix: "replace the task",
+            },
+            {
+                cause: "the root filesystem is read-only, so the agent cannot write its state",
+                checks: [containers::readonly_root_filesystem],
+                fix: "set readonlyRootFilesystem to false",
+            },
+            {
+                cause: "a leftover agent process holds its socket (address in use) because there is no init process",
+                checks: [containers::init_process_enabled],
+                fix: "set linuxParameters.initProcessEnabled to true",
+            },
+            {
+                cause: "the task is short of memory or CPU for the agent",
+                confirm: "look at the task's memory and CPU utilisation and stopped-container reasons",
+                fix: "give the task more memory",
+            },
+        ],
+        references: ["aws/aws-cli#6903; aws/amazon-ssm-agent#361, #540"],
+    };
+}
+
+declare_error! {
+    E28 = {
+        id: "E28",
+        name: "IdleTimeout",
+        title: "the session ended after 20 minutes without input",
+        phase: P4,
+        shows_in: Plugin,
+        kind: Informational,
+        message: "Your session timed out due to inactivity and has been terminated.",
+        patterns: [
+            Exact "Your session timed out due to inactivity",
+            Generic "Exiting session with sessionId",
+        ],
+        meaning: "ECS Exec sessions have a fixed idle timeout of 20 minutes that cannot be changed; commands started in the session keep running after it ends",
+        causes: [
+            {
+                cause: "no input for 20 minutes (expected behaviour, not a configuration error)",
+                confirm: "the session ended about 20 minutes after the last keystroke",
+                fix: "keep the session active, run long work as a separate task, or start it with nohup",
+            },
+        ],
+        references: [ECS_EXEC_DOCS, "aws/containers-roadmap#1939"],
+    };
+}
+
+declare_error! {
+    E29 = {
+        id: "E29",
+        name: "SessionHangsOrLosesExitCode",
+        title: "the session hangs when the container stops, and exit codes are not passed back",
+        phase: P4,
+        shows_in: Plugin,
+        kind: Informational,
+        message: "the session hangs when the container stops; execute-command exits 0 whatever the remote command returned",
+        patterns: [
+            Phrase "session hangs",
+            Phrase "session is just hung",
+            Phrase "shell hangs",
+            Phrase "exit codes are not reported",
+            Phrase "exit code is not propagated",
+            Phrase "exit code ignored",
+        ],
+        meaning: "the session-manager-plugin does not notice a container that went away, and it does not return the remote command's exit status, so execute-command exits 0 even when the command failed",
+        causes: [
+            {
+                cause: "the container stopped or the connection dropped while the session was open",
+                confirm: "describe-tasks shows the task or container stopped at about the time the session hung",
+                fix: "close the terminal (or kill the session-manager-plugin process) and open a new session",
+            },
+            {
+                cause: "scripts rely on the exit code of execute-command, which is always 0",
+                confirm: "aws ecs execute-command ... --command false still exits 0",
+                fix: "print a marker with the status (sh -c 'cmd; echo EXIT=$?') and parse it instead",
+            },
+        ],
+        references: ["aws/aws-cli#7488; aws/session-manager-plugin#47, #59"],
+    };
+}
+
+declare_error! {
+    E30 = {
+        id: "E30",
+        name: "EndpointUnreachable",
+        title: "the AWS CLI could not reach the AWS endpoint",
+        phase: P0 ("or P1"),
+        shows_in: Cli,
+        message: "Could not connect to the endpoint URL: \"https://ecs.us-east-1.amazonaws.com/\"",
+        patterns: [
+            Exact "Could not connect to the endpoint URL",
+            Phrase "EndpointConnectionError",
+            Phrase ["dial tcp", "no such host"],
+        ],
+        meaning: "the machine running the CLI could not connect to the service endpoint: an invalid or misspelled region, no route or proxy to AWS, or a partition mismatch",
+        causes: [
+            {
+                cause: "an invalid or misspelled region (ap-notheast-1)",
+                confirm: "read the host in the URL: the region in it must be a real one, and the task's",
+                fix: "pass --region with the region from the task ARN",
+            },
+            {
+                cause: "no network route or proxy from this machine to the AWS endpoints",
+                confirm: "curl -sI https://ecs.REGION.amazonaws.com from the same machine",
+                fix: "fix the proxy (HTTPS_PROXY) or the network, or run from a machine that reaches AWS",
+            },
+        ],
+        references: ["amazon-ecs-exec-checker#53"],
+    };
+}
+
+declare_error! {
+    E31 = {
+        id: "E31",
+        name: "PolicySimulationFailed",
+        title: "a diagnostic tool could not simulate IAM policies",
+        phase: P0 ("the diagnostic tool itself"),
+        shows_in: Tool,
+        message: "An error occurred (InvalidInput) when calling the SimulatePrincipalPolicy operation: Invalid Entity Arn: arn:aws:sts::123456789012:assumed-role/Developer/alice does not clearly define entity type and name.",
+        patterns: [
+            Exact "does not clearly define entity type and name",
+            Exact "not authorized to perform: iam:SimulatePrincipalPolicy",
+            Phrase "Invalid Entity Arn",
+        ],
+        meaning: "the original checker passed an assumed-role session ARN to the IAM policy simulator, or its identity may not call it; this says nothing about ECS Exec itself",
+        causes: [
+            {
+                cause: "the tool's identity lacks iam:SimulatePrincipalPolicy (ecs-exec-doctor reports the checks that need it as unknown and keeps going)",
+                checks: [caller::execute_command_allowed, roles::task_role_ssmmessages],
+                fix: "grant what ecs-exec-doctor permissions prints, or read the unknown results for what could not be checked",
+            },
+            {
+                cause: "a session ARN was passed instead of the role ARN (the original checker did this)",
+                confirm: "the ARN in the message is an sts assumed-role ARN",
+                fix: "use ecs-exec-doctor, which resolves the session to its role, path included",
+            },
+        ],
+        references: ["amazon-ecs-exec-checker#10, #11; aws/aws-toolkit-vscode#3969"],
+    };
+}
+
+declare_error! {
+    E32 = {
+        id: "E32",
+        name: "CheckerCrash",
+        title: "the original amazon-ecs-exec-checker crashed on a container without managed agents",
+        phase: P0 ("the diagnostic tool itself"),
+        shows_in: Tool,
+        message: "jq: error (at <stdin>:173): Cannot iterate over null (null)",
+        patterns: [
+            Exact "Cannot iterate over null",
+            Generic "jq: error",
+        ],
+        meaning: "check-ecs-exec.sh stops on containers that have no managedAgents (sidecars such as the GuardDuty runtime-monitoring agent); it says nothing about ECS Exec itself",
+        causes: [
+            {
+                cause: "a container without managed agents in the task",
+                checks: [task::exec_agent_running],
+                fix: "use ecs-exec-doctor, which reports each container's agent and skips containers without one",
+            },
+        ],
+        references: ["amazon-ecs-exec-checker#67, #84"],
+    };
+}

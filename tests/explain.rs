@@ -1,0 +1,349 @@
+//! `explain` (error text, stdin, files, check codes, catalog ids, formats, exit codes) and
+//! `check --error` on recorded scenarios.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+const E01: &str = "An error occurred (TargetNotConnectedException) when calling the ExecuteCommand operation: The execute command failed due to an internal error. Try again later.";
+
+fn doctor() -> Command {
+    let mut cmd = Command::cargo_bin("ecs-exec-doctor").unwrap();
+    let home = std::env::temp_dir().join("ecs-exec-doctor-explain-test-home");
+    std::fs::create_dir_all(&home).unwrap();
+    cmd.env_clear()
+        .env("HOME", &home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("missing-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("missing-credentials"),
+        );
+    cmd
+}
+
+fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/scenarios")
+        .join(name)
+        .join("snapshot.json")
+}
+
+/// Runs and returns (stdout, stderr, exit code).
+fn run(cmd: &mut Command) -> (String, String, i32) {
+    let out = cmd.output().unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+#[track_caller]
+fn usage_error(cmd: &mut Command, needle: &str) {
+    let (stdout, stderr, code) = run(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.starts_with("ecs-exec-doctor: error:") && stderr.contains(needle),
+        "expected {needle:?} in {stderr:?}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn explains_an_error_given_as_an_argument() {
+    let (stdout, stderr, code) = run(doctor().args(["explain", E01, "--color", "never"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("TargetNotConnectedException (E01):"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Causes, most likely first"));
+    assert!(stdout.contains("confirm: IR001 task-role-present, IR002 task-role-ssmmessages"));
+    assert!(stdout.contains("confirm by hand: nothing in the configuration explains it"));
+    assert!(stdout.contains(
+        "$ ecs-exec-doctor check CLUSTER TASK --select IR001,IR002,NW001,TD003,TD001,TK003,TD005,TD004,TK005,IR003,NW002,CL001 --error TargetNotConnectedException"
+    ));
+    insta::assert_snapshot!("explain_e01_text", stdout);
+}
+
+#[test]
+fn several_words_are_one_text_and_wrapping_does_not_matter() {
+    let (stdout, _, code) = run(doctor().args([
+        "explain",
+        "the",
+        "execute",
+        "command",
+        "agent",
+        "isn\u{2019}t",
+        "run\nning",
+    ]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("ExecuteCommandNotEnabled (E02):"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn reads_a_whole_terminal_paste_from_stdin() {
+    let paste = format!(
+        "$ aws ecs execute-command --cluster prod --task arn:aws:ecs:eu-west-1:123456789012:task/prod/0123456789abcdef0123456789abcdef --interactive --command /bin/bash\n\n\
+         The Session Manager plugin was installed successfully. Use the AWS CLI to start a session.\n\n\n\
+         {E01}\n$ # once more, an hour later\n\nStarting session with SessionId: ecs-execute-command-0f0a8dbc107109cb4\n\n\
+         ----------ERROR-------\nUnable to start command: Failed to start pty: fork/exec /bin/bash: no such file or directory\n"
+    );
+    let (stdout, stderr, code) = run(doctor()
+        .args(["explain", "-", "--color", "never"])
+        .write_stdin(paste));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("2 known errors in this text"),
+        "{stdout}"
+    );
+    let e01 = stdout.find("TargetNotConnectedException (E01)").unwrap();
+    let e23 = stdout.find("CommandNotFoundInImage (E23)").unwrap();
+    assert!(e01 < e23);
+    assert!(stdout.contains("(E12) is printed before every attempt and is not an error"));
+    // The cluster and task come from the ARN in the paste.
+    assert!(
+        stdout.contains(
+            "$ ecs-exec-doctor check prod 0123456789abcdef0123456789abcdef --select IR001"
+        )
+    );
+}
+
+#[test]
+fn reads_a_file() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(
+        file,
+        "2023-09-29 16:35:36 ERROR [MessageGatewayService] Failed to get controlchannel token, error: CreateControlChannel failed with error: createControlChannel request failed: unexpected response from the service <BadRequest xmlns=\"\"><message>Unauthorized request.</message></BadRequest>"
+    )
+    .unwrap();
+    let (stdout, _, code) = run(doctor().args(["explain", "--file"]).arg(file.path()));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("ControlChannelFailed (E26):"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explains_a_check_by_code_or_name() {
+    for key in ["TK003", "tk003", "exec-agent-running"] {
+        let (stdout, stderr, code) = run(doctor().args(["explain", key, "--color", "never"]));
+        assert_eq!(code, 0, "{key}: {stderr}");
+        assert!(
+            stdout.starts_with("TK003 exec-agent-running (error"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("What it checks"));
+        assert!(stdout.contains("Errors it explains"));
+        assert!(
+            stdout.contains("E01 TargetNotConnectedException (cause 5)"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("E27 ExecuteCommandAgentStopped"));
+        assert!(stdout.contains("$ ecs-exec-doctor check CLUSTER TASK --select TK003"));
+    }
+}
+
+#[test]
+fn explains_a_catalog_entry_by_id() {
+    let (stdout, _, code) = run(doctor().args(["explain", "E22", "--color", "never"]));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("StartSessionEof (E22):"), "{stdout}");
+    assert!(stdout.contains("message: Cannot perform start session: EOF"));
+    assert!(
+        !stdout.contains("Run the checks"),
+        "E22 has no linked check: {stdout}"
+    );
+}
+
+#[test]
+fn unknown_text_exits_1_with_the_closest_entries() {
+    let text = "An error occurred (ThrottlingException) when calling the ExecuteCommand operation: Rate exceeded for the session handshake";
+    let (stdout, stderr, code) = run(doctor().args(["explain", text, "--color", "never"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.starts_with("no known ECS Exec error signature in this text"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("it is the AWS error ThrottlingException from ExecuteCommand"));
+    assert!(stdout.contains("closest known errors:"), "{stdout}");
+    assert!(stdout.contains("HandshakeTimedOut"), "{stdout}");
+
+    let (stdout, _, code) = run(doctor().args(["explain", "exec-agent-runing"]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("checks with a similar name: exec-agent-running"),
+        "{stdout}"
+    );
+
+    let (stdout, _, code) = run(doctor().args([
+        "explain",
+        "The Session Manager plugin was installed successfully. Use the AWS CLI to start a session.\nsomething odd happened",
+    ]));
+    assert_eq!(code, 1, "the benign notice alone is not an explanation");
+    assert!(stdout.contains("(E12) in it is printed before every attempt"));
+    let (_, _, code) = run(doctor().args([
+        "explain",
+        "The Session Manager plugin was installed successfully. Use the AWS CLI to start a session.",
+    ]));
+    assert_eq!(code, 0, "the notice on its own is explained");
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    usage_error(doctor().args(["explain"]), "nothing to explain");
+    usage_error(doctor().args(["explain", "  "]), "nothing to explain");
+    usage_error(
+        doctor().args(["explain", "-"]).write_stdin("\n\n"),
+        "nothing to explain",
+    );
+    usage_error(
+        doctor().args([
+            "explain",
+            "--file",
+            "/nonexistent/ecs-exec-doctor/paste.txt",
+        ]),
+        "cannot read /nonexistent/ecs-exec-doctor/paste.txt",
+    );
+    usage_error(doctor().args(["explain", "TK999"]), "did you mean");
+    usage_error(doctor().args(["explain", "E99"]), "unknown code `E99`");
+    let (_, stderr, code) = run(doctor().args(["explain", "x", "--file", "y"]));
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn markdown_is_ticket_ready() {
+    let (stdout, _, code) = run(doctor().args(["explain", E01, "--format", "markdown"]));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("## ecs-exec-doctor explain\n"));
+    assert!(stdout.contains("| ID | Error | Phase | Matched text |"));
+    assert!(stdout.contains("### E01 TargetNotConnectedException"));
+    assert!(stdout.contains("| # | Cause | How to confirm | Fix |"));
+    assert!(stdout.contains("```sh\necs-exec-doctor check CLUSTER TASK --select IR001"));
+    insta::assert_snapshot!("explain_e01_markdown", stdout);
+
+    let (stdout, _, code) = run(doctor().args(["explain", "TK002", "--format", "markdown"]));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("## TK002 exec-enabled-on-task\n"));
+    assert!(stdout.contains("### Errors it explains"));
+    assert!(stdout.contains("| E02 | ExecuteCommandNotEnabled:"));
+
+    let (stdout, _, code) =
+        run(doctor().args(["explain", "--format", "markdown", "no such thing here"]));
+    assert_eq!(code, 1);
+    assert!(stdout.contains("**No known ECS Exec error signature in this text.**"));
+}
+
+#[test]
+fn json_lists_every_match_with_its_command() {
+    let (stdout, _, code) = run(doctor().args(["explain", E01, "--format", "json"]));
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["recognised"], true);
+    assert_eq!(v["matches"][0]["id"], "E01");
+    assert_eq!(v["matches"][0]["phase"], "P1");
+    assert_eq!(v["matches"][0]["causes"][0]["checks"][0]["code"], "IR001");
+    assert!(
+        v["matches"][0]["command"]
+            .as_str()
+            .unwrap()
+            .contains("--select IR001,IR002")
+    );
+    assert_eq!(v["aws_error"]["code"], "TargetNotConnectedException");
+
+    let (stdout, _, code) = run(doctor().args(["explain", "TK003", "--format", "json"]));
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["input"], "check");
+    assert!(
+        v["explains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == "E27")
+    );
+}
+
+#[test]
+fn check_error_puts_the_explaining_checks_first() {
+    let replay = scenario("task-role-without-ssmmessages");
+    let (stdout, _, code) = run(doctor()
+        .args(["check", "--color", "never", "--error", E01, "--replay"])
+        .arg(&replay));
+    assert_eq!(code, 1);
+    let section = stdout
+        .find("Your error: TargetNotConnectedException (E01)")
+        .unwrap();
+    assert!(section < stdout.find("Local prerequisites").unwrap());
+    assert!(stdout.contains("IR002 explains TargetNotConnectedException (E01)"));
+    assert!(stdout.contains("← explains E01 (cause 1)"));
+
+    let (stdout, _, _) = run(doctor()
+        .args(["check", "--format", "json", "--error", E01, "--replay"])
+        .arg(&replay));
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let ctx = &v["error_context"];
+    assert_eq!(ctx["verdict"], "explained");
+    assert_eq!(ctx["explained_by"][0]["code"], "IR002");
+    assert_eq!(v["results"][0]["code"], ctx["linked"][0]);
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
+    assert!(at("error_context") < at("results"), "{keys:?}");
+
+    let (stdout, _, _) = run(doctor()
+        .args(["check", "--format", "markdown", "--error", E01, "--replay"])
+        .arg(&replay));
+    assert!(stdout.find("### Your error").unwrap() < stdout.find("### Summary").unwrap());
+    assert!(stdout.contains("| explains it (E01 cause 1) |"));
+}
+
+#[test]
+fn check_error_on_a_healthy_task_is_not_all_green() {
+    let (stdout, _, code) = run(doctor()
+        .args(["check", "--color", "never", "--error", E01, "--replay"])
+        .arg(scenario("healthy-fargate")));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("every check linked to TargetNotConnectedException (E01) passes"));
+    assert!(stdout.contains("what remains (no check can show these):"));
+    assert!(stdout.contains("has not registered yet"));
+    assert!(stdout.contains("a service-side issue"));
+    assert!(
+        !stdout.contains("Nothing found that stops ECS Exec"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_markdown_is_ticket_ready() {
+    let (stdout, _, code) = run(doctor()
+        .args(["check", "--format", "markdown", "--replay"])
+        .arg(scenario("task-role-without-ssmmessages")));
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with("## ecs-exec-doctor: cluster `prod`, task `"));
+    assert!(stdout.contains("**1 error, 0 warnings,"));
+    let summary = stdout.find("### Summary").unwrap();
+    let findings = stdout.find("### Findings and fixes").unwrap();
+    assert!(summary < findings);
+    // Every row of the summary table has exactly its five cell borders.
+    let table: Vec<&str> = stdout[summary..findings]
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .collect();
+    assert!(table.len() > 20);
+    for row in table {
+        let borders = row.len() - row.replace('|', "").len() - row.matches("\\|").count();
+        assert_eq!(borders, 5, "{row}");
+    }
+    assert!(stdout.contains("#### error `IR002` task-role-ssmmessages:"));
+    assert!(stdout.contains("**Fix:** allow the ssmmessages actions on"));
+    assert!(stdout.contains("```sh\naws iam put-role-policy --role-name web-task"));
+    assert!(stdout.contains("**Fix:** the same as above"));
+}
