@@ -2,4 +2,5 @@ mod cli;
 mod emulator;
 mod emulator_support;
 mod explain;
+mod lint;
 mod scenarios;

@@ -1,16 +1,331 @@
-//! `ecs-exec-doctor lint` (placeholder until the lint command lands).
+//! `ecs-exec-doctor lint`: the lint-scope checks, offline, on task definitions, services,
+//! CloudFormation templates and Terraform plans. Files are found and read here; parsing,
+//! evaluation and positions are the checks crate's (`ecs_exec_doctor_checks::lint`).
 
-use clap::Args;
+pub mod config;
+pub mod glob;
+pub mod walk;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use ecs_exec_doctor_checks::Severity;
+use ecs_exec_doctor_checks::lint::source::Rejected;
+use ecs_exec_doctor_checks::lint::{
+    self, Diagnostic, DiagnosticLevel, FileReport, LintReport, MAX_FILE_SIZE, Suppression,
+    SuppressionKind,
+};
+use ecs_exec_doctor_checks::registry;
+use ecs_exec_doctor_checks::runner::Selection;
 
 use super::Output;
-use crate::error::Result;
+use crate::cli::FailOn;
+use crate::error::{DoctorError, Result};
+use crate::render;
+use config::Config;
+use glob::Glob;
+
+const AFTER_HELP: &str = "\
+Inputs (recognised by content): task-definition JSON (register-task-definition input or
+describe-task-definition output), ECS service JSON (create-service input or describe-services
+output), CloudFormation templates in JSON or YAML (CDK synth output included) and Terraform plan
+JSON (terraform show -json). Directories are searched for *.json, *.yaml, *.yml and *.template
+files (or the --include globs), skipping .git, node_modules, target and cdk.out/asset.*.
+
+Configuration: ecs-exec-doctor.toml in the working directory or above (up to the repository
+root), or --config FILE. Suppress one finding with a reason: in YAML, a comment
+`# ecs-exec-doctor: ignore[TD001] reason` on its line or the line above; in CloudFormation,
+resource Metadata {\"ecs-exec-doctor\": {\"ignore\": [{\"code\": \"TD001\", \"reason\": \"...\"}]}}; for any
+file, a [[suppress]] entry (path, code, reason) in the config.
+
+Exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  an input could not be read or parsed, a bad config or argument, or no input found";
 
 #[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct LintArgs {
-    /// Files or directories.
-    pub paths: Vec<std::path::PathBuf>,
+    /// Files or directories [default: the current directory].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+    /// Run only these checks (codes, names or code prefixes; comma-separated or repeated).
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these checks.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 1 when a finding is at or above this severity [default: the config's `fail-on`, else error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// In directories, lint only files matching this glob (repeatable; replaces the default extensions).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// In directories, skip files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Read the configuration from FILE instead of looking for ecs-exec-doctor.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any ecs-exec-doctor.toml.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
-pub fn run(_args: LintArgs, _color: bool) -> Result<Output> {
-    crate::fail!("lint is not available yet")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// `path:line:col: severity CODE message`, an excerpt and the fix.
+    Text,
+    /// The versioned lint report (docs/lint-json.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML, one test suite per file.
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// A summary table and each finding with its fix.
+    Markdown,
+}
+
+pub fn run(args: LintArgs, color: bool) -> Result<Output> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| DoctorError::new(format!("cannot read the working directory: {e}")))?;
+    let config = load_config(&args, &cwd)?;
+    let selection = selection(&args, &config)?;
+    let fail_on = args
+        .fail_on
+        .map(FailOn::severity)
+        .or(config.fail_on)
+        .unwrap_or(Severity::Error);
+    let globs = |items: &[String], what: &str| -> Result<Vec<Glob>> {
+        items
+            .iter()
+            .map(|g| Glob::new(g).map_err(|e| DoctorError::new(format!("{what}: {e}"))))
+            .collect()
+    };
+    let mut include = globs(&args.include, "--include")?;
+    include.extend(config.include.iter().cloned());
+    let mut exclude = globs(&args.exclude, "--exclude")?;
+    exclude.extend(config.exclude.iter().cloned());
+
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let found = walk::collect(&paths, &cwd, &include, &exclude);
+    let shown_paths = paths
+        .iter()
+        .map(|p| walk::display(p, &cwd))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if found.inputs.is_empty() && found.errors.is_empty() {
+        crate::fail!(
+            "no input files found in {shown_paths} (looked for {}); name the files or pass --include",
+            walk::DEFAULT_EXTENSIONS
+                .iter()
+                .map(|e| format!("*.{e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+
+    let config_root = config
+        .file
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| cwd.clone());
+    let mut files: Vec<FileReport> = found
+        .errors
+        .into_iter()
+        .map(|(path, message)| file_error(path, message))
+        .collect();
+    let mut recognised = 0usize;
+    for input in &found.inputs {
+        let mut report = lint_file(&input.path, &selection);
+        report.path = input.display.clone();
+        if report.kind.is_some() {
+            recognised += 1;
+            apply_config_suppressions(&mut report, &input.path, &cwd, &config_root, &config);
+        } else if report.diagnostics.is_empty() {
+            if !input.explicit {
+                continue;
+            }
+            report.diagnostics.push(Diagnostic {
+                level: DiagnosticLevel::Warning,
+                message: "not a task definition, ECS service, CloudFormation template or Terraform plan; skipped".into(),
+                line: 1,
+                column: 1,
+                excerpt: None,
+            });
+        }
+        files.push(report);
+    }
+    let input_errors = files.iter().any(|f| {
+        f.diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error)
+    });
+    if recognised == 0 && !input_errors {
+        crate::fail!(
+            "no task definitions, services, CloudFormation templates or Terraform plans found in {shown_paths} ({} files looked at)",
+            found.inputs.len()
+        );
+    }
+
+    let report = LintReport::new(files, fail_on, env!("CARGO_PKG_VERSION"));
+    let ctx = render::sarif::Context {
+        repo_prefix: repo_prefix(&cwd),
+    };
+    let text = match args.format {
+        LintFormat::Text => render::lint_text::report(&report, color),
+        LintFormat::Json => render::lint_json::report(&report),
+        LintFormat::Sarif => render::sarif::report(&report, &selection, &ctx),
+        LintFormat::Junit => render::junit::report(&report),
+        LintFormat::Github => render::github::report(&report, &ctx),
+        LintFormat::Markdown => render::lint_markdown::report(&report),
+    };
+    Ok(Output {
+        text,
+        code: report.exit_code(),
+    })
+}
+
+fn load_config(args: &LintArgs, cwd: &Path) -> Result<Config> {
+    if args.no_config {
+        return Ok(Config::default());
+    }
+    match &args.config {
+        Some(path) => config::load(path),
+        None => match config::discover(cwd) {
+            Some(path) => config::load(&walk_relative(&path, cwd)),
+            None => Ok(Config::default()),
+        },
+    }
+}
+
+/// `path` relative to `cwd` when under it (for messages that name the config file).
+fn walk_relative(path: &Path, cwd: &Path) -> PathBuf {
+    path.strip_prefix(cwd)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `--select` replaces the config's `select`; `--ignore` adds to its `ignore`.
+fn selection(args: &LintArgs, config: &Config) -> Result<Selection> {
+    let resolve = |items: &[String]| -> Result<Vec<&'static str>> {
+        let mut out = Vec::new();
+        for item in items.iter().filter(|s| !s.trim().is_empty()) {
+            out.extend(registry::resolve(item).map_err(DoctorError::new)?);
+        }
+        Ok(out)
+    };
+    let select = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        resolve(&args.select)?
+    };
+    let mut ignore = config.ignore.clone();
+    ignore.extend(resolve(&args.ignore)?);
+    let selection = Selection {
+        select,
+        ignore,
+        severity: config.severity.clone(),
+    };
+    if lint::lint_checks(&selection).is_empty() {
+        crate::fail!(
+            "the selection leaves no check that lint runs; lint runs {}",
+            lint::lint_checks(&Selection::default())
+                .iter()
+                .map(|c| c.meta.code)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(selection)
+}
+
+fn file_error(path: String, message: String) -> FileReport {
+    FileReport {
+        path,
+        kind: None,
+        syntax: None,
+        units: Vec::new(),
+        diagnostics: vec![Diagnostic {
+            level: DiagnosticLevel::Error,
+            message,
+            line: 1,
+            column: 1,
+            excerpt: None,
+        }],
+    }
+}
+
+fn lint_file(path: &Path, selection: &Selection) -> FileReport {
+    let shown = path.display().to_string();
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_SIZE as u64 => {
+            return file_error(
+                shown,
+                Rejected::TooLarge(usize::try_from(m.len()).unwrap_or(usize::MAX)).message(),
+            );
+        }
+        _ => {}
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => lint::lint(&bytes, selection),
+        Err(e) => file_error(shown, format!("cannot read the file: {e}")),
+    }
+}
+
+/// Applies the config's `[[suppress]]` entries whose glob matches the file's path relative to
+/// the config file's directory (or, outside it, the path as shown).
+fn apply_config_suppressions(
+    report: &mut FileReport,
+    path: &Path,
+    cwd: &Path,
+    config_root: &Path,
+    config: &Config,
+) {
+    if config.suppress.is_empty() {
+        return;
+    }
+    let absolute = cwd.join(path);
+    let relative = absolute
+        .strip_prefix(config_root)
+        .map(|p| walk::display(p, Path::new("")))
+        .unwrap_or_else(|_| report.path.clone());
+    for s in &config.suppress {
+        if !(s.path.matches(&relative) || s.path.matches(&report.path)) {
+            continue;
+        }
+        let suppression = Suppression {
+            kind: SuppressionKind::Config,
+            reason: s.reason.clone(),
+        };
+        for code in &s.codes {
+            report.suppress(code, &suppression);
+        }
+    }
+}
+
+/// The working directory relative to the repository root (the nearest ancestor holding
+/// `.git`), `/`-separated; empty at the root or outside a repository. SARIF and GitHub
+/// annotations need repository-relative paths.
+fn repo_prefix(cwd: &Path) -> String {
+    for dir in cwd.ancestors() {
+        if dir.join(".git").exists() {
+            return cwd
+                .strip_prefix(dir)
+                .map(|p| walk::display(p, Path::new("")))
+                .map(|p| if p == "." { String::new() } else { p })
+                .unwrap_or_default();
+        }
+    }
+    String::new()
 }

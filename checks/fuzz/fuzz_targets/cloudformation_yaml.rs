@@ -1,0 +1,17 @@
+//! Any text through the YAML parser (positions, depth guard, tags, anchors and aliases) and the
+//! CloudFormation reader: never a panic or a hang.
+#![no_main]
+
+use ecs_exec_doctor_checks::lint::{self, cloudformation, yaml};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = lint::source::text(data) else {
+        return;
+    };
+    if let Ok(root) = yaml::parse(text) {
+        let mut problems = Vec::new();
+        let _ = cloudformation::units(&root, &mut problems);
+    }
+    let _ = yaml::suppression_comments(text);
+});

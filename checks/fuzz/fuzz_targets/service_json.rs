@@ -1,0 +1,9 @@
+//! Any bytes read as ECS service JSON (create-service or describe-services): never a panic or a hang.
+#![no_main]
+
+use ecs_exec_doctor_checks::lint::{self, InputKind};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = lint::parse_as(data, InputKind::Service);
+});

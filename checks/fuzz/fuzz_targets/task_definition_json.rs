@@ -1,0 +1,9 @@
+//! Any bytes read as a task definition (register or describe shape): never a panic or a hang.
+#![no_main]
+
+use ecs_exec_doctor_checks::lint::{self, InputKind};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = lint::parse_as(data, InputKind::TaskDefinition);
+});

@@ -1,0 +1,178 @@
+//! CloudFormation templates (JSON or YAML, CDK synth output included): one unit per
+//! `AWS::ECS::TaskDefinition` and `AWS::ECS::Service`. Suppressions come from the resource's
+//! `Metadata: {"ecs-exec-doctor": {"ignore": [{"code": ..., "reason": ...}]}}`.
+
+use std::collections::HashMap;
+
+use super::ecs::{self, Dialect, Reader};
+use super::report::ResourceKind;
+use super::source::Pos;
+use super::spans::{Locator, Naming, Seg};
+use super::tree::{Node, NodeKind};
+use super::{LintUnit, Problem, UnitSuppression};
+
+pub const TASK_DEFINITION: &str = "AWS::ECS::TaskDefinition";
+pub const SERVICE: &str = "AWS::ECS::Service";
+
+const READER: Reader = Reader {
+    naming: Naming::Pascal,
+    dialect: Dialect::CloudFormation,
+};
+
+/// Whether a document looks like a CloudFormation template.
+pub fn is_template(root: &Node) -> bool {
+    if root.get("AWSTemplateFormatVersion").is_some() {
+        return true;
+    }
+    let Some(resources) = root.get("Resources") else {
+        return false;
+    };
+    resources.entries().iter().any(|e| {
+        e.value
+            .get("Type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.contains("::"))
+    })
+}
+
+pub fn units(root: &Node, problems: &mut Vec<Problem>) -> Vec<LintUnit> {
+    let empty = Node::new(Pos::START, NodeKind::Map(Vec::new()));
+    let resources = root.get("Resources").map_or(&[][..], Node::entries);
+    let mut os_families: HashMap<&str, Option<String>> = HashMap::new();
+    let mut units = Vec::new();
+    for entry in resources {
+        let ty = entry.value.get("Type").and_then(Node::as_str);
+        if ty != Some(TASK_DEFINITION) && ty != Some(SERVICE) {
+            continue;
+        }
+        let props = entry
+            .value
+            .get("Properties")
+            .filter(|p| p.is_map())
+            .unwrap_or(&empty);
+        let locator = Locator::new(
+            entry.key_pos,
+            vec![
+                Seg::Key("Resources".into()),
+                Seg::Key(entry.key.clone()),
+                Seg::Key("Properties".into()),
+            ],
+            Naming::Pascal,
+        );
+        let mut unit = LintUnit::new(
+            entry.key.clone(),
+            if ty == Some(SERVICE) {
+                ResourceKind::Service
+            } else {
+                ResourceKind::TaskDefinition
+            },
+            ty.unwrap_or_default(),
+            entry.key_pos,
+            locator,
+        );
+        if ty == Some(TASK_DEFINITION) {
+            let mut td = ecs::task_definition(&READER, props, &entry.key);
+            let (containers, index) =
+                ecs::containers(&READER, READER.list(props, "containerDefinitions"));
+            td.containers = containers;
+            unit.container_index = index;
+            os_families.insert(&entry.key, td.os_family.clone());
+            unit.task_definition = Some(td);
+        } else {
+            unit.service = Some(ecs::service(&READER, props, &entry.key));
+            unit.cluster = ecs::cluster(&READER, props);
+            unit.task_definition_ref = task_definition_ref(props);
+        }
+        unit.suppressions = metadata_suppressions(&entry.value, problems);
+        units.push(unit);
+    }
+    // a service's platform family is that of the task definition it references
+    for unit in &mut units {
+        let family = unit
+            .task_definition_ref
+            .as_deref()
+            .and_then(|r| os_families.get(r))
+            .cloned()
+            .flatten();
+        if let (Some(service), Some(family)) = (unit.service.as_mut(), family)
+            && service.platform_family.is_none()
+        {
+            service.platform_family = Some(family);
+        }
+    }
+    units
+}
+
+/// The logical id of `TaskDefinition: !Ref X` / `{"Ref": "X"}`.
+fn task_definition_ref(props: &Node) -> Option<String> {
+    let n = props.get("TaskDefinition")?;
+    match &n.kind {
+        NodeKind::Tagged { tag, value } if tag == "Ref" => value.as_str().map(str::to_string),
+        NodeKind::Map(_) => n.get("Ref").and_then(Node::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+pub const METADATA_KEY: &str = "ecs-exec-doctor";
+
+fn metadata_suppressions(resource: &Node, problems: &mut Vec<Problem>) -> Vec<UnitSuppression> {
+    let Some(meta) = resource.get("Metadata").and_then(|m| m.entry(METADATA_KEY)) else {
+        return Vec::new();
+    };
+    let malformed = |pos: Pos| {
+        Problem::new(
+            format!(
+                "malformed `{METADATA_KEY}` metadata: write {{\"ignore\": [{{\"code\": \"TD001\", \"reason\": \"why\"}}]}}"
+            ),
+            pos,
+        )
+    };
+    let Some(list) = meta.value.get("ignore").filter(|l| l.is_seq()) else {
+        problems.push(malformed(meta.key_pos));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in list.items() {
+        let Some(code) = item.get("code").and_then(Node::as_str) else {
+            problems.push(malformed(item.pos));
+            continue;
+        };
+        let reason = item
+            .get("reason")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        if let Some(s) = UnitSuppression::parse(&[code.to_string()], reason, item.pos, problems) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::yaml;
+
+    #[test]
+    fn template_units_and_metadata() {
+        let t = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  TaskDef:\n    Type: AWS::ECS::TaskDefinition\n    Metadata:\n      ecs-exec-doctor:\n        ignore:\n          - code: TD002\n            reason: the image runs tini\n          - code: TD001\n    Properties:\n      RuntimePlatform:\n        OperatingSystemFamily: WINDOWS_SERVER_2022_CORE\n      ContainerDefinitions:\n        - Name: app\n  Svc:\n    Type: AWS::ECS::Service\n    Properties:\n      TaskDefinition: !Ref TaskDef\n      Cluster: !Ref Cluster\n  Bucket:\n    Type: AWS::S3::Bucket\n";
+        let root = yaml::parse(t).unwrap();
+        assert!(is_template(&root));
+        let mut problems = Vec::new();
+        let units = units(&root, &mut problems);
+        assert_eq!(units.len(), 2);
+        assert_eq!(units[0].name, "TaskDef");
+        assert_eq!(units[0].pos, Pos::new(3, 3));
+        assert_eq!(units[0].suppressions.len(), 1);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("no reason"), "{problems:?}");
+        let svc = units[1].service.as_ref().unwrap();
+        assert_eq!(svc.name, "Svc");
+        assert_eq!(svc.enable_execute_command, Some(false));
+        assert_eq!(
+            svc.platform_family.as_deref(),
+            Some("WINDOWS_SERVER_2022_CORE")
+        );
+        assert_eq!(units[1].cluster, None);
+    }
+}

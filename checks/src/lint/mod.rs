@@ -1,0 +1,568 @@
+//! `lint`: the checks whose scope is [`Scope::LiveAndLint`] run offline on files. This module is
+//! pure (text in, report out; no I/O) so it is fast to test, benchmark and fuzz:
+//!
+//! 1. [`source`] refuses empty, binary, oversized and too deeply nested input;
+//! 2. [`json`] (jsonc-parser) and [`yaml`] (saphyr-parser) build a [`tree::Node`] tree with the
+//!    position of every key and value;
+//! 3. [`parse`] detects the input kind from the content and reads each task definition or
+//!    service into a [`LintUnit`]: the fact model plus a [`spans::Locator`] that resolves
+//!    ECS-shaped JSON pointers to positions in the document on demand;
+//! 4. [`lint`] evaluates the lint checks on each unit with [`runner::evaluate`] in
+//!    [`Mode::Offline`], places every finding at its pointer (or the nearest ancestor present
+//!    in the file) and applies inline suppressions.
+
+pub mod cloudformation;
+pub mod ecs;
+pub mod json;
+pub mod report;
+pub mod source;
+pub mod spans;
+pub mod terraform;
+pub mod tree;
+pub mod yaml;
+
+use crate::check::{Check, Scope};
+use crate::facts::{Diagnosis, Fact, FactKind, Mode, Subject};
+use crate::model::{Service, Target, TaskDefinition};
+use crate::outcome::Finding;
+use crate::registry;
+use crate::report::{CheckResult, Status};
+use crate::runner::{self, Selection};
+
+pub use report::{
+    Diagnostic, DiagnosticLevel, FileReport, InputKind, LintFinding, LintReport, ResourceKind,
+    Suppression, SuppressionKind, Syntax, UnitCheck, UnitReport,
+};
+pub use source::{MAX_DEPTH, MAX_FILE_SIZE, Pos};
+
+use ecs::Reader;
+use spans::{Locator, Naming, Seg};
+use tree::Node;
+
+/// A problem with the input itself, at a position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub level: DiagnosticLevel,
+    pub message: String,
+    pub pos: Pos,
+}
+
+impl Problem {
+    pub fn new(message: impl Into<String>, pos: Pos) -> Self {
+        Self {
+            level: DiagnosticLevel::Error,
+            message: message.into(),
+            pos,
+        }
+    }
+
+    pub fn warning(message: impl Into<String>, pos: Pos) -> Self {
+        Self {
+            level: DiagnosticLevel::Warning,
+            message: message.into(),
+            pos,
+        }
+    }
+
+    pub fn too_deep(pos: Pos) -> Self {
+        Self::new(
+            format!(
+                "the file is nested more than {MAX_DEPTH} levels deep; no ECS resource is that deep"
+            ),
+            pos,
+        )
+    }
+}
+
+/// An inline suppression of one or more codes, with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitSuppression {
+    pub codes: Vec<&'static str>,
+    pub reason: String,
+    pub pos: Pos,
+}
+
+impl UnitSuppression {
+    /// Resolves `codes` (codes, names or prefixes) and requires a reason; problems are
+    /// reported and make the suppression void.
+    pub fn parse(
+        codes: &[String],
+        reason: &str,
+        pos: Pos,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Self> {
+        let mut resolved = Vec::new();
+        for code in codes {
+            match registry::resolve(code) {
+                Ok(c) => resolved.extend(c),
+                Err(e) => {
+                    problems.push(Problem::new(format!("in a suppression: {e}"), pos));
+                    return None;
+                }
+            }
+        }
+        if reason.trim().is_empty() {
+            problems.push(Problem::new(
+                format!(
+                    "the suppression of {} has no reason; say why the finding does not apply",
+                    codes.join(", ")
+                ),
+                pos,
+            ));
+            return None;
+        }
+        Some(Self {
+            codes: resolved,
+            reason: reason.trim().to_string(),
+            pos,
+        })
+    }
+}
+
+/// One task definition or service read from a file.
+#[derive(Debug, Clone)]
+pub struct LintUnit {
+    pub name: String,
+    pub resource: ResourceKind,
+    pub resource_type: String,
+    /// Where the resource starts (its logical id, address or object).
+    pub pos: Pos,
+    pub task_definition: Option<TaskDefinition>,
+    pub service: Option<Service>,
+    /// The cluster a service names, for fix commands.
+    pub cluster: Option<String>,
+    /// A CloudFormation service's `TaskDefinition: !Ref X`.
+    pub task_definition_ref: Option<String>,
+    pub locator: Locator,
+    /// The source index of each container in `task_definition.containers`.
+    pub container_index: Vec<usize>,
+    /// Suppressions that apply to the whole unit (CloudFormation metadata).
+    pub suppressions: Vec<UnitSuppression>,
+}
+
+impl LintUnit {
+    pub fn new(
+        name: String,
+        resource: ResourceKind,
+        resource_type: &str,
+        pos: Pos,
+        locator: Locator,
+    ) -> Self {
+        Self {
+            name,
+            resource,
+            resource_type: resource_type.to_string(),
+            pos,
+            task_definition: None,
+            service: None,
+            cluster: None,
+            task_definition_ref: None,
+            locator,
+            container_index: Vec::new(),
+            suppressions: Vec::new(),
+        }
+    }
+}
+
+/// A parsed file.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub kind: Option<InputKind>,
+    pub syntax: Option<Syntax>,
+    pub units: Vec<LintUnit>,
+    pub problems: Vec<Problem>,
+    /// YAML suppression comments (valid ones).
+    pub comments: Vec<UnitSuppression>,
+    /// The document, for positions.
+    pub root: Option<Node>,
+}
+
+/// The syntax of a text, from its first significant character (`#` comments mean YAML).
+pub fn syntax_of(text: &str) -> Syntax {
+    for line in text.lines().map(str::trim_start) {
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        return match line.as_bytes()[0] {
+            b'{' | b'[' => Syntax::Json,
+            _ => Syntax::Yaml,
+        };
+    }
+    Syntax::Yaml
+}
+
+/// The input kind of a parsed document, or `None` when it is none of them.
+pub fn detect(root: &Node) -> Option<InputKind> {
+    if !root.is_map() {
+        return None;
+    }
+    if cloudformation::is_template(root) {
+        return Some(InputKind::Cloudformation);
+    }
+    if terraform::is_plan(root) {
+        return Some(InputKind::TerraformPlan);
+    }
+    if root
+        .get("taskDefinition")
+        .is_some_and(|t| t.get("containerDefinitions").is_some())
+        || root.get("containerDefinitions").is_some_and(Node::is_seq)
+    {
+        return Some(InputKind::TaskDefinition);
+    }
+    let is_service = |n: &Node| n.get("serviceName").is_some() || n.get("serviceArn").is_some();
+    if root
+        .get("services")
+        .is_some_and(|s| s.items().iter().any(is_service))
+        || root.get("service").is_some_and(is_service)
+        || root
+            .get("serviceName")
+            .is_some_and(|n| n.as_str().is_some())
+    {
+        return Some(InputKind::Service);
+    }
+    None
+}
+
+fn tree(text: &str, syntax: Syntax) -> Result<Node, Problem> {
+    match syntax {
+        Syntax::Json => json::parse(text),
+        Syntax::Yaml => yaml::parse(text),
+    }
+}
+
+/// Parses a file and detects what it is.
+pub fn parse(bytes: &[u8]) -> Parsed {
+    parse_inner(bytes, None)
+}
+
+/// Parses a file as `kind` whatever its content says (for fuzzing one reader at a time).
+pub fn parse_as(bytes: &[u8], kind: InputKind) -> Parsed {
+    parse_inner(bytes, Some(kind))
+}
+
+fn parse_inner(bytes: &[u8], forced: Option<InputKind>) -> Parsed {
+    let mut parsed = Parsed::default();
+    let text = match source::text(bytes) {
+        Ok(t) => t,
+        Err(rejected) => {
+            parsed
+                .problems
+                .push(Problem::new(rejected.message(), rejected.pos()));
+            return parsed;
+        }
+    };
+    let syntax = syntax_of(text);
+    parsed.syntax = Some(syntax);
+    let root = match tree(text, syntax) {
+        Ok(root) => root,
+        Err(problem) => {
+            parsed.problems.push(problem);
+            return parsed;
+        }
+    };
+    let Some(kind) = forced.or_else(|| detect(&root)) else {
+        return parsed;
+    };
+    parsed.kind = Some(kind);
+    let problems = &mut parsed.problems;
+    parsed.units = match kind {
+        InputKind::TaskDefinition => task_definition_units(&root),
+        InputKind::Service => service_units(&root),
+        InputKind::Cloudformation => cloudformation::units(&root, problems),
+        InputKind::TerraformPlan => terraform::units(&root, problems),
+    };
+    if syntax == Syntax::Yaml {
+        let (comments, bad) = yaml::suppression_comments(text);
+        problems.extend(bad);
+        for c in comments {
+            if let Some(s) = UnitSuppression::parse(&c.codes, &c.reason, c.pos, problems) {
+                parsed.comments.push(s);
+            }
+        }
+    }
+    parsed.root = Some(root);
+    parsed
+}
+
+fn task_definition_units(root: &Node) -> Vec<LintUnit> {
+    let (obj, pos, path) = match root.entry("taskDefinition") {
+        Some(e) if e.value.is_map() => {
+            (&e.value, e.key_pos, vec![Seg::Key("taskDefinition".into())])
+        }
+        _ => (root, root.pos, Vec::new()),
+    };
+    let r = Reader::ECS;
+    let mut td = ecs::task_definition(&r, obj, "(no family)");
+    let (containers, index) = ecs::containers(&r, r.list(obj, "containerDefinitions"));
+    td.containers = containers;
+    let mut unit = LintUnit::new(
+        td.display_name(),
+        ResourceKind::TaskDefinition,
+        "task-definition",
+        pos,
+        Locator::new(pos, path, Naming::Camel),
+    );
+    unit.container_index = index;
+    unit.task_definition = Some(td);
+    vec![unit]
+}
+
+fn service_units(root: &Node) -> Vec<LintUnit> {
+    let objects: Vec<(&Node, Vec<Seg>)> = if let Some(list) = root.get("services") {
+        list.items()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_map())
+            .map(|(i, s)| (s, vec![Seg::Key("services".into()), Seg::Index(i)]))
+            .collect()
+    } else if let Some(s) = root.get("service").filter(|s| s.is_map()) {
+        vec![(s, vec![Seg::Key("service".into())])]
+    } else {
+        vec![(root, Vec::new())]
+    };
+    let r = Reader::ECS;
+    objects
+        .into_iter()
+        .map(|(obj, path)| {
+            let service = ecs::service(&r, obj, "(no name)");
+            let mut unit = LintUnit::new(
+                service.name.clone(),
+                ResourceKind::Service,
+                "service",
+                obj.pos,
+                Locator::new(obj.pos, path, Naming::Camel),
+            );
+            unit.cluster = ecs::cluster(&r, obj);
+            unit.service = Some(service);
+            unit
+        })
+        .collect()
+}
+
+/// The checks `lint` runs: the selected ones whose scope includes lint.
+pub fn lint_checks(selection: &Selection) -> Vec<&'static Check> {
+    selection
+        .checks()
+        .into_iter()
+        .filter(|c| c.meta.scope == Scope::LiveAndLint)
+        .collect()
+}
+
+/// Parses and lints one file. The report's `path` is left empty for the caller to fill.
+pub fn lint(bytes: &[u8], selection: &Selection) -> FileReport {
+    let text = source::text(bytes).unwrap_or_default();
+    let lines = source::LineIndex::new(text);
+    let excerpt = |line: u32| lines.line(text, line).map(str::to_string);
+    let parsed = parse(bytes);
+    let checks = lint_checks(selection);
+    let comments = parsed.comments;
+    let empty = Node::new(Pos::START, tree::NodeKind::Null);
+    let doc = parsed.root.as_ref().unwrap_or(&empty);
+    let mut units = Vec::with_capacity(parsed.units.len());
+    for unit in parsed.units {
+        let ctx = Context {
+            doc,
+            excerpt: &excerpt,
+            comments: &comments,
+        };
+        units.push(evaluate_unit(unit, &checks, selection, &ctx));
+    }
+    FileReport {
+        path: String::new(),
+        kind: parsed.kind,
+        syntax: parsed.syntax,
+        units,
+        diagnostics: parsed
+            .problems
+            .into_iter()
+            .map(|p| Diagnostic {
+                level: p.level,
+                excerpt: excerpt(p.pos.line),
+                message: p.message,
+                line: p.pos.line,
+                column: p.pos.column,
+            })
+            .collect(),
+    }
+}
+
+/// What placing findings needs from the file.
+struct Context<'a> {
+    doc: &'a Node,
+    excerpt: &'a dyn Fn(u32) -> Option<String>,
+    comments: &'a [UnitSuppression],
+}
+
+/// Evaluates the lint checks on one unit. A check that reads only facts the unit does not
+/// have (a service check on a task definition, a task-definition check on a service) is
+/// reported as not applicable without running, so a file never yields UNKNOWN noise.
+fn evaluate_unit(
+    unit: LintUnit,
+    checks: &[&'static Check],
+    selection: &Selection,
+    ctx: &Context<'_>,
+) -> UnitReport {
+    let provided: &[FactKind] = match (unit.task_definition.is_some(), unit.service.is_some()) {
+        (true, true) => &[FactKind::TaskDefinition, FactKind::Service],
+        (true, false) => &[FactKind::TaskDefinition],
+        (false, true) => &[FactKind::Service],
+        (false, false) => &[],
+    };
+    let runnable: Vec<&'static str> = checks
+        .iter()
+        .filter(|c| c.meta.needs.iter().any(|n| provided.contains(n)))
+        .map(|c| c.meta.code)
+        .collect();
+    let mut results: Vec<CheckResult> = Vec::new();
+    if !runnable.is_empty() {
+        let what = unit.resource.title();
+        let diagnosis = Diagnosis {
+            target: Target {
+                cluster: unit.cluster.clone().unwrap_or_else(|| "CLUSTER".into()),
+                partition: "aws".into(),
+                ..Default::default()
+            },
+            subjects: vec![Subject {
+                task_ref: unit.name.clone(),
+                task_definition: match &unit.task_definition {
+                    Some(td) => Fact::ok(td.clone()),
+                    None => Fact::absent(format!("`{}` is a {what}", unit.name)),
+                },
+                service: match &unit.service {
+                    Some(s) => Fact::ok(s.clone()),
+                    None => Fact::absent(format!("`{}` is a {what}", unit.name)),
+                },
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let unit_selection = Selection {
+            select: runnable.clone(),
+            ignore: Vec::new(),
+            severity: selection.severity.clone(),
+        };
+        results = runner::evaluate(&diagnosis, Mode::Offline, &unit_selection);
+    }
+    let mut out = Vec::with_capacity(checks.len());
+    for check in checks {
+        let meta = &check.meta;
+        let Some(result) = results.iter().find(|r| r.code == meta.code) else {
+            out.push(UnitCheck {
+                code: meta.code.into(),
+                name: meta.name.into(),
+                status: Status::NotApplicable,
+                message: format!(
+                    "`{}` is a {}; the check reads a {}",
+                    unit.name,
+                    unit.resource.title(),
+                    if meta.needs.contains(&FactKind::Service) {
+                        "service"
+                    } else {
+                        "task definition"
+                    }
+                ),
+                findings: Vec::new(),
+            });
+            continue;
+        };
+        let findings = result
+            .findings
+            .iter()
+            .map(|f| locate(&unit, meta.code, meta.name, f, ctx))
+            .collect();
+        let mut check = UnitCheck {
+            code: result.code.clone(),
+            name: result.name.clone(),
+            status: result.status,
+            message: result.message.clone(),
+            findings,
+        };
+        check.restatus();
+        out.push(check);
+    }
+    UnitReport {
+        name: unit.name,
+        resource: unit.resource,
+        resource_type: unit.resource_type,
+        line: unit.pos.line,
+        column: unit.pos.column,
+        checks: out,
+    }
+}
+
+/// The pointer of a finding in the source: the check's pointer with the container index
+/// mapped to the source list, or the container the finding names.
+fn source_pointer(unit: &LintUnit, f: &Finding) -> Option<String> {
+    let pointer = match (&f.pointer, &f.subject) {
+        (Some(p), _) => p.clone(),
+        (None, Some(subject)) => {
+            let i = unit
+                .task_definition
+                .as_ref()?
+                .containers
+                .iter()
+                .position(|c| &c.name == subject)?;
+            format!("/containerDefinitions/{i}")
+        }
+        (None, None) => return None,
+    };
+    const PREFIX: &str = "/containerDefinitions/";
+    let Some(rest) = pointer.strip_prefix(PREFIX) else {
+        return Some(pointer);
+    };
+    let (index, tail) = rest.split_once('/').map_or((rest, ""), |(i, t)| (i, t));
+    let mapped = index
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| unit.container_index.get(i).copied());
+    Some(match mapped {
+        Some(i) if tail.is_empty() => format!("{PREFIX}{i}"),
+        Some(i) => format!("{PREFIX}{i}/{tail}"),
+        None => pointer,
+    })
+}
+
+fn locate(unit: &LintUnit, code: &str, name: &str, f: &Finding, ctx: &Context<'_>) -> LintFinding {
+    let pointer = source_pointer(unit, f);
+    let pos = match &pointer {
+        Some(p) => unit.locator.lookup(ctx.doc, p),
+        None => unit.pos,
+    };
+    let suppressed = unit
+        .suppressions
+        .iter()
+        .find(|s| s.codes.contains(&code))
+        .map(|s| Suppression {
+            kind: SuppressionKind::Metadata,
+            reason: s.reason.clone(),
+        })
+        .or_else(|| {
+            ctx.comments
+                .iter()
+                .find(|s| {
+                    s.codes.contains(&code)
+                        && (s.pos.line == pos.line || s.pos.line + 1 == pos.line)
+                })
+                .map(|s| Suppression {
+                    kind: SuppressionKind::Comment,
+                    reason: s.reason.clone(),
+                })
+        });
+    LintFinding {
+        code: code.into(),
+        name: name.into(),
+        severity: f.severity,
+        message: f.message.clone(),
+        line: pos.line,
+        column: pos.column,
+        pointer,
+        subject: f.subject.clone(),
+        evidence: f.evidence.clone(),
+        fix: f.fix.clone(),
+        suppressed,
+        excerpt: (ctx.excerpt)(pos.line),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,257 @@
+//! The human lint report: one block per problem, `path:line:col: severity CODE message`, the
+//! source line with a caret under the column, then evidence and the fix. Suppressed findings
+//! are only counted.
+
+use std::fmt::Write;
+
+use ecs_exec_doctor_checks::Severity;
+use ecs_exec_doctor_checks::lint::{
+    Diagnostic, DiagnosticLevel, FileReport, LintFinding, LintReport,
+};
+use ecs_exec_doctor_checks::outcome::FixStep;
+use owo_colors::{OwoColorize, Style};
+
+use crate::style::Palette;
+
+/// Excerpts longer than this are cut around the column (Terraform plans are one long line).
+const EXCERPT_WIDTH: usize = 100;
+
+pub fn report(report: &LintReport, color: bool) -> String {
+    let p = Palette::new(color);
+    let mut out = String::new();
+    for file in &report.files {
+        for entry in by_position(file) {
+            match entry {
+                Entry::Diagnostic(d) => diagnostic(&mut out, &file.path, d, &p),
+                Entry::Finding(f) => finding(&mut out, &file.path, f, &p),
+            }
+        }
+    }
+    summary(&mut out, report, &p);
+    out
+}
+
+/// A file's input problems and unsuppressed findings, in source order.
+pub enum Entry<'a> {
+    Diagnostic(&'a Diagnostic),
+    Finding(&'a LintFinding),
+}
+
+pub fn by_position(file: &FileReport) -> Vec<Entry<'_>> {
+    let mut entries: Vec<(u32, u32, Entry<'_>)> = file
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, Entry::Diagnostic(d)))
+        .chain(
+            file.units
+                .iter()
+                .flat_map(|u| &u.checks)
+                .flat_map(|c| &c.findings)
+                .filter(|f| f.suppressed.is_none())
+                .map(|f| (f.line, f.column, Entry::Finding(f))),
+        )
+        .collect();
+    entries.sort_by_key(|(line, column, _)| (*line, *column));
+    entries.into_iter().map(|(_, _, e)| e).collect()
+}
+
+fn severity_style(s: Severity, p: &Palette) -> Style {
+    match s {
+        Severity::Error => p.error,
+        Severity::Warning => p.warning,
+        Severity::Info => p.info,
+    }
+}
+
+fn diagnostic(out: &mut String, path: &str, d: &Diagnostic, p: &Palette) {
+    let (word, style) = match d.level {
+        DiagnosticLevel::Error => ("error", p.error),
+        DiagnosticLevel::Warning => ("warning", p.warning),
+    };
+    let _ = writeln!(
+        out,
+        "{}: {}: {}",
+        format!("{path}:{}:{}", d.line, d.column).style(p.bold),
+        word.style(style),
+        d.message
+    );
+    excerpt(out, d.excerpt.as_deref(), d.line, d.column, p);
+    out.push('\n');
+}
+
+fn finding(out: &mut String, path: &str, f: &LintFinding, p: &Palette) {
+    let _ = writeln!(
+        out,
+        "{}: {} {} {}",
+        format!("{path}:{}:{}", f.line, f.column).style(p.bold),
+        f.severity.as_str().style(severity_style(f.severity, p)),
+        f.code.style(p.bold),
+        f.message
+    );
+    excerpt(out, f.excerpt.as_deref(), f.line, f.column, p);
+    let gutter = " ".repeat(f.line.to_string().len() + 1);
+    for e in &f.evidence {
+        let _ = writeln!(out, "{gutter}{} {e}", "= note:".style(p.dim));
+    }
+    if let Some(fix) = &f.fix {
+        let _ = writeln!(out, "{gutter}{} {}", "= fix:".style(p.bold), fix.title);
+        for step in &fix.steps {
+            for line in step_lines(step) {
+                let _ = writeln!(out, "{gutter}    {}", line.style(p.code));
+            }
+        }
+    }
+    out.push('\n');
+}
+
+/// The lines of one fix step, without styling.
+pub fn step_lines(step: &FixStep) -> Vec<String> {
+    match step {
+        FixStep::Command { command } => vec![format!("$ {command}")],
+        FixStep::Policy {
+            attach_to,
+            document,
+        } => {
+            let mut lines = vec![format!("policy for {attach_to}:")];
+            lines.extend(
+                serde_json::to_string_pretty(document)
+                    .expect("serialises")
+                    .lines()
+                    .map(|l| format!("  {l}")),
+            );
+            lines
+        }
+        FixStep::TaskDefinition {
+            container,
+            field,
+            value,
+        } => {
+            let at = container
+                .as_deref()
+                .map(|c| format!("container `{c}`: "))
+                .unwrap_or_default();
+            vec![format!("set {at}{field} = {value}")]
+        }
+        FixStep::Note { text } => vec![text.clone()],
+    }
+}
+
+/// The source line and a caret under `column`, cut to a window around it when long.
+fn excerpt(out: &mut String, line_text: Option<&str>, line: u32, column: u32, p: &Palette) {
+    let Some(text) = line_text.filter(|t| !t.trim().is_empty()) else {
+        return;
+    };
+    let number = line.to_string();
+    let gutter = " ".repeat(number.len() + 1);
+    let chars: Vec<char> = text.chars().collect();
+    let col = usize::try_from(column).unwrap_or(1).saturating_sub(1);
+    let (start, prefix) = if chars.len() > EXCERPT_WIDTH && col > EXCERPT_WIDTH / 2 {
+        (col - EXCERPT_WIDTH / 2, "...")
+    } else {
+        (0, "")
+    };
+    let end = (start + EXCERPT_WIDTH).min(chars.len());
+    let suffix = if end < chars.len() { "..." } else { "" };
+    let shown: String = chars[start..end].iter().collect();
+    let pad: String = prefix
+        .chars()
+        .map(|_| ' ')
+        .chain(
+            chars[start..col.min(chars.len()).max(start)]
+                .iter()
+                .map(|c| if *c == '\t' { '\t' } else { ' ' }),
+        )
+        .collect();
+    let bar = "|".style(p.dim);
+    let _ = writeln!(out, "{gutter}{bar}");
+    let _ = writeln!(
+        out,
+        "{} {bar} {prefix}{}{suffix}",
+        number.style(p.dim),
+        shown.trim_end()
+    );
+    let _ = writeln!(out, "{gutter}{bar} {pad}{}", "^".style(p.error));
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary(out: &mut String, report: &LintReport, p: &Palette) {
+    let s = &report.summary;
+    let files = plural(s.files, "file", "files");
+    let units = plural(
+        s.units,
+        "task definition or service",
+        "task definitions and services",
+    );
+    let mut extra = Vec::new();
+    if s.suppressed > 0 {
+        extra.push(format!("{} suppressed", s.suppressed));
+    }
+    if s.input_errors > 0 {
+        extra.push(
+            plural(s.input_errors, "input error", "input errors")
+                .style(p.error)
+                .to_string(),
+        );
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", extra.join(", "))
+    };
+    if s.error + s.warning + s.info == 0 {
+        let _ = writeln!(
+            out,
+            "{} {units} in {files}{extra}",
+            "No findings:".style(p.pass)
+        );
+        return;
+    }
+    let mut counts = Vec::new();
+    if s.error > 0 {
+        counts.push(
+            plural(s.error, "error", "errors")
+                .style(p.error)
+                .to_string(),
+        );
+    }
+    if s.warning > 0 {
+        counts.push(
+            plural(s.warning, "warning", "warnings")
+                .style(p.warning)
+                .to_string(),
+        );
+    }
+    if s.info > 0 {
+        counts.push(format!("{} info", s.info).style(p.info).to_string());
+    }
+    let _ = writeln!(
+        out,
+        "{} {} in {units} in {files}{extra} (fail-on {})",
+        "Found".style(p.bold),
+        counts.join(", "),
+        report.fail_on.as_str()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let p = Palette::new(false);
+        let line = "x".repeat(300) + "HERE" + &"y".repeat(300);
+        let mut out = String::new();
+        excerpt(&mut out, Some(&line), 1, 301, &p);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[1].starts_with("1 | ...") && lines[1].ends_with("..."),
+            "{out}"
+        );
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(&lines[1][caret..caret + 4], "HERE", "{out}");
+    }
+}

@@ -1,0 +1,517 @@
+//! `ecs-exec-doctor lint` end to end: golden outputs in every format for the fixtures under
+//! `fixtures/lint` (each input kind passing and failing) and `fixtures/lint-invalid` (malformed
+//! input next to a file that is still linted), SARIF validated against the official schema,
+//! exit codes, configuration, suppressions, and hostile inputs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use ecs_exec_doctor_checks::check::Scope;
+use ecs_exec_doctor_checks::registry::CHECKS;
+use serde_json::Value;
+
+const FORMATS: [&str; 6] = ["text", "json", "sarif", "junit", "github", "markdown"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `ecs-exec-doctor lint ARGS` in `dir`; returns stdout, stderr and the exit code.
+fn lint_in(dir: &Path, args: &[&str]) -> (String, String, i32) {
+    let out = assert_cmd::Command::cargo_bin("ecs-exec-doctor")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .arg("--color")
+        .arg("never")
+        .arg("lint")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn lint(args: &[&str]) -> (String, String, i32) {
+    lint_in(&root(), args)
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("tests/snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(
+        &regex_escape(&format!("\"{}\"", env!("CARGO_PKG_VERSION"))),
+        "\"[VERSION]\"",
+    );
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '"' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+/// SARIF rule texts come from the check docs, which change on their own schedule: they are
+/// compared with the registry here and replaced in the snapshot.
+fn stable_sarif(text: &str) -> Value {
+    let mut log: Value = serde_json::from_str(text).unwrap();
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array_mut()
+        .unwrap()
+    {
+        let check = CHECKS
+            .iter()
+            .find(|c| c.meta.code == rule["id"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(rule["shortDescription"]["text"], check.meta.summary);
+        assert_eq!(rule["help"]["markdown"], check.meta.docs());
+        assert!(
+            check
+                .meta
+                .docs()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(rule["fullDescription"]["text"].as_str().unwrap())
+        );
+        for key in ["shortDescription", "fullDescription", "help"] {
+            rule[key] = Value::String("[from the check docs]".into());
+        }
+    }
+    log
+}
+
+#[test]
+fn golden_outputs_for_every_format() {
+    for dir in ["fixtures/lint", "fixtures/lint-invalid"] {
+        let expected_code = if dir.ends_with("invalid") { 2 } else { 1 };
+        for format in FORMATS {
+            let (stdout, stderr, code) = lint(&[dir, "--no-config", "--format", format]);
+            assert_eq!(code, expected_code, "{dir} {format}: {stderr}");
+            assert!(stderr.is_empty(), "{stderr}");
+            let name = format!(
+                "{}_{format}",
+                dir.trim_start_matches("fixtures/").replace('-', "_")
+            );
+            settings().bind(|| match format {
+                "json" => insta::assert_json_snapshot!(
+                    name,
+                    serde_json::from_str::<Value>(&stdout).unwrap()
+                ),
+                "sarif" => insta::assert_json_snapshot!(name, stable_sarif(&stdout)),
+                _ => insta::assert_snapshot!(name, stdout),
+            });
+        }
+    }
+}
+
+fn sarif_validator() -> (boon::Schemas, boon::SchemaIndex) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/schemas/sarif-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let id = schema["$id"].as_str().unwrap().to_string();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.set_default_draft(boon::Draft::V7);
+    compiler.enable_format_assertions();
+    compiler.add_resource(&id, schema).unwrap();
+    let index = compiler.compile(&id, &mut schemas).unwrap();
+    (schemas, index)
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let (schemas, index) = sarif_validator();
+    for dir in ["fixtures/lint", "fixtures/lint-invalid"] {
+        let (stdout, _, _) = lint(&[dir, "--no-config", "--format", "sarif"]);
+        let log: Value = serde_json::from_str(&stdout).unwrap();
+        if let Err(e) = schemas.validate(&log, index) {
+            panic!("{dir}: SARIF does not validate:\n{e:#}");
+        }
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        for r in results {
+            let loc = &r["locations"][0]["physicalLocation"];
+            let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+            assert!(uri.starts_with("fixtures/"), "{uri}");
+            assert!(root().join(uri).is_file(), "{uri}");
+            assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+        }
+    }
+    // the validator does reject a broken log
+    let (stdout, _, _) = lint(&["fixtures/lint", "--no-config", "--format", "sarif"]);
+    let mut broken: Value = serde_json::from_str(&stdout).unwrap();
+    broken["runs"][0]["results"][0]["level"] = Value::String("fatal".into());
+    assert!(schemas.validate(&broken, index).is_err());
+}
+
+#[test]
+fn suppressed_findings_are_reported_as_suppressed() {
+    let (stdout, _, _) = lint(&["fixtures/lint", "--no-config", "--format", "sarif"]);
+    let log: Value = serde_json::from_str(&stdout).unwrap();
+    let suppressed: Vec<(&str, &str)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let s = r["suppressions"].as_array()?;
+            Some((
+                r["ruleId"].as_str().unwrap(),
+                s[0]["justification"].as_str().unwrap(),
+            ))
+        })
+        .collect();
+    assert_eq!(
+        suppressed,
+        vec![
+            ("TD002", "the image runs tini as PID 1"),
+            ("TD002", "the image runs tini as PID 1"),
+            (
+                "TD005",
+                "the agent must come back after a crash; nobody execs into it"
+            ),
+        ]
+    );
+}
+
+/// Every lint check has a failing fixture, and every input kind a passing and a failing one.
+#[test]
+fn fixtures_cover_every_lint_check_and_input_kind() {
+    let (stdout, _, _) = lint(&["fixtures/lint", "--no-config", "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let mut codes = BTreeSet::new();
+    let mut kinds: BTreeSet<(String, String, bool)> = BTreeSet::new();
+    for file in report["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        assert!(
+            file["diagnostics"].as_array().unwrap().is_empty(),
+            "{path} has diagnostics"
+        );
+        let mut failing = false;
+        for unit in file["units"].as_array().unwrap() {
+            for check in unit["checks"].as_array().unwrap() {
+                assert_ne!(check["status"], "unknown", "{path}: {check}");
+                for f in check["findings"].as_array().into_iter().flatten() {
+                    codes.insert(f["code"].as_str().unwrap().to_string());
+                    failing |= f.get("suppressed").is_none();
+                }
+            }
+        }
+        let shape = if path.contains("describe") {
+            "describe"
+        } else if path.contains("cdk") {
+            "cdk"
+        } else {
+            "plain"
+        };
+        kinds.insert((
+            format!(
+                "{}/{}",
+                file["kind"].as_str().unwrap(),
+                file["syntax"].as_str().unwrap()
+            ),
+            shape.to_string(),
+            failing,
+        ));
+    }
+    for check in CHECKS.iter().filter(|c| c.meta.scope == Scope::LiveAndLint) {
+        assert!(
+            codes.contains(check.meta.code),
+            "no failing fixture under fixtures/lint for {}",
+            check.meta.code
+        );
+    }
+    for kind in [
+        ("task-definition/json", "plain"),
+        ("task-definition/json", "describe"),
+        ("service/json", "plain"),
+        ("service/json", "describe"),
+        ("cloudformation/json", "plain"),
+        ("cloudformation/yaml", "plain"),
+        ("cloudformation/json", "cdk"),
+        ("terraform-plan/json", "plain"),
+    ] {
+        for failing in [false, true] {
+            assert!(
+                kinds.contains(&(kind.0.to_string(), kind.1.to_string(), failing)),
+                "no {} fixture for {kind:?}",
+                if failing { "failing" } else { "passing" }
+            );
+        }
+    }
+    // only lint-scope checks ever appear
+    for code in &codes {
+        let check = CHECKS.iter().find(|c| c.meta.code == code).unwrap();
+        assert_eq!(check.meta.scope, Scope::LiveAndLint, "{code}");
+    }
+    // CDK asset directories are skipped
+    assert!(!stdout.contains("never-linted"));
+}
+
+#[test]
+fn exit_codes() {
+    let pass = [
+        "fixtures/lint/taskdef/register-pass.json",
+        "fixtures/lint/cloudformation/pass.yaml",
+        "fixtures/lint/terraform/plan-pass.json",
+    ];
+    let mut args = pass.to_vec();
+    args.push("--no-config");
+    let (stdout, _, code) = lint(&args);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.starts_with("No findings"), "{stdout}");
+    // warnings and info only: 0 unless --fail-on asks
+    let warn = "fixtures/lint/taskdef/describe-fail.json";
+    assert_eq!(lint(&[warn, "--no-config"]).2, 0);
+    assert_eq!(lint(&[warn, "--no-config", "--fail-on", "warning"]).2, 1);
+    assert_eq!(
+        lint(&[
+            "fixtures/lint/taskdef/register-fail.json",
+            "--no-config",
+            "--select",
+            "TD002",
+            "--fail-on",
+            "info"
+        ])
+        .2,
+        1
+    );
+    assert_eq!(
+        lint(&[
+            "fixtures/lint/taskdef/register-fail.json",
+            "--no-config",
+            "--ignore",
+            "TD,IR"
+        ])
+        .2,
+        0
+    );
+    // input errors win over findings
+    let (_, _, code) = lint(&[
+        "fixtures/lint-invalid/empty.json",
+        "fixtures/lint/taskdef/register-fail.json",
+        "--no-config",
+    ]);
+    assert_eq!(code, 2);
+    // usage errors
+    let (stdout, stderr, code) = lint(&["--no-config", "--select", "TD999"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.contains("unknown check `TD999`"), "{stderr}");
+    let (_, stderr, code) = lint(&["--no-config", "--select", "TK001"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("leaves no check that lint runs"),
+        "{stderr}"
+    );
+    let (_, stderr, code) = lint(&["src", "--no-config"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no input files found in src"), "{stderr}");
+    let (stdout, _, code) = lint(&["does-not-exist.json", "--no-config"]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains("does-not-exist.json:1:1: error: cannot read"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unrecognised_named_file_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\"}").unwrap();
+    std::fs::write(
+        dir.path().join("td.json"),
+        std::fs::read(root().join("fixtures/lint/taskdef/register-pass.json")).unwrap(),
+    )
+    .unwrap();
+    let (stdout, _, code) = lint_in(dir.path(), &["package.json", "td.json", "--no-config"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("package.json:1:1: warning: not a task definition"),
+        "{stdout}"
+    );
+    // found in a directory, it is skipped silently
+    let (stdout, _, code) = lint_in(dir.path(), &[".", "--no-config"]);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("package.json"), "{stdout}");
+    // nothing recognised at all
+    std::fs::remove_file(dir.path().join("td.json")).unwrap();
+    let (_, stderr, code) = lint_in(dir.path(), &["--no-config"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no task definitions, services"), "{stderr}");
+}
+
+#[test]
+fn hostile_inputs_get_one_diagnostic_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("binary.json"), b"{\"family\": \"\x00\x01\x02\"}").unwrap();
+    std::fs::write(p.join("latin1.json"), b"{\"family\": \"caf\xe9\"}").unwrap();
+    std::fs::write(p.join("deep.json"), "[".repeat(1_000_000)).unwrap();
+    std::fs::write(
+        p.join("deep.yaml"),
+        "Resources:\n".to_string() + &"- ".repeat(100_000) + "x\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("empty.yaml"), "").unwrap();
+    let huge = std::fs::File::create(p.join("huge.json")).unwrap();
+    huge.set_len(21 * 1024 * 1024).unwrap();
+    let (stdout, _, code) = lint_in(p, &["--no-config", "--format", "json"]);
+    assert_eq!(code, 2);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let mut seen = Vec::new();
+    for file in report["files"].as_array().unwrap() {
+        let d = file["diagnostics"].as_array().unwrap();
+        assert_eq!(d.len(), 1, "{file}");
+        assert_eq!(d[0]["level"], "error");
+        seen.push(format!(
+            "{}: {}",
+            file["path"].as_str().unwrap(),
+            d[0]["message"].as_str().unwrap()
+        ));
+    }
+    settings().bind(|| insta::assert_snapshot!("lint_hostile_inputs", seen.join("\n")));
+}
+
+#[test]
+fn config_file_is_found_upward_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let sub = repo.join("deploy");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::copy(
+        root().join("fixtures/lint/taskdef/register-fail.json"),
+        sub.join("api.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("ecs-exec-doctor.toml"),
+        r#"
+ignore = ["TD003"]
+fail-on = "warning"
+
+[severity]
+TD002 = "warning"
+
+[[suppress]]
+path = "deploy/api.json"
+code = "IR001"
+reason = "the role is attached by the platform team's stack"
+"#,
+    )
+    .unwrap();
+    let (stdout, _, code) = lint_in(&sub, &["--format", "json"]);
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["fail_on"], "warning");
+    let checks = report["files"][0]["units"][0]["checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["code"] != "TD003"));
+    let td002 = checks.iter().find(|c| c["code"] == "TD002").unwrap();
+    assert_eq!(td002["findings"][0]["severity"], "warning");
+    let ir001 = checks.iter().find(|c| c["code"] == "IR001").unwrap();
+    assert_eq!(ir001["status"], "pass");
+    assert_eq!(
+        ir001["findings"][0]["suppressed"],
+        serde_json::json!({"kind": "config", "reason": "the role is attached by the platform team's stack"})
+    );
+    // the command line wins over the config
+    let (_, _, code) = lint_in(&sub, &["--fail-on", "error", "--select", "TD002"]);
+    assert_eq!(code, 0);
+    // --no-config ignores it
+    let (stdout, _, _) = lint_in(&sub, &["--no-config", "--format", "json"]);
+    assert!(stdout.contains("\"TD003\""));
+    // a config above the repository root is not used
+    std::fs::rename(
+        repo.join("ecs-exec-doctor.toml"),
+        dir.path().join("ecs-exec-doctor.toml"),
+    )
+    .unwrap();
+    let (stdout, _, _) = lint_in(&sub, &["--format", "json"]);
+    assert!(stdout.contains("\"TD003\""));
+}
+
+#[test]
+fn bad_config_is_a_usage_error_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/lint/taskdef/register-pass.json"),
+        dir.path().join("td.json"),
+    )
+    .unwrap();
+    for (config, expected) in [
+        (
+            "select = [\"TD001\"]\nfail_on = \"error\"\n",
+            "custom.toml:2:1: unknown field `fail_on`",
+        ),
+        (
+            "[severity]\nTD042 = \"error\"\n",
+            "custom.toml:2:1: unknown check `TD042`",
+        ),
+        (
+            "[[suppress]]\npath = \"td.json\"\ncode = \"TD001\"\nreason = \"\"\n",
+            "custom.toml:1:1: the suppression of `TD001` has no reason",
+        ),
+    ] {
+        std::fs::write(dir.path().join("custom.toml"), config).unwrap();
+        let (stdout, stderr, code) = lint_in(dir.path(), &["--config", "custom.toml"]);
+        assert_eq!(code, 2, "{config}");
+        assert_eq!(stdout, "");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    let (_, stderr, code) = lint_in(dir.path(), &["--config", "missing.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("cannot read config missing.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn include_and_exclude_globs() {
+    let (stdout, _, _) = lint(&[
+        "fixtures/lint",
+        "--no-config",
+        "--format",
+        "json",
+        "--exclude",
+        "terraform",
+        "--exclude",
+        "**/*.yaml",
+    ]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let paths: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths
+            .iter()
+            .all(|p| !p.contains("terraform") && !p.ends_with(".yaml")),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"fixtures/lint/cloudformation/fail.json"));
+    let (stdout, _, _) = lint(&[
+        "fixtures/lint",
+        "--no-config",
+        "--format",
+        "json",
+        "--include",
+        "**/cloudformation/*.yaml",
+    ]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 2);
+}
