@@ -4,3 +4,4 @@ mod emulator_support;
 mod explain;
 mod lint;
 mod scenarios;
+mod support;

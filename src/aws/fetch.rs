@@ -225,12 +225,9 @@ impl Fetcher {
         if !self.need(FactKind::KmsKey) {
             return Fact::NotFetched;
         }
-        let cluster = match cluster {
-            Fact::Ok { value } => value,
-            Fact::Failed { error } => {
-                return Fact::failed(FactError::dependency("kms:DescribeKey", "cluster", error));
-            }
-            _ => return Fact::NotFetched,
+        let cluster = match input(cluster, "kms:DescribeKey", "cluster") {
+            Ok(value) => value,
+            Err(missing) => return missing,
         };
         let Some(key_id) = cluster.exec_config.kms_key_id.clone() else {
             return Fact::absent("the cluster has no exec KMS key");
@@ -879,27 +876,13 @@ impl Fetcher {
         kms: &Fact<KmsKey>,
     ) -> Fact<Simulation> {
         use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
-        let caller = match caller {
-            Fact::Ok { value } => value,
-            Fact::Failed { error } => {
-                return Fact::failed(FactError::dependency(
-                    "iam:SimulatePrincipalPolicy",
-                    "caller identity",
-                    error,
-                ));
-            }
-            _ => return Fact::NotFetched,
+        let caller = match input(caller, "iam:SimulatePrincipalPolicy", "caller identity") {
+            Ok(value) => value,
+            Err(missing) => return missing,
         };
-        let cluster = match cluster {
-            Fact::Ok { value } => value,
-            Fact::Failed { error } => {
-                return Fact::failed(FactError::dependency(
-                    "iam:SimulatePrincipalPolicy",
-                    "cluster",
-                    error,
-                ));
-            }
-            _ => return Fact::NotFetched,
+        let cluster = match input(cluster, "iam:SimulatePrincipalPolicy", "cluster") {
+            Ok(value) => value,
+            Err(missing) => return missing,
         };
         let Some(principal) = caller.principal_arn.clone() else {
             return Fact::absent(format!("`{}` cannot be simulated", caller.arn));
@@ -1046,6 +1029,16 @@ impl Fetcher {
             principal_arn: role_arn,
             results,
         })
+    }
+}
+
+/// The value of an input fact, or what a fact fetched from it becomes when the input is
+/// missing: a dependency error naming the input's failure, or not fetched.
+fn input<'a, T, U>(fact: &'a Fact<T>, action: &str, what: &str) -> Result<&'a T, Fact<U>> {
+    match fact {
+        Fact::Ok { value } => Ok(value),
+        Fact::Failed { error } => Err(Fact::failed(FactError::dependency(action, what, error))),
+        _ => Err(Fact::NotFetched),
     }
 }
 
