@@ -515,3 +515,29 @@ fn include_and_exclude_globs() {
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["summary"]["files"], 2);
 }
+
+/// Environment values in the linted files appear in no output format: source excerpts mask
+/// `value` fields in JSON, YAML and the JSON string inside a Terraform plan.
+#[test]
+fn environment_values_never_appear_in_any_format() {
+    let secrets = [
+        "AKIAFIXTURESECRET001",
+        "fixture/secret+value/002",
+        "AKIAFIXTURESECRET003",
+        "fixture-secret-004",
+    ];
+    for format in FORMATS {
+        let (stdout, stderr, code) = lint(&["fixtures/lint-secrets", "--format", format]);
+        assert_eq!(code, 1, "{format}: {stderr}");
+        assert!(
+            stdout.contains("TD003"),
+            "{format}: the credential names are still reported"
+        );
+        for secret in secrets {
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "{format} prints {secret}"
+            );
+        }
+    }
+}

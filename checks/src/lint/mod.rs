@@ -352,7 +352,8 @@ pub fn lint_checks(selection: &Selection) -> Vec<&'static Check> {
 pub fn lint(bytes: &[u8], selection: &Selection) -> FileReport {
     let text = source::text(bytes).unwrap_or_default();
     let lines = source::LineIndex::new(text);
-    let excerpt = |line: u32| lines.line(text, line).map(str::to_string);
+    // Excerpts never show environment values (see `source::mask_values`).
+    let excerpt = |line: u32| lines.line(text, line).map(source::mask_values);
     let parsed = parse(bytes);
     let checks = lint_checks(selection);
     let comments = parsed.comments;

@@ -239,3 +239,109 @@ mod tests {
         assert_eq!(json_too_deep(&format!("// {deep}\n[]")), None);
     }
 }
+
+/// `line` with the contents of every `value` / `Value` field replaced by `***`, for source
+/// excerpts: environment variable values must never be printed, and a task definition keeps
+/// them in `"value"` fields (JSON), `Value:` keys (CloudFormation YAML) or `\"value\"` inside
+/// a JSON string (Terraform's `container_definitions`). `valueFrom` is kept.
+pub fn mask_values(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let lower = line.to_ascii_lowercase();
+    let mut out = String::with_capacity(line.len());
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find("value") {
+        let key_start = search + found;
+        let key_end = key_start + "value".len();
+        search = key_end;
+        let before_ok = key_start == 0
+            || matches!(
+                bytes[key_start - 1],
+                b'"' | b'\'' | b'{' | b' ' | b',' | b'\t' | b'\\'
+            );
+        if !before_ok {
+            continue;
+        }
+        // Skip the closing quote of the key (plain, escaped, or single), then `:`.
+        let mut i = key_end;
+        if line[i..].starts_with("\\\"") {
+            i += 2;
+        } else if matches!(bytes.get(i), Some(b'"' | b'\'')) {
+            i += 1;
+        }
+        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b':') {
+            continue; // `valueFrom`, or the word in prose
+        }
+        i += 1;
+        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let (start, end) = if line[i..].starts_with("\\\"") {
+            let start = i + 2;
+            let end = line[start..].find("\\\"").map_or(line.len(), |e| start + e);
+            (start, end)
+        } else if matches!(bytes.get(i), Some(b'"' | b'\'')) {
+            let quote = bytes[i];
+            let start = i + 1;
+            let mut end = start;
+            while end < bytes.len() && bytes[end] != quote {
+                end += if bytes[end] == b'\\' { 2 } else { 1 };
+            }
+            (start, end.min(bytes.len()))
+        } else {
+            let start = i;
+            let end = line[start..]
+                .find([',', '}', ']', '#'])
+                .map_or(line.len(), |e| start + e);
+            let trimmed = line[start..end].trim_end().len();
+            (start, start + trimmed)
+        };
+        if start >= end || !line.is_char_boundary(start) || !line.is_char_boundary(end) {
+            continue;
+        }
+        out.push_str(&line[copied..start]);
+        out.push_str("***");
+        copied = end;
+        search = end;
+    }
+    out.push_str(&line[copied..]);
+    out
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::mask_values;
+
+    #[test]
+    fn masks_values_in_every_shape() {
+        assert_eq!(
+            mask_values(
+                r#"{ "name": "AWS_ACCESS_KEY_ID", "value": "AKIA123" }, {"name": "B", "value":"x\"y"}"#
+            ),
+            r#"{ "name": "AWS_ACCESS_KEY_ID", "value": "***" }, {"name": "B", "value":"***"}"#
+        );
+        assert_eq!(
+            mask_values("Environment: [{Name: AWS_ACCESS_KEY_ID, Value: AKIA123}]"),
+            "Environment: [{Name: AWS_ACCESS_KEY_ID, Value: ***}]"
+        );
+        assert_eq!(
+            mask_values("            Value: AKIA123   # note"),
+            "            Value: ***   # note"
+        );
+        assert_eq!(
+            mask_values(
+                r#""container_definitions": "[{\"environment\":[{\"name\":\"K\",\"value\":\"s3cr3t\"}]}]""#
+            ),
+            r#""container_definitions": "[{\"environment\":[{\"name\":\"K\",\"value\":\"***\"}]}]""#
+        );
+        assert_eq!(
+            mask_values(r#"{"name": "T", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"}"#),
+            r#"{"name": "T", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"}"#
+        );
+        assert_eq!(mask_values("the value of it"), "the value of it");
+        assert_eq!(mask_values(""), "");
+    }
+}
