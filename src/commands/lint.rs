@@ -15,7 +15,6 @@ use ecs_exec_doctor_checks::lint::{
     self, Diagnostic, DiagnosticLevel, FileReport, LintReport, MAX_FILE_SIZE, Suppression,
     SuppressionKind,
 };
-use ecs_exec_doctor_checks::registry;
 use ecs_exec_doctor_checks::runner::Selection;
 
 use super::Output;
@@ -218,20 +217,13 @@ fn walk_relative(path: &Path, cwd: &Path) -> PathBuf {
 
 /// `--select` replaces the config's `select`; `--ignore` adds to its `ignore`.
 fn selection(args: &LintArgs, config: &Config) -> Result<Selection> {
-    let resolve = |items: &[String]| -> Result<Vec<&'static str>> {
-        let mut out = Vec::new();
-        for item in items.iter().filter(|s| !s.trim().is_empty()) {
-            out.extend(registry::resolve(item).map_err(DoctorError::new)?);
-        }
-        Ok(out)
-    };
     let select = if args.select.is_empty() {
         config.select.clone()
     } else {
-        resolve(&args.select)?
+        super::resolve_selectors(&args.select)?
     };
     let mut ignore = config.ignore.clone();
-    ignore.extend(resolve(&args.ignore)?);
+    ignore.extend(super::resolve_selectors(&args.ignore)?);
     let selection = Selection {
         select,
         ignore,

@@ -32,16 +32,18 @@ pub fn run(command: Command, color: bool) -> Result<Output> {
 /// Resolves `--select` / `--ignore` selectors to codes (exit 2 on an unknown one, with the
 /// closest names).
 pub fn selection(args: &SelectionArgs) -> Result<Selection> {
-    let resolve = |items: &[String]| -> Result<Vec<&'static str>> {
-        let mut out = Vec::new();
-        for item in items.iter().filter(|s| !s.trim().is_empty()) {
-            out.extend(registry::resolve(item).map_err(DoctorError::new)?);
-        }
-        Ok(out)
-    };
     Ok(Selection {
-        select: resolve(&args.select)?,
-        ignore: resolve(&args.ignore)?,
+        select: resolve_selectors(&args.select)?,
+        ignore: resolve_selectors(&args.ignore)?,
         ..Default::default()
     })
+}
+
+/// Codes for `--select` / `--ignore` items (codes, names, prefixes); blank items are skipped.
+pub fn resolve_selectors(items: &[String]) -> Result<Vec<&'static str>> {
+    let mut out = Vec::new();
+    for item in items.iter().filter(|s| !s.trim().is_empty()) {
+        out.extend(registry::resolve(item).map_err(DoctorError::new)?);
+    }
+    Ok(out)
 }

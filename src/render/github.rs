@@ -59,7 +59,7 @@ pub fn report(report: &LintReport, ctx: &Context) -> String {
                     if let Some(fix) = &f.fix {
                         message.push_str(&format!("\nfix: {}", fix.title));
                         for step in &fix.steps {
-                            for line in super::lint_text::step_lines(step) {
+                            for line in super::step_lines(step) {
                                 message.push_str(&format!("\n  {line}"));
                             }
                         }

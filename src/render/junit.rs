@@ -63,7 +63,7 @@ fn finding_text(path: &str, f: &LintFinding) -> String {
     if let Some(fix) = &f.fix {
         text.push_str(&format!("\n  fix: {}", fix.title));
         for step in &fix.steps {
-            for line in super::lint_text::step_lines(step) {
+            for line in super::step_lines(step) {
                 text.push_str(&format!("\n    {line}"));
             }
         }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use ecs_exec_doctor_checks::lint::{DiagnosticLevel, LintFinding, LintReport};
 use ecs_exec_doctor_checks::outcome::FixStep;
 
-use super::lint_text::step_lines;
+use super::step_lines;
 
 /// Escapes a table cell.
 fn cell(text: &str) -> String {

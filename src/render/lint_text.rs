@@ -8,7 +8,6 @@ use ecs_exec_doctor_checks::Severity;
 use ecs_exec_doctor_checks::lint::{
     Diagnostic, DiagnosticLevel, FileReport, LintFinding, LintReport,
 };
-use ecs_exec_doctor_checks::outcome::FixStep;
 use owo_colors::{OwoColorize, Style};
 
 use crate::style::Palette;
@@ -96,44 +95,12 @@ fn finding(out: &mut String, path: &str, f: &LintFinding, p: &Palette) {
     if let Some(fix) = &f.fix {
         let _ = writeln!(out, "{gutter}{} {}", "= fix:".style(p.bold), fix.title);
         for step in &fix.steps {
-            for line in step_lines(step) {
+            for line in super::step_lines(step) {
                 let _ = writeln!(out, "{gutter}    {}", line.style(p.code));
             }
         }
     }
     out.push('\n');
-}
-
-/// The lines of one fix step, without styling.
-pub fn step_lines(step: &FixStep) -> Vec<String> {
-    match step {
-        FixStep::Command { command } => vec![format!("$ {command}")],
-        FixStep::Policy {
-            attach_to,
-            document,
-        } => {
-            let mut lines = vec![format!("policy for {attach_to}:")];
-            lines.extend(
-                serde_json::to_string_pretty(document)
-                    .expect("serialises")
-                    .lines()
-                    .map(|l| format!("  {l}")),
-            );
-            lines
-        }
-        FixStep::TaskDefinition {
-            container,
-            field,
-            value,
-        } => {
-            let at = container
-                .as_deref()
-                .map(|c| format!("container `{c}`: "))
-                .unwrap_or_default();
-            vec![format!("set {at}{field} = {value}")]
-        }
-        FixStep::Note { text } => vec![text.clone()],
-    }
 }
 
 /// The source line and a caret under `column`, cut to a window around it when long.

@@ -10,3 +10,37 @@ pub mod lint_text;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
+
+use ecs_exec_doctor_checks::outcome::FixStep;
+
+/// The lines of one fix step, without styling.
+pub fn step_lines(step: &FixStep) -> Vec<String> {
+    match step {
+        FixStep::Command { command } => vec![format!("$ {command}")],
+        FixStep::Policy {
+            attach_to,
+            document,
+        } => {
+            let mut lines = vec![format!("policy for {attach_to}:")];
+            lines.extend(
+                serde_json::to_string_pretty(document)
+                    .expect("serialises")
+                    .lines()
+                    .map(|l| format!("  {l}")),
+            );
+            lines
+        }
+        FixStep::TaskDefinition {
+            container,
+            field,
+            value,
+        } => {
+            let at = container
+                .as_deref()
+                .map(|c| format!("container `{c}`: "))
+                .unwrap_or_default();
+            vec![format!("set {at}{field} = {value}")]
+        }
+        FixStep::Note { text } => vec![text.clone()],
+    }
+}

@@ -152,39 +152,17 @@ fn finding_details(out: &mut String, f: &Finding, p: &Palette, same_fix_as_above
     for (i, step) in fix.steps.iter().enumerate() {
         // A policy followed by the command that attaches it is shown once, as the command.
         let attached_next = matches!(fix.steps.get(i + 1), Some(FixStep::Command { command }) if command.contains("--policy-document"));
-        match step {
-            FixStep::Policy { .. } if attached_next => {}
-            FixStep::Command { command } => {
-                let _ = writeln!(out, "        $ {}", command.style(p.code));
-            }
-            FixStep::Policy {
-                attach_to,
-                document,
-            } => {
-                let _ = writeln!(out, "        policy for {attach_to}:");
-                let pretty = serde_json::to_string_pretty(document).expect("serialises");
-                for line in pretty.lines() {
-                    let _ = writeln!(out, "          {}", line.style(p.code));
+        if matches!(step, FixStep::Policy { .. }) && attached_next {
+            continue;
+        }
+        for line in super::step_lines(step) {
+            match step {
+                FixStep::Note { .. } => {
+                    let _ = writeln!(out, "        {line}");
                 }
-            }
-            FixStep::TaskDefinition {
-                container,
-                field,
-                value,
-            } => {
-                let at = container
-                    .as_deref()
-                    .map(|c| format!("container `{c}`: "))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "        set {at}{} = {}",
-                    field.style(p.code),
-                    value.style(p.code)
-                );
-            }
-            FixStep::Note { text } => {
-                let _ = writeln!(out, "        {text}");
+                _ => {
+                    let _ = writeln!(out, "        {}", line.style(p.code));
+                }
             }
         }
     }
