@@ -210,6 +210,12 @@ impl Unavailable {
         }
     }
 
+    /// The IAM action the doctor lacks, when that is why.
+    pub fn with_action(mut self, action: Option<String>) -> Self {
+        self.missing_action = action;
+        self
+    }
+
     fn absent(what: &str, reason: &str) -> Self {
         Self::new(format!("no {what}: {reason}"))
     }
@@ -253,6 +259,9 @@ pub struct Diagnosis {
     pub cluster: Fact<Cluster>,
     #[serde(default)]
     pub kms_key: Fact<KmsKey>,
+    /// The exec KMS key's policy and grants.
+    #[serde(default)]
+    pub kms_key_policy: Fact<KeyPolicy>,
     #[serde(default)]
     pub subjects: Vec<Subject>,
 }
@@ -274,10 +283,19 @@ pub struct Subject {
     pub instance_role: Fact<InstanceRole>,
     #[serde(default)]
     pub network: Fact<Network>,
+    /// The network interface the exec agent's traffic leaves through.
+    #[serde(default)]
+    pub interface: Fact<Interface>,
+    /// Security groups and network ACLs of the task's VPC.
+    #[serde(default)]
+    pub firewall: Fact<Firewall>,
     #[serde(default)]
     pub caller_permissions: Fact<Simulation>,
     #[serde(default)]
     pub task_role_permissions: Fact<Simulation>,
+    /// The role the exec agent uses (`iam:GetRole`): whether it exists and whom it trusts.
+    #[serde(default)]
+    pub task_role: Fact<Role>,
 }
 
 /// Where the facts come from: a live or recorded diagnosis, or files read by `lint`.
@@ -345,6 +363,22 @@ impl<'a> Facts<'a> {
             .task_role_permissions
             .get_opt("task role permission simulation")
     }
+    /// `None` when the cluster has no exec KMS key.
+    pub fn kms_key_policy(&self) -> Result<Option<&'a KeyPolicy>, Unavailable> {
+        self.diagnosis.kms_key_policy.get_opt("exec KMS key policy")
+    }
+    pub fn interface(&self) -> Result<&'a Interface, Unavailable> {
+        self.subject.interface.get("task network interface")
+    }
+    pub fn firewall(&self) -> Result<&'a Firewall, Unavailable> {
+        self.subject
+            .firewall
+            .get("security groups and network ACLs")
+    }
+    /// `None` when the task has no role.
+    pub fn task_role(&self) -> Result<Option<&'a Role>, Unavailable> {
+        self.subject.task_role.get_opt("task role")
+    }
     pub fn now(&self) -> Option<i64> {
         self.diagnosis.observed_at
     }
@@ -367,10 +401,14 @@ pub enum FactKind {
     Network,
     CallerPermissions,
     TaskRolePermissions,
+    KmsKeyPolicy,
+    Interface,
+    Firewall,
+    TaskRole,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 12] = [
+    pub const ALL: [FactKind; 16] = [
         FactKind::Local,
         FactKind::Caller,
         FactKind::Cluster,
@@ -383,6 +421,10 @@ impl FactKind {
         FactKind::Network,
         FactKind::CallerPermissions,
         FactKind::TaskRolePermissions,
+        FactKind::KmsKeyPolicy,
+        FactKind::Interface,
+        FactKind::Firewall,
+        FactKind::TaskRole,
     ];
 
     /// The IAM actions the doctor needs to fetch this fact.
@@ -401,7 +443,17 @@ impl FactKind {
                 "ec2:DescribeSubnets",
                 "ec2:DescribeRouteTables",
                 "ec2:DescribeVpcEndpoints",
+                "ec2:DescribeNatGateways",
+                "ec2:DescribeVpcAttribute",
             ],
+            FactKind::KmsKeyPolicy => &["kms:GetKeyPolicy", "kms:ListGrants"],
+            FactKind::Interface => &["ec2:DescribeNetworkInterfaces"],
+            FactKind::Firewall => &[
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeNetworkAcls",
+                "ec2:GetManagedPrefixListEntries",
+            ],
+            FactKind::TaskRole => &["iam:GetRole"],
             FactKind::CallerPermissions | FactKind::TaskRolePermissions => {
                 &["iam:SimulatePrincipalPolicy"]
             }
@@ -413,6 +465,14 @@ impl FactKind {
         match self {
             FactKind::Local | FactKind::Caller | FactKind::Cluster | FactKind::Task => &[],
             FactKind::KmsKey => &[FactKind::Cluster],
+            FactKind::KmsKeyPolicy => &[FactKind::Cluster, FactKind::KmsKey],
+            FactKind::Interface => &[FactKind::Task, FactKind::ContainerInstance],
+            FactKind::Firewall => &[FactKind::Interface, FactKind::Network],
+            FactKind::TaskRole => &[
+                FactKind::Task,
+                FactKind::TaskDefinition,
+                FactKind::InstanceRole,
+            ],
             FactKind::Service | FactKind::TaskDefinition | FactKind::ContainerInstance => {
                 &[FactKind::Task]
             }

@@ -11,6 +11,7 @@ pub mod fixes;
 pub mod lint;
 pub mod model;
 pub mod outcome;
+pub mod policy;
 pub mod redact;
 pub mod registry;
 pub mod report;

@@ -6,6 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod path;
+pub mod policies;
+
+pub use path::*;
+pub use policies::*;
+
 /// What the user asked to diagnose, after resolving names and ARNs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Target {
@@ -179,6 +185,9 @@ pub struct Task {
     /// Subnet of the task's ENI (awsvpc).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<String>,
+    /// The task's ENI (`networkInterfaceId` of the awsvpc attachment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni_id: Option<String>,
     /// Epoch seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<i64>,
@@ -321,6 +330,11 @@ pub struct ContainerDefinition {
     pub restart_policy_enabled: Option<Value<bool>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_driver: Option<String>,
+    /// The link-local entries (`169.254.…`) of a `NO_PROXY`/`no_proxy` environment variable,
+    /// `None` when the container sets neither. Only these entries are kept: they decide
+    /// whether the agent reaches the credential and metadata endpoints around a proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_proxy_link_local: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -391,6 +405,37 @@ pub struct Network {
     pub routes_error: Option<crate::facts::FactError>,
     #[serde(default)]
     pub endpoints: Vec<VpcEndpoint>,
+    /// The subnet's IPv4 CIDR block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_cidr: Option<String>,
+    /// IPv4 CIDR blocks of the VPC's subnets that hold interface endpoints, by subnet id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subnet_cidrs: BTreeMap<String, String>,
+    /// The route table that applies to the subnet (its own association, else the VPC's main
+    /// table), when visible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+    /// Every route of that table, blackholes included; empty in recordings made before routes
+    /// were kept (then `default_route` alone is known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
+    /// The NAT gateways the route table points at (`ec2:DescribeNatGateways`); `None` when
+    /// not read (no route to a NAT gateway, or the call failed: see `nat_error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_gateways: Option<Vec<NatGateway>>,
+    /// The VPC's `enableDnsSupport` (`ec2:DescribeVpcAttribute`, read when the VPC has an
+    /// interface endpoint with private DNS); `None` when not read (see `dns_error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_support: Option<bool>,
+    /// The VPC's `enableDnsHostnames`; `None` when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_hostnames: Option<bool>,
+    /// Why the NAT gateways could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_error: Option<crate::facts::FactError>,
+    /// Why the VPC's DNS attributes could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_error: Option<crate::facts::FactError>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -402,6 +447,14 @@ pub struct VpcEndpoint {
     pub state: String,
     #[serde(default)]
     pub private_dns_enabled: bool,
+    /// Security groups of the endpoint's network interfaces (interface endpoints).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subnet_ids: Vec<String>,
+    /// The endpoint policy, decoded (`None`: the default full-access policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
 }
 
 /// Results of `iam:SimulatePrincipalPolicy` for one principal.
@@ -428,6 +481,23 @@ pub struct SimResult {
     /// `false` when a permissions boundary denies the action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_by_boundary: Option<bool>,
+    /// The statements that decided the result (`MatchedStatements`): for an explicit deny,
+    /// the policies that deny.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched_statements: Vec<MatchedStatement>,
+}
+
+/// A policy statement the simulator matched.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedStatement {
+    /// The policy's name (inline), ARN or name (managed), or an id such as `PermissionsBoundary`.
+    pub source_policy_id: String,
+    /// `user`, `group`, `role`, `aws-managed`, `user-managed`, `resource`, `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_policy_type: Option<String>,
+    /// Line of the statement's start in the policy document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_line: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -661,6 +661,7 @@ impl Redactor {
             caller,
             cluster,
             kms_key,
+            kms_key_policy,
             subjects,
         } = d;
         Diagnosis {
@@ -670,6 +671,7 @@ impl Redactor {
             caller: self.fact(caller, Self::caller),
             cluster: self.fact(cluster, Self::cluster_fact),
             kms_key: self.fact(kms_key, Self::kms_key),
+            kms_key_policy: self.fact(kms_key_policy, Self::key_policy),
             subjects: subjects.into_iter().map(|s| self.subject(s)).collect(),
         }
     }
@@ -807,8 +809,11 @@ impl Redactor {
             container_instance,
             instance_role,
             network,
+            interface,
+            firewall,
             caller_permissions,
             task_role_permissions,
+            task_role,
         } = s;
         Subject {
             task_ref: self.task_ref(&task_ref),
@@ -818,8 +823,11 @@ impl Redactor {
             container_instance: self.fact(container_instance, Self::container_instance),
             instance_role: self.fact(instance_role, Self::instance_role),
             network: self.fact(network, Self::network),
+            interface: self.fact(interface, Self::interface),
+            firewall: self.fact(firewall, Self::firewall),
             caller_permissions: self.fact(caller_permissions, Self::simulation),
             task_role_permissions: self.fact(task_role_permissions, Self::simulation),
+            task_role: self.fact(task_role, Self::role),
         }
     }
 
@@ -842,6 +850,7 @@ impl Redactor {
             tags,
             containers,
             subnet_id,
+            eni_id,
             started_at,
         } = t;
         Task {
@@ -866,6 +875,7 @@ impl Redactor {
             tags: self.tags(tags),
             containers: containers.into_iter().map(|c| self.container(c)).collect(),
             subnet_id: self.opt(subnet_id, Self::aws_id),
+            eni_id: self.opt(eni_id, Self::aws_id),
             started_at,
         }
     }
@@ -978,6 +988,7 @@ impl Redactor {
             mount_points,
             restart_policy_enabled,
             log_driver,
+            no_proxy_link_local,
         } = c;
         ContainerDefinition {
             name: self.name("container", &name),
@@ -1014,6 +1025,8 @@ impl Redactor {
                 .collect(),
             restart_policy_enabled,
             log_driver,
+            // Link-local addresses only: AWS-defined, nothing to hide.
+            no_proxy_link_local,
         }
     }
 
@@ -1058,6 +1071,15 @@ impl Redactor {
             routes_known,
             routes_error,
             endpoints,
+            subnet_cidr,
+            subnet_cidrs,
+            route_table_id,
+            routes,
+            nat_gateways,
+            dns_support,
+            dns_hostnames,
+            nat_error,
+            dns_error,
         } = n;
         Network {
             subnet_id: self.aws_id(&subnet_id),
@@ -1075,6 +1097,9 @@ impl Redactor {
                         endpoint_type,
                         state,
                         private_dns_enabled,
+                        security_groups,
+                        subnet_ids,
+                        policy,
                     } = e;
                     VpcEndpoint {
                         id: self.aws_id(&id),
@@ -1084,9 +1109,26 @@ impl Redactor {
                         endpoint_type,
                         state,
                         private_dns_enabled,
+                        security_groups: security_groups.iter().map(|g| self.aws_id(g)).collect(),
+                        subnet_ids: subnet_ids.iter().map(|g| self.aws_id(g)).collect(),
+                        policy: policy.map(|p| self.document(p)),
                     }
                 })
                 .collect(),
+            // CIDR blocks are kept: the network verdicts are computed from them.
+            subnet_cidr,
+            subnet_cidrs: subnet_cidrs
+                .into_iter()
+                .map(|(k, v)| (self.aws_id(&k), v))
+                .collect(),
+            route_table_id: self.opt(route_table_id, Self::aws_id),
+            routes: routes.into_iter().map(|r| self.route(r)).collect(),
+            nat_gateways: nat_gateways
+                .map(|list| list.into_iter().map(|n| self.nat_gateway(n)).collect()),
+            dns_support,
+            dns_hostnames,
+            nat_error: nat_error.map(|e| self.error(e)),
+            dns_error: dns_error.map(|e| self.error(e)),
         }
     }
 
@@ -1107,6 +1149,7 @@ impl Redactor {
                         missing_context,
                         allowed_by_organizations,
                         allowed_by_boundary,
+                        matched_statements,
                     } = r;
                     SimResult {
                         action,
@@ -1119,6 +1162,17 @@ impl Redactor {
                         missing_context,
                         allowed_by_organizations,
                         allowed_by_boundary,
+                        matched_statements: matched_statements
+                            .into_iter()
+                            .map(|m| MatchedStatement {
+                                source_policy_id: if m.source_policy_id.starts_with("arn:") {
+                                    self.arn(&m.source_policy_id)
+                                } else {
+                                    self.name("policy", &m.source_policy_id)
+                                },
+                                ..m
+                            })
+                            .collect(),
                     }
                 })
                 .collect(),
@@ -1147,6 +1201,8 @@ fn ipv4_len(text: &str) -> Option<usize> {
     let next_is_alnum = text[len..].starts_with(|c: char| c.is_ascii_alphanumeric());
     (!next_is_part && !next_is_alnum).then_some(len)
 }
+
+mod path;
 
 #[cfg(test)]
 mod tests;

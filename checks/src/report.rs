@@ -147,6 +147,45 @@ pub struct Report {
     pub missing_permissions: Vec<String>,
     /// AWS API calls made to gather the facts (as recorded, for a replayed run).
     pub aws_calls: u32,
+    /// Each task's path to `ssmmessages`, hop by hop, when a network check ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_paths: Vec<NetworkPath>,
+}
+
+/// The hops of one task's connection to Session Manager (see
+/// [`crate::network::path::hops`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkPath {
+    pub task: String,
+    pub hops: Vec<crate::network::path::Hop>,
+}
+
+/// The network path of every task of the diagnosis (empty unless a network check is
+/// selected, so that facts the run did not fetch are never shown as hops).
+pub fn network_paths(
+    d: &crate::facts::Diagnosis,
+    selection: &crate::runner::Selection,
+) -> Vec<NetworkPath> {
+    let network_selected = selection
+        .checks()
+        .iter()
+        .any(|c| c.meta.category == Category::Network);
+    if !network_selected {
+        return Vec::new();
+    }
+    d.subjects
+        .iter()
+        .filter_map(|subject| {
+            let facts = crate::facts::Facts {
+                mode: crate::facts::Mode::Live,
+                diagnosis: d,
+                subject,
+            };
+            let hops = crate::network::path::hops(&facts);
+            let task = subject.task.value()?.id().to_string();
+            (!hops.is_empty()).then_some(NetworkPath { task, hops })
+        })
+        .collect()
 }
 
 impl Report {

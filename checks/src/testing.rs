@@ -35,6 +35,105 @@ fn allowed(action: &str, resource: &str) -> SimResult {
         missing_context: vec![],
         allowed_by_organizations: None,
         allowed_by_boundary: None,
+        matched_statements: vec![],
+    }
+}
+
+/// The security group of the healthy task: the default all-traffic egress rule.
+pub const TASK_SG: &str = "sg-0task";
+/// The security group of the ssmmessages endpoint: HTTPS from the task's group.
+pub const ENDPOINT_SG: &str = "sg-0endpoint";
+
+/// The AWS default key policy: everything delegated to IAM in the account.
+pub fn default_key_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [{
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+            "Action": "kms:*",
+            "Resource": "*"
+        }]
+    })
+}
+
+/// The trust policy of a task role.
+pub fn ecs_tasks_trust() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+fn all_traffic(cidr: &str) -> SgRule {
+    SgRule {
+        protocol: "-1".into(),
+        ipv4_ranges: vec![cidr.into()],
+        ..SgRule::default()
+    }
+}
+
+/// The VPC's default network ACL: rule 100 allows everything both ways.
+pub fn default_acl() -> NetworkAcl {
+    let entry = |egress: bool, rule_number: i32, action: &str| AclEntry {
+        rule_number,
+        egress,
+        protocol: "-1".into(),
+        action: action.into(),
+        cidr: Some("0.0.0.0/0".into()),
+        ..AclEntry::default()
+    };
+    NetworkAcl {
+        id: "acl-0default".into(),
+        is_default: true,
+        subnet_ids: vec!["subnet-0a".into()],
+        entries: vec![
+            entry(false, 100, "allow"),
+            entry(true, 100, "allow"),
+            entry(false, 32767, "deny"),
+            entry(true, 32767, "deny"),
+        ],
+    }
+}
+
+fn healthy_firewall() -> Firewall {
+    let mut groups = BTreeMap::new();
+    groups.insert(
+        TASK_SG.to_string(),
+        SecurityGroup {
+            id: TASK_SG.into(),
+            name: "web-tasks".into(),
+            ingress: vec![],
+            egress: vec![all_traffic("0.0.0.0/0")],
+        },
+    );
+    groups.insert(
+        ENDPOINT_SG.to_string(),
+        SecurityGroup {
+            id: ENDPOINT_SG.into(),
+            name: "endpoints".into(),
+            ingress: vec![SgRule {
+                protocol: "tcp".into(),
+                from_port: Some(443),
+                to_port: Some(443),
+                groups: vec![TASK_SG.into()],
+                ..SgRule::default()
+            }],
+            egress: vec![all_traffic("0.0.0.0/0")],
+        },
+    );
+    Firewall {
+        security_groups: groups,
+        network_acls: vec![default_acl()],
+        network_acls_error: None,
+        prefix_lists: BTreeMap::new(),
+        prefix_list_error: None,
     }
 }
 
@@ -106,6 +205,7 @@ pub fn diagnosis() -> Diagnosis {
             exec_config: ExecConfig::default(),
         }),
         kms_key: Fact::absent("the cluster has no exec KMS key"),
+        kms_key_policy: Fact::absent("the cluster has no exec KMS key"),
         subjects: vec![Subject {
             task_ref: TASK_ID.into(),
             task: Fact::ok(Task {
@@ -138,6 +238,7 @@ pub fn diagnosis() -> Diagnosis {
                     }],
                 }],
                 subnet_id: Some("subnet-0a".into()),
+                eni_id: Some("eni-0task".into()),
                 started_at: Some(OBSERVED_AT - 3700),
             }),
             service: Fact::ok(Service {
@@ -176,6 +277,7 @@ pub fn diagnosis() -> Diagnosis {
                     mount_points: vec![],
                     restart_policy_enabled: None,
                     log_driver: Some("awslogs".into()),
+                    no_proxy_link_local: None,
                 }],
             }),
             container_instance: Fact::absent("the task runs on Fargate"),
@@ -193,10 +295,44 @@ pub fn diagnosis() -> Diagnosis {
                     endpoint_type: "Interface".into(),
                     state: "available".into(),
                     private_dns_enabled: true,
+                    security_groups: vec![ENDPOINT_SG.into()],
+                    subnet_ids: vec!["subnet-0a".into()],
+                    policy: None,
                 }],
+                subnet_cidr: Some("10.0.1.0/24".into()),
+                subnet_cidrs: BTreeMap::from([(
+                    "subnet-0a".to_string(),
+                    "10.0.1.0/24".to_string(),
+                )]),
+                route_table_id: Some("rtb-0main".into()),
+                routes: vec![Route {
+                    destination: "10.0.0.0/16".into(),
+                    target: "local".into(),
+                    state: "active".into(),
+                }],
+                nat_gateways: Some(vec![]),
+                dns_support: Some(true),
+                dns_hostnames: Some(true),
+                nat_error: None,
+                dns_error: None,
             }),
+            interface: Fact::ok(Interface {
+                id: "eni-0task".into(),
+                subnet_id: "subnet-0a".into(),
+                vpc_id: "vpc-0a".into(),
+                security_groups: vec![TASK_SG.into()],
+                private_ip: Some("10.0.1.25".into()),
+                public_ip: None,
+                source: InterfaceSource::Task,
+            }),
+            firewall: Fact::ok(healthy_firewall()),
             caller_permissions: Fact::ok(caller_sim),
             task_role_permissions: Fact::ok(role_sim),
+            task_role: Fact::ok(Role {
+                arn: task_role(),
+                exists: true,
+                trust_policy: Some(ecs_tasks_trust()),
+            }),
         }],
     }
 }
@@ -208,6 +344,7 @@ pub fn ec2_diagnosis() -> Diagnosis {
     let t = s.task.value_mut();
     t.launch_type = Some("EC2".into());
     t.platform_version = None;
+    t.eni_id = None;
     t.container_instance_arn = Some(format!(
         "arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/prod/ci1"
     ));
@@ -226,6 +363,15 @@ pub fn ec2_diagnosis() -> Diagnosis {
         )),
         role_arns: vec![format!("arn:aws:iam::{ACCOUNT}:role/ecs-instance")],
     });
+    s.interface = Fact::ok(Interface {
+        id: "eni-0instance".into(),
+        subnet_id: "subnet-0a".into(),
+        vpc_id: "vpc-0a".into(),
+        security_groups: vec![TASK_SG.into()],
+        private_ip: Some("10.0.1.10".into()),
+        public_ip: None,
+        source: InterfaceSource::Instance,
+    });
     s.service.value_mut().launch_type = Some("EC2".into());
     s.service.value_mut().platform_version = None;
     d
@@ -238,6 +384,12 @@ pub fn with_kms(d: &mut Diagnosis) {
         arn: KMS_KEY.into(),
         state: "Enabled".into(),
         key_manager: Some("CUSTOMER".into()),
+    });
+    d.kms_key_policy = Fact::ok(KeyPolicy {
+        key_arn: KMS_KEY.into(),
+        policy: default_key_policy(),
+        grants: vec![],
+        grants_error: None,
     });
     for s in &mut d.subjects {
         s.caller_permissions
@@ -363,6 +515,7 @@ pub fn fail_fact(d: &mut Diagnosis, kind: crate::FactKind, error: &FactError) {
     set!(d.caller, K::Caller);
     set!(d.cluster, K::Cluster);
     set!(d.kms_key, K::KmsKey);
+    set!(d.kms_key_policy, K::KmsKeyPolicy);
     for s in &mut d.subjects {
         set!(s.task, K::Task);
         set!(s.service, K::Service);
@@ -370,6 +523,9 @@ pub fn fail_fact(d: &mut Diagnosis, kind: crate::FactKind, error: &FactError) {
         set!(s.container_instance, K::ContainerInstance);
         set!(s.instance_role, K::InstanceRole);
         set!(s.network, K::Network);
+        set!(s.interface, K::Interface);
+        set!(s.firewall, K::Firewall);
+        set!(s.task_role, K::TaskRole);
         set!(s.caller_permissions, K::CallerPermissions);
         set!(s.task_role_permissions, K::TaskRolePermissions);
     }

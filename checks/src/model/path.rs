@@ -1,0 +1,153 @@
+//! The facts of the network path from a task to Session Manager: the task's network interface,
+//! the security groups and network ACLs that filter it, and the routes of its subnet.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The network interface the exec agent's traffic leaves through: the task's own ENI
+/// (`awsvpc`, from the task attachment's `networkInterfaceId`) or, for `bridge` and `host`
+/// tasks, the primary ENI of the EC2 instance.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Interface {
+    /// `eni-…`.
+    pub id: String,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    /// Security group ids attached to the interface.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+    /// The public IPv4 address associated with the interface, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    /// Whose interface it is.
+    pub source: InterfaceSource,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InterfaceSource {
+    /// The task's own ENI (`awsvpc`).
+    #[default]
+    Task,
+    /// The container instance's primary ENI (`bridge`/`host`).
+    Instance,
+}
+
+/// The security groups and network ACLs of the task's VPC that decide its traffic.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Firewall {
+    /// Every security group of the VPC that is visible (the task's, the endpoints', and the
+    /// ones their rules reference), by id.
+    #[serde(default)]
+    pub security_groups: BTreeMap<String, SecurityGroup>,
+    /// Network ACLs of the VPC, with the subnets associated with each.
+    #[serde(default)]
+    pub network_acls: Vec<NetworkAcl>,
+    /// Why the network ACLs could not be read (`ec2:DescribeNetworkAcls`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_acls_error: Option<crate::facts::FactError>,
+    /// Entries of the managed prefix lists that security-group rules reference, by id.
+    #[serde(default)]
+    pub prefix_lists: BTreeMap<String, Vec<String>>,
+    /// Why a referenced prefix list could not be read (`ec2:GetManagedPrefixListEntries`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_list_error: Option<crate::facts::FactError>,
+}
+
+impl Firewall {
+    /// The network ACL associated with `subnet`.
+    pub fn acl_of(&self, subnet: &str) -> Option<&NetworkAcl> {
+        self.network_acls
+            .iter()
+            .find(|a| a.subnet_ids.iter().any(|s| s == subnet))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub ingress: Vec<SgRule>,
+    #[serde(default)]
+    pub egress: Vec<SgRule>,
+}
+
+/// One permission of a security group (`IpPermissions` / `IpPermissionsEgress`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SgRule {
+    /// `-1` (all), `tcp`, `udp`, `icmp`, `icmpv6` or a protocol number (`6` is TCP).
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv4_ranges: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_ranges: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefix_lists: Vec<String>,
+    /// Referenced security group ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkAcl {
+    pub id: String,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub entries: Vec<AclEntry>,
+}
+
+/// One network ACL entry. Entries are evaluated in `rule_number` order; the first match wins
+/// and rule `32767` (`*`) denies everything else.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AclEntry {
+    pub rule_number: i32,
+    pub egress: bool,
+    /// `-1` (all), or a protocol number (`6` is TCP).
+    pub protocol: String,
+    /// `allow` or `deny`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+}
+
+/// One route of the subnet's route table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    /// A CIDR block (`0.0.0.0/0`) or a prefix list id (`pl-…`).
+    pub destination: String,
+    /// `local`, `igw-…`, `nat-…`, `tgw-…`, `pcx-…`, `eni-…`, `vpce-…` (firewall), …
+    pub target: String,
+    /// `active` or `blackhole`.
+    pub state: String,
+}
+
+/// A NAT gateway of the VPC (`ec2:DescribeNatGateways`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NatGateway {
+    pub id: String,
+    /// `pending`, `available`, `deleting`, `deleted`, `failed`.
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    /// `public` or `private` (a private NAT gateway cannot reach the internet by itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connectivity: Option<String>,
+}

@@ -1,0 +1,405 @@
+//! The path the exec agent's HTTPS connection to `ssmmessages` takes, decided once and read by
+//! every network check and by the hop-by-hop view of the report: through an interface
+//! endpoint (when private DNS makes the agent resolve to it) or through the subnet's default
+//! route to the internet.
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::{Net4, Peer, Reach};
+use crate::facts::{Facts, Unavailable};
+use crate::model::{Interface, InterfaceSource, Network, Task, VpcEndpoint};
+use crate::report::Status;
+
+/// Where the agent's connection goes.
+pub enum Via<'a> {
+    /// The VPC's ssmmessages interface endpoint, reached through private DNS.
+    Endpoint(&'a VpcEndpoint),
+    /// The public `ssmmessages` name, through the default route.
+    Internet,
+}
+
+/// The endpoint the agent resolves to, if the VPC makes private DNS work for it.
+pub fn via<'a>(net: &'a Network, region: &str) -> Via<'a> {
+    match super::endpoint_for(net, region, "ssmmessages") {
+        Some(ep)
+            if ep.private_dns_enabled
+                && net.dns_support != Some(false)
+                && net.dns_hostnames != Some(false) =>
+        {
+            Via::Endpoint(ep)
+        }
+        _ => Via::Internet,
+    }
+}
+
+/// The far side of the connection for security-group and ACL evaluation.
+pub fn destination(net: &Network, via: &Via<'_>) -> Peer {
+    match via {
+        Via::Endpoint(ep) => Peer {
+            nets: endpoint_nets(net, ep),
+            groups: ep.security_groups.clone(),
+        },
+        Via::Internet => Peer {
+            nets: vec![Net4::ANY],
+            groups: vec![],
+        },
+    }
+}
+
+/// The CIDR blocks of the endpoint's subnets (its network interfaces live there).
+pub fn endpoint_nets(net: &Network, ep: &VpcEndpoint) -> Vec<Net4> {
+    ep.subnet_ids
+        .iter()
+        .filter_map(|s| net.subnet_cidrs.get(s))
+        .filter_map(|c| Net4::parse(c))
+        .collect()
+}
+
+/// What the default route concludes.
+pub enum RouteOutcome {
+    /// The route leads out (evidence).
+    Works(String),
+    /// It does not (message, the resource that breaks it).
+    Broken(String, String),
+    /// The route leaves through something the doctor cannot see beyond (message, resource).
+    CannotVerify(String, String),
+}
+
+/// The subnet's default route, hop by hop: the target must exist and be available, and an
+/// internet gateway needs a public IP on the interface.
+pub fn internet_route(
+    net: &Network,
+    task: &Task,
+    interface: Result<&Interface, &Unavailable>,
+) -> Result<RouteOutcome, Unavailable> {
+    let table = net
+        .route_table_id
+        .clone()
+        .unwrap_or_else(|| "the route table".into());
+    if net.routes.is_empty() {
+        // Recordings made before routes were kept: only the default route's target is known.
+        return Ok(match &net.default_route {
+            Some(target) => RouteOutcome::Works(format!(
+                "subnet `{}` reaches the internet through {}",
+                net.subnet_id,
+                super::describe_route(target)
+            )),
+            None => RouteOutcome::Broken(
+                format!("subnet `{}` has no default route", net.subnet_id),
+                net.subnet_id.clone(),
+            ),
+        });
+    }
+    let Some(route) = net.routes.iter().find(|r| r.destination == "0.0.0.0/0") else {
+        return Ok(RouteOutcome::Broken(
+            format!(
+                "route table `{table}` of subnet `{}` has no default route (0.0.0.0/0)",
+                net.subnet_id
+            ),
+            table,
+        ));
+    };
+    let target = route.target.as_str();
+    if route.state.eq_ignore_ascii_case("blackhole") {
+        return Ok(RouteOutcome::Broken(
+            format!(
+                "the default route of `{table}` points at {}, which is a blackhole (its target was deleted)",
+                super::describe_route(target)
+            ),
+            target.to_string(),
+        ));
+    }
+    let kind = target.split('-').next().unwrap_or("");
+    Ok(match kind {
+        "nat" => match &net.nat_gateways {
+            None => {
+                let why = net
+                    .nat_error
+                    .as_ref()
+                    .map(|e| e.describe())
+                    .unwrap_or_else(|| "NAT gateways were not read".into());
+                return Err(Unavailable::new(format!(
+                    "the default route goes to NAT gateway `{target}`, whose state could not be read: {why}"
+                ))
+                .with_action(net.nat_error.as_ref().and_then(|e| e.missing_action()).map(str::to_string)));
+            }
+            Some(list) => match list.iter().find(|n| n.id == target) {
+                None => RouteOutcome::Broken(
+                    format!(
+                        "the default route of `{table}` points at NAT gateway `{target}`, which does not exist"
+                    ),
+                    target.to_string(),
+                ),
+                Some(n) if !n.state.eq_ignore_ascii_case("available") => RouteOutcome::Broken(
+                    format!(
+                        "the default route of `{table}` points at NAT gateway `{target}`, which is {}",
+                        n.state
+                    ),
+                    target.to_string(),
+                ),
+                Some(n) if n.connectivity.as_deref() == Some("private") => {
+                    RouteOutcome::CannotVerify(
+                        format!(
+                            "the default route goes to private NAT gateway `{target}`, which reaches the internet only through a further hop; cannot verify beyond this hop"
+                        ),
+                        target.to_string(),
+                    )
+                }
+                Some(_) => RouteOutcome::Works(format!(
+                    "subnet `{}` reaches the internet through available NAT gateway `{target}`",
+                    net.subnet_id
+                )),
+            },
+        },
+        "igw" => match interface {
+            Err(u) => return Err(u.clone()),
+            Ok(i) => match &i.public_ip {
+                Some(ip) => RouteOutcome::Works(format!(
+                    "subnet `{}` routes to internet gateway `{target}` and interface `{}` has public IP {ip}",
+                    net.subnet_id, i.id
+                )),
+                None => {
+                    let why = match (i.source, task.is_fargate()) {
+                        (InterfaceSource::Task, true) => {
+                            "the task was started with assignPublicIp=DISABLED"
+                        }
+                        (InterfaceSource::Task, false) => {
+                            "tasks on EC2 with awsvpc never get a public IP"
+                        }
+                        (InterfaceSource::Instance, _) => "the instance has no public IP",
+                    };
+                    RouteOutcome::Broken(
+                        format!(
+                            "subnet `{}` reaches the internet only through internet gateway `{target}`, but interface `{}` has no public IP ({why})",
+                            net.subnet_id, i.id
+                        ),
+                        i.id.clone(),
+                    )
+                }
+            },
+        },
+        _ => RouteOutcome::CannotVerify(
+            format!(
+                "the default route of `{table}` leaves through {}; cannot verify beyond this hop",
+                super::describe_route(target)
+            ),
+            target.to_string(),
+        ),
+    })
+}
+
+/// One hop of the path, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hop {
+    /// `interface`, `security-group`, `network-acl`, `route`, `nat-gateway`,
+    /// `internet-gateway`, `endpoint`, `ssmmessages`.
+    pub hop: String,
+    /// The resource id (`eni-…`, `sg-…`, `acl-…`, `rtb-…`, `nat-…`, `vpce-…`).
+    pub resource: String,
+    pub status: Status,
+    pub detail: String,
+}
+
+fn hop(name: &str, resource: &str, status: Status, detail: impl Into<String>) -> Hop {
+    Hop {
+        hop: name.into(),
+        resource: resource.into(),
+        status,
+        detail: detail.into(),
+    }
+}
+
+fn reach_status(reach: &Reach) -> (Status, String) {
+    match reach {
+        Reach::Allowed { by } => (Status::Pass, by.clone()),
+        Reach::Partial { by, missing } => {
+            (Status::Warning, format!("{by}; not covered: {missing}"))
+        }
+        Reach::Blocked { by } => (Status::Error, by.clone()),
+        Reach::Unknown { why } => (Status::Unknown, why.clone()),
+    }
+}
+
+/// The task's path to ssmmessages, hop by hop, with the same verdicts as the checks. Empty
+/// when the network facts are not there.
+pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
+    let (Ok(task), Ok(net)) = (f.task(), f.network()) else {
+        return Vec::new();
+    };
+    let region = &f.target().region;
+    let interface = f.interface();
+    let firewall = f.firewall();
+    let via = via(net, region);
+    let dest = destination(net, &via);
+    let mut out = Vec::new();
+    match &interface {
+        Ok(i) => out.push(hop(
+            "interface",
+            &i.id,
+            Status::Pass,
+            format!(
+                "{} in subnet {}{}",
+                i.private_ip.as_deref().unwrap_or("?"),
+                i.subnet_id,
+                i.public_ip
+                    .as_deref()
+                    .map(|p| format!(", public IP {p}"))
+                    .unwrap_or_default()
+            ),
+        )),
+        Err(u) => out.push(hop("interface", "?", Status::Unknown, u.reason.clone())),
+    }
+    match (&interface, &firewall) {
+        (Ok(i), Ok(fw)) => {
+            let reach = super::rules::sg_egress(
+                &i.security_groups,
+                &fw.security_groups,
+                443,
+                &dest,
+                &fw.prefix_lists,
+            );
+            let (status, detail) = reach_status(&reach);
+            out.push(hop(
+                "security-group",
+                &i.security_groups.join(","),
+                status,
+                detail,
+            ));
+            match fw.acl_of(&net.subnet_id) {
+                Some(acl) => {
+                    let (status, detail) = super::network_acl::judge_acl(acl, &dest, net);
+                    out.push(hop("network-acl", &acl.id, status, detail));
+                }
+                None => out.push(hop(
+                    "network-acl",
+                    "?",
+                    Status::Unknown,
+                    format!("the network ACL of subnet {} is not visible", net.subnet_id),
+                )),
+            }
+        }
+        (_, Err(u)) | (Err(u), _) => out.push(hop(
+            "security-group",
+            "?",
+            Status::Unknown,
+            u.reason.clone(),
+        )),
+    }
+    match via {
+        Via::Endpoint(ep) => {
+            out.push(hop(
+                "route",
+                net.route_table_id.as_deref().unwrap_or("local"),
+                Status::Pass,
+                "the endpoint is inside the VPC (local route)",
+            ));
+            let status = if ep.state.eq_ignore_ascii_case("available") {
+                Status::Pass
+            } else {
+                Status::Error
+            };
+            out.push(hop(
+                "endpoint",
+                &ep.id,
+                status,
+                format!("{} {}, private DNS", ep.service_name, ep.state),
+            ));
+        }
+        Via::Internet if !net.routes_known => {
+            let why = match super::shared_from(net, task) {
+                Some(owner) => {
+                    format!("the route table belongs to account {owner}, which shares the subnet")
+                }
+                None => super::routes_unavailable(net).reason,
+            };
+            out.push(hop("route", &net.subnet_id, Status::Unknown, why));
+        }
+        Via::Internet => {
+            let route = internet_route(net, task, interface.as_ref().map(|i| *i));
+            let table = net.route_table_id.clone().unwrap_or_else(|| "?".into());
+            match route {
+                Ok(RouteOutcome::Works(e)) => {
+                    out.push(hop("route", &table, Status::Pass, e));
+                    if let Some(target) = net
+                        .routes
+                        .iter()
+                        .find(|r| r.destination == "0.0.0.0/0")
+                        .map(|r| r.target.clone())
+                    {
+                        let name = if target.starts_with("nat-") {
+                            "nat-gateway"
+                        } else {
+                            "internet-gateway"
+                        };
+                        out.push(hop(name, &target, Status::Pass, "available"));
+                    }
+                }
+                Ok(RouteOutcome::Broken(m, r)) => out.push(hop("route", &r, Status::Error, m)),
+                Ok(RouteOutcome::CannotVerify(m, r)) => {
+                    out.push(hop("route", &r, Status::Warning, m))
+                }
+                Err(u) => out.push(hop("route", &table, Status::Unknown, u.reason)),
+            }
+        }
+    }
+    let worst = out
+        .iter()
+        .map(|h| h.status)
+        .min()
+        .unwrap_or(Status::Unknown);
+    let end = match worst {
+        Status::Pass => (Status::Pass, "reachable on TCP 443"),
+        Status::Error => (Status::Error, "not reachable: see the red hop"),
+        Status::Warning => (
+            Status::Warning,
+            "reachable only if the yellow hop lets it through",
+        ),
+        _ => (Status::Unknown, "not fully verified: see the unknown hop"),
+    };
+    out.push(hop(
+        "ssmmessages",
+        &format!("ssmmessages.{region}.amazonaws.com"),
+        end.0,
+        end.1,
+    ));
+    out
+}
+
+/// The public IPv4 space as /8 blocks (without 0/8, 10/8, 127/8 and 224/4 and above): the
+/// addresses `ssmmessages` can have on the internet path.
+fn public_blocks() -> impl Iterator<Item = Net4> {
+    (1u32..224).filter(|a| *a != 10 && *a != 127).map(|a| Net4 {
+        addr: a << 24,
+        len: 8,
+    })
+}
+
+/// A rule check towards "the internet": `evaluate` on `0.0.0.0/0`, and when that covers only
+/// part, on each public /8. Rules that admit only private ranges (say 10.0.0.0/16) then block
+/// the internet path outright instead of covering "part" of it.
+pub fn towards_internet(evaluate: impl Fn(&Net4) -> Reach) -> Reach {
+    let whole = evaluate(&Net4::ANY);
+    let Reach::Partial { by: allowing, .. } = &whole else {
+        return whole;
+    };
+    let mut any_allowed = false;
+    let mut blocked_by = None;
+    for block in public_blocks() {
+        match evaluate(&block) {
+            Reach::Allowed { .. } => any_allowed = true,
+            // 172/8 and 192/8 hold private ranges: part of them may be allowed.
+            Reach::Partial { .. } if block.addr >> 24 == 172 || block.addr >> 24 == 192 => {}
+            Reach::Partial { .. } => any_allowed = true,
+            Reach::Blocked { .. } => blocked_by = Some(()),
+            Reach::Unknown { .. } => return whole,
+        }
+    }
+    match (any_allowed, blocked_by) {
+        (false, Some(())) => Reach::Blocked {
+            by: format!(
+                "only private addresses are allowed ({allowing}), and ssmmessages is public"
+            ),
+        },
+        _ => whole,
+    }
+}

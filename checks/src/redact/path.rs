@@ -1,0 +1,207 @@
+//! Redaction of the network-path and policy facts. Resource ids become stable placeholders
+//! (so references between groups, rules and endpoints still match), public IPs are replaced,
+//! and policy documents have their ARNs, accounts and names replaced string by string. CIDR
+//! blocks, private addresses, ports and rule numbers are kept: the verdicts are computed from
+//! them, and a redacted recording must replay to the same verdicts.
+
+use super::Redactor;
+use crate::model::*;
+
+impl Redactor {
+    pub(super) fn route(&mut self, r: Route) -> Route {
+        let Route {
+            destination,
+            target,
+            state,
+        } = r;
+        Route {
+            destination: if destination.starts_with("pl-") {
+                self.aws_id(&destination)
+            } else {
+                destination
+            },
+            target: if target == "local" || target.starts_with("arn:") {
+                target
+            } else {
+                self.aws_id(&target)
+            },
+            state,
+        }
+    }
+
+    pub(super) fn nat_gateway(&mut self, n: NatGateway) -> NatGateway {
+        let NatGateway {
+            id,
+            state,
+            subnet_id,
+            connectivity,
+        } = n;
+        NatGateway {
+            id: self.aws_id(&id),
+            state,
+            subnet_id: self.opt(subnet_id, Self::aws_id),
+            connectivity,
+        }
+    }
+
+    pub(super) fn interface(&mut self, i: Interface) -> Interface {
+        let Interface {
+            id,
+            subnet_id,
+            vpc_id,
+            security_groups,
+            private_ip,
+            public_ip,
+            source,
+        } = i;
+        Interface {
+            id: self.aws_id(&id),
+            subnet_id: self.aws_id(&subnet_id),
+            vpc_id: self.aws_id(&vpc_id),
+            security_groups: security_groups.iter().map(|g| self.aws_id(g)).collect(),
+            private_ip,
+            public_ip: self.opt(public_ip, Self::ip),
+            source,
+        }
+    }
+
+    fn sg_rule(&mut self, r: SgRule) -> SgRule {
+        let SgRule {
+            protocol,
+            from_port,
+            to_port,
+            ipv4_ranges,
+            ipv6_ranges,
+            prefix_lists,
+            groups,
+        } = r;
+        SgRule {
+            protocol,
+            from_port,
+            to_port,
+            ipv4_ranges,
+            ipv6_ranges,
+            prefix_lists: prefix_lists.iter().map(|p| self.aws_id(p)).collect(),
+            groups: groups.iter().map(|g| self.aws_id(g)).collect(),
+        }
+    }
+
+    pub(super) fn firewall(&mut self, f: Firewall) -> Firewall {
+        let Firewall {
+            security_groups,
+            network_acls,
+            network_acls_error,
+            prefix_lists,
+            prefix_list_error,
+        } = f;
+        Firewall {
+            security_groups: security_groups
+                .into_values()
+                .map(|g| {
+                    let SecurityGroup {
+                        id,
+                        name,
+                        ingress,
+                        egress,
+                    } = g;
+                    let g = SecurityGroup {
+                        id: self.aws_id(&id),
+                        name: self.name("security-group", &name),
+                        ingress: ingress.into_iter().map(|r| self.sg_rule(r)).collect(),
+                        egress: egress.into_iter().map(|r| self.sg_rule(r)).collect(),
+                    };
+                    (g.id.clone(), g)
+                })
+                .collect(),
+            network_acls: network_acls
+                .into_iter()
+                .map(|a| {
+                    let NetworkAcl {
+                        id,
+                        is_default,
+                        subnet_ids,
+                        entries,
+                    } = a;
+                    NetworkAcl {
+                        id: self.aws_id(&id),
+                        is_default,
+                        subnet_ids: subnet_ids.iter().map(|s| self.aws_id(s)).collect(),
+                        entries,
+                    }
+                })
+                .collect(),
+            network_acls_error: network_acls_error.map(|e| self.error(e)),
+            prefix_lists: prefix_lists
+                .into_iter()
+                .map(|(k, v)| (self.aws_id(&k), v))
+                .collect(),
+            prefix_list_error: prefix_list_error.map(|e| self.error(e)),
+        }
+    }
+
+    pub(super) fn role(&mut self, r: Role) -> Role {
+        let Role {
+            arn,
+            exists,
+            trust_policy,
+        } = r;
+        Role {
+            arn: self.arn(&arn),
+            exists,
+            trust_policy: trust_policy.map(|d| self.document(d)),
+        }
+    }
+
+    pub(super) fn key_policy(&mut self, k: KeyPolicy) -> KeyPolicy {
+        let KeyPolicy {
+            key_arn,
+            policy,
+            grants,
+            grants_error,
+        } = k;
+        KeyPolicy {
+            key_arn: self.arn(&key_arn),
+            policy: self.document(policy),
+            grants: grants
+                .into_iter()
+                .map(|g| {
+                    let Grant {
+                        grant_id,
+                        grantee_principal,
+                        operations,
+                    } = g;
+                    Grant {
+                        grant_id: self.opt(grant_id, |r, id| r.hex_id("grant", id)),
+                        grantee_principal: if grantee_principal.starts_with("arn:") {
+                            self.arn(&grantee_principal)
+                        } else {
+                            self.text(&grantee_principal, true)
+                        },
+                        operations,
+                    }
+                })
+                .collect(),
+            grants_error: grants_error.map(|e| self.error(e)),
+        }
+    }
+
+    /// A policy document: keys and AWS-defined values kept, every string value redacted as
+    /// an ARN or as free text.
+    pub(super) fn document(&mut self, value: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value as V;
+        match value {
+            V::String(s) if s.starts_with("arn:") && !s.contains('*') => V::String(self.arn(&s)),
+            V::String(s) if s.len() == 12 && s.chars().all(|c| c.is_ascii_digit()) => {
+                V::String(self.account(&s))
+            }
+            V::String(s) => V::String(self.text(&s, true)),
+            V::Array(items) => V::Array(items.into_iter().map(|v| self.document(v)).collect()),
+            V::Object(map) => V::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, self.document(v)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
