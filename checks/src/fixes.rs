@@ -90,4 +90,7 @@ pub fn put_policy_command(
 }
 
 /// The note that task-definition changes need a new revision and new tasks.
+/// The trust policy a task role needs, as one line of JSON.
+pub const ECS_TASKS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
 pub const NEW_REVISION: &str = "register a new task-definition revision with this change, then deploy it (running tasks keep the old settings)";

@@ -12,6 +12,7 @@ pub static CHECKS: &[&Check] = &[
     &caller::kms_generate_data_key::CHECK,
     &caller::start_session_denied::CHECK,
     &cluster::exec_kms_key::CHECK,
+    &cluster::exec_kms_key_policy::CHECK,
     &cluster::exec_audit_logging::CHECK,
     &task::task_running::CHECK,
     &task::exec_enabled::CHECK,
@@ -26,12 +27,17 @@ pub static CHECKS: &[&Check] = &[
     &containers::pid_mode_task::CHECK,
     &containers::restart_policy::CHECK,
     &containers::windows_container::CHECK,
+    &containers::proxy_environment::CHECK,
     &roles::task_role_present::CHECK,
+    &roles::task_role_trust::CHECK,
     &roles::task_role_ssmmessages::CHECK,
     &roles::task_role_kms_decrypt::CHECK,
     &roles::task_role_exec_logging::CHECK,
     &network::ssmmessages_endpoint::CHECK,
     &network::exec_dependency_endpoints::CHECK,
+    &network::security_group_egress::CHECK,
+    &network::network_acl::CHECK,
+    &network::endpoint_access::CHECK,
 ];
 
 /// The check with this code or name (case-insensitive).

@@ -32,10 +32,15 @@ declare_error! {
                 fix: "attach an ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel allow to the task role, then start new tasks",
             },
             {
-                cause: "the task has no network path to ssmmessages: a private subnet without a NAT gateway and without an ssmmessages interface endpoint, or an endpoint without private DNS",
+                cause: "the task has no network path to ssmmessages: a private subnet without a NAT gateway and without an ssmmessages interface endpoint, a route to a deleted NAT gateway, an internet gateway without a public IP, or an endpoint without private DNS",
                 checks: [network::ssmmessages_endpoint],
-                confirm: "security groups, network ACLs, endpoint policies and custom DNS are not evaluated: make sure TCP 443 from the task to the endpoint (or NAT) is open",
-                fix: "create the com.amazonaws.REGION.ssmmessages interface endpoint with private DNS, or route the subnet through a NAT gateway",
+                confirm: "custom DNS resolvers, proxies and firewalls beyond a transit gateway are not visible to any API: resolve ssmmessages.REGION.amazonaws.com from inside the VPC",
+                fix: "create the com.amazonaws.REGION.ssmmessages interface endpoint with private DNS, or route the subnet through an available NAT gateway",
+            },
+            {
+                cause: "a security group or network ACL drops the agent's HTTPS: the task's security group does not allow TCP 443 out, the subnet's ACL blocks 443 out or the ephemeral ports in, or the endpoint's security group does not admit the task",
+                checks: [network::security_group_egress, network::network_acl, network::endpoint_access],
+                fix: "allow outbound TCP 443 from the task's security group, inbound TCP 443 from it on the endpoint's security group, and both directions in the subnet's network ACL",
             },
             {
                 cause: "AWS credentials in the container environment (environment, secrets or environment files) take the place of the task role for the agent",
@@ -75,8 +80,18 @@ declare_error! {
                 fix: "give the task its own task role with the ssmmessages actions",
             },
             {
+                cause: "the task role cannot be assumed: it was deleted, or its trust policy does not allow ecs-tasks.amazonaws.com (or a SourceAccount/SourceArn condition names another account)",
+                checks: [roles::task_role_present, roles::task_role_trust],
+                fix: "recreate the role, or update its trust policy to allow ecs-tasks.amazonaws.com to sts:AssumeRole, then start new tasks",
+            },
+            {
+                cause: "the container routes HTTP through a proxy (HTTP_PROXY/HTTPS_PROXY) without exempting 169.254.170.2 and 169.254.169.254 in NO_PROXY",
+                checks: [containers::proxy_environment],
+                fix: "add NO_PROXY=169.254.170.2,169.254.169.254 to the container's environment",
+            },
+            {
                 cause: "the cluster encrypts sessions with a KMS key the task role may not decrypt with, or the VPC has no KMS endpoint",
-                checks: [roles::task_role_kms_decrypt, network::exec_dependency_endpoints, cluster::exec_kms_key],
+                checks: [roles::task_role_kms_decrypt, cluster::exec_kms_key_policy, network::exec_dependency_endpoints, cluster::exec_kms_key],
                 fix: "allow kms:Decrypt on the key for the task role and add a kms interface endpoint to private subnets",
             },
             {
@@ -471,7 +486,7 @@ declare_error! {
         causes: [
             {
                 cause: "the caller may not call kms:GenerateDataKey on the cluster's exec key (in IAM or in the key policy)",
-                checks: [caller::kms_generate_data_key],
+                checks: [caller::kms_generate_data_key, cluster::exec_kms_key_policy],
                 fix: "allow kms:GenerateDataKey on the key for the caller, in IAM and in the key policy",
             },
             {

@@ -415,6 +415,7 @@ mod tests {
             results,
             missing_permissions: vec![],
             aws_calls: 0,
+            network_paths: vec![],
         };
         apply_error(
             &mut report,

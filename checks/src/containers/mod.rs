@@ -4,6 +4,7 @@
 pub mod aws_credentials_in_environment;
 pub mod init_process_enabled;
 pub mod pid_mode_task;
+pub mod proxy_environment;
 pub mod readonly_root_filesystem;
 pub mod restart_policy;
 pub mod windows_container;

@@ -280,7 +280,36 @@ fn container(r: &Reader, c: &Node, index: usize) -> ContainerDefinition {
             Field::Known(l) => r.known_string(l, "logDriver"),
             _ => None,
         },
+        no_proxy_link_local: no_proxy(r, c),
     }
+}
+
+/// The link-local entries of the container's `NO_PROXY`. A value unknown until deploy time
+/// (an intrinsic function) is taken as exempting both endpoints: lint reports only what the
+/// file shows.
+fn no_proxy(r: &Reader, c: &Node) -> Option<Vec<String>> {
+    let mut found = None;
+    for item in r.list(c, "environment") {
+        let Field::Known(item) = r.classify(item) else {
+            continue;
+        };
+        let is_no_proxy = r
+            .known_string(item, "name")
+            .is_some_and(|n| n.eq_ignore_ascii_case("no_proxy"));
+        if !is_no_proxy {
+            continue;
+        }
+        let entries = match r.string(item, "value") {
+            Some(Value::Known(v)) => crate::containers::proxy_environment::link_local_entries(&v),
+            Some(Value::Unresolved { .. }) => crate::containers::proxy_environment::LINK_LOCAL
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        found.get_or_insert_with(Vec::new).extend(entries);
+    }
+    found
 }
 
 /// A service. `fallback_name` names a service that sets no name (a CloudFormation logical id).

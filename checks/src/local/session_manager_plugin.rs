@@ -70,10 +70,20 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         );
     }
     let version = plugin.version.as_deref().and_then(DottedVersion::parse);
-    let kms = f
-        .cluster()
-        .ok()
-        .and_then(|c| c.exec_config.kms_key_id.clone());
+    // Whether the cluster uses KMS matters only for an old plugin; when the cluster could not
+    // be read, that clause is unknown, never a pass.
+    let old = version.as_ref().is_some_and(|v| !v.at_least(KMS_SSO_MIN));
+    let kms = match f.cluster() {
+        Ok(c) => c.exec_config.kms_key_id.clone(),
+        Err(unavailable) if old && findings.is_empty() => return Err(unavailable),
+        Err(_) if old => {
+            findings.push(Finding::warning(format!(
+                "session-manager-plugin is older than {KMS_SSO_MIN}; the cluster could not be read to tell whether its KMS key makes the handshake time out"
+            )));
+            None
+        }
+        Err(_) => None,
+    };
     match (&version, &kms) {
         (Some(v), Some(key)) if !v.at_least(KMS_SSO_MIN) => findings.push(
             Finding::warning(format!(
@@ -129,6 +139,10 @@ mod tests {
         assert_pass(&CHECK, &d);
         d.cluster.value_mut().exec_config.kms_key_id = Some("alias/exec".into());
         assert_finding(&CHECK, &d, Severity::Warning, "handshake can time out");
+        d.cluster = fact_failed_denied("ecs:DescribeClusters");
+        assert_unknown(&CHECK, &d);
+        d.local.value_mut().session_manager_plugin.version = Some("1.2.553.0".into());
+        assert_pass(&CHECK, &d);
         d.local.value_mut().session_manager_plugin.found = false;
         assert_finding(&CHECK, &d, Severity::Error, "not on PATH");
     }

@@ -1,7 +1,12 @@
 //! The network path from the task to Session Manager (`ssmmessages`) and, when configured, to
 //! KMS, CloudWatch Logs and S3.
 
+pub mod endpoint_access;
 pub mod exec_dependency_endpoints;
+pub mod network_acl;
+pub mod path;
+pub mod rules;
+pub mod security_group_egress;
 pub mod ssmmessages_endpoint;
 
 use crate::facts::Unavailable;

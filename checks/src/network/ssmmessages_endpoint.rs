@@ -1,24 +1,29 @@
 crate::declare_check! {
     /// ## What it checks
-    /// That the task can reach `ssmmessages.REGION.amazonaws.com`: through an interface VPC
-    /// endpoint for `com.amazonaws.REGION.ssmmessages` (available, with private DNS), or through
-    /// the subnet's default route (NAT gateway, internet gateway, transit gateway). A subnet
-    /// whose route tables show no default route and whose VPC has no `ssmmessages` endpoint has
-    /// no path: an error. When the route tables cannot be read, the original checker's
-    /// heuristic applies and is labelled as one: a VPC with interface endpoints but none for
-    /// `ssmmessages` probably has no internet path either. A subnet shared from another account
-    /// (RAM) is reported as UNKNOWN, because that account owns the endpoints.
+    /// That the task has a path to `ssmmessages.REGION.amazonaws.com`. With an interface VPC
+    /// endpoint for `com.amazonaws.REGION.ssmmessages`, the endpoint must be `available` and
+    /// have private DNS enabled, and the VPC must have both `enableDnsSupport` and
+    /// `enableDnsHostnames` (otherwise the agent resolves the public name and needs the
+    /// default route). Without one, the subnet's default route must lead out: a NAT gateway
+    /// that exists and is `available` (a `blackhole` route or a deleted NAT gateway is red), or
+    /// an internet gateway together with a public IP on the task's interface (Fargate
+    /// `assignPublicIp=ENABLED`; a task on EC2 with `awsvpc` never gets one). Transit gateway,
+    /// peering, virtual private gateway and firewall routes are yellow: the doctor cannot see
+    /// beyond that hop. When the route tables cannot be read, the original checker's heuristic
+    /// applies and is labelled as one. A subnet shared from another account (RAM) is UNKNOWN:
+    /// its owner holds the routes and endpoints.
     ///
     /// ## Why it matters
     /// The exec agent connects outbound to `ssmmessages` over HTTPS. No path means
-    /// `TargetNotConnectedException`. Security groups, NACLs, endpoint policies and custom DNS can
-    /// still block a path that exists; they are not evaluated.
+    /// `TargetNotConnectedException`. Security groups (NW003), network ACLs (NW004) and the
+    /// endpoint's own security group and policy (NW005) are checked separately.
     ///
     /// ## How to fix
     /// `aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id VPC --service-name
     /// com.amazonaws.REGION.ssmmessages --subnet-ids SUBNET --security-group-ids SG
-    /// --private-dns-enabled`, or a NAT gateway route. The endpoint's security group must allow
-    /// TCP 443 from the task.
+    /// --private-dns-enabled`, or a route to an available NAT gateway, or a public IP with an
+    /// internet gateway route. `aws ec2 modify-vpc-attribute --enable-dns-hostnames` (and
+    /// `--enable-dns-support`) for private DNS.
     ///
     /// ## References
     /// - ECS VPC endpoints for ECS Exec; amazon-ecs-exec-checker#46, #62, #72
@@ -30,13 +35,13 @@ crate::declare_check! {
         scope: Live,
         level: Task,
         summary: "The task's subnet reaches ssmmessages through a VPC endpoint or a default route",
-        needs: [Task, Network],
-        heuristic: true,
+        needs: [Task, Network, Interface],
         evaluate: evaluate,
     };
 }
 
-use super::{describe_route, endpoint_for, uses_interface_endpoints};
+use super::path::{self, RouteOutcome};
+use super::{endpoint_for, uses_interface_endpoints};
 use crate::facts::{Facts, Unavailable};
 use crate::outcome::{Finding, Fix, Verdict};
 
@@ -49,60 +54,112 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             "aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id {} --service-name com.amazonaws.{region}.ssmmessages --subnet-ids {} --security-group-ids SG_ALLOWING_443_FROM_TASK --private-dns-enabled --region {region}",
             net.vpc_id, net.subnet_id
         ));
+    let vpc_attribute = |flag: &str| {
+        Fix::new(format!("turn on {flag} for VPC `{}`", net.vpc_id)).command(format!(
+            "aws ec2 modify-vpc-attribute --vpc-id {} --{flag} --region {region}",
+            net.vpc_id
+        ))
+    };
+    if net.dns_support == Some(false) {
+        return Ok(Verdict::Findings(vec![
+            Finding::error(format!(
+                "VPC `{}` has enableDnsSupport=false: the Amazon DNS server does not answer, so the agent cannot resolve ssmmessages",
+                net.vpc_id
+            ))
+            .subject(net.vpc_id.clone())
+            .fix(vpc_attribute("enable-dns-support")),
+        ]));
+    }
+    let interface = f.interface();
+    let route = || path::internet_route(net, task, interface.as_ref().map(|i| *i));
     if let Some(ep) = endpoint_for(net, region, "ssmmessages") {
-        let mut findings = Vec::new();
-        if !ep.state.eq_ignore_ascii_case("available") {
-            findings.push(Finding::warning(format!(
-                "the ssmmessages endpoint `{}` is {}, not available",
-                ep.id, ep.state
-            )));
-        }
-        if !ep.private_dns_enabled {
-            findings.push(
+        let state = ep.state.to_ascii_lowercase();
+        if state != "available" {
+            let finding = if state == "pending" || state == "pendingacceptance" {
                 Finding::warning(format!(
-                    "the ssmmessages endpoint `{}` has private DNS disabled; the agent resolves the public name",
-                    ep.id
+                    "the ssmmessages endpoint `{}` is {}, not yet available",
+                    ep.id, ep.state
                 ))
-                .fix(Fix::new("enable private DNS on the endpoint").command(format!(
+            } else {
+                Finding::error(format!(
+                    "the ssmmessages endpoint `{}` is {}: it carries no traffic",
+                    ep.id, ep.state
+                ))
+                .fix(create.clone())
+            };
+            return Ok(Verdict::Findings(vec![finding.subject(ep.id.clone())]));
+        }
+        let unused = if !ep.private_dns_enabled {
+            Some((
+                format!("the ssmmessages endpoint `{}` has private DNS disabled, so the agent resolves the public name", ep.id),
+                Fix::new("enable private DNS on the endpoint").command(format!(
                     "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled --region {region}",
                     ep.id
-                ))),
-            );
+                )),
+            ))
+        } else if net.dns_hostnames == Some(false) {
+            Some((
+                format!(
+                    "VPC `{}` has enableDnsHostnames=false, so the private DNS name of endpoint `{}` does not apply and the agent resolves the public name",
+                    net.vpc_id, ep.id
+                ),
+                vpc_attribute("enable-dns-hostnames"),
+            ))
+        } else {
+            None
+        };
+        if ep.private_dns_enabled
+            && (net.dns_support.is_none() || net.dns_hostnames.is_none())
+            && let Some(error) = &net.dns_error
+        {
+            return Err(Unavailable::from_error(
+                "VPC DNS attributes (private DNS of the endpoint needs enableDnsSupport and enableDnsHostnames)",
+                error,
+            ));
         }
-        return Ok(Verdict::from_findings(
-            findings,
-            vec![format!(
+        let Some((why, fix)) = unused else {
+            return Ok(Verdict::pass(format!(
                 "VPC `{}` has ssmmessages endpoint `{}` with private DNS",
                 net.vpc_id, ep.id
-            )],
-        ));
+            )));
+        };
+        return Ok(match route()? {
+            RouteOutcome::Works(evidence) => Verdict::Findings(vec![
+                Finding::warning(why)
+                    .subject(ep.id.clone())
+                    .evidence(evidence)
+                    .fix(fix),
+            ]),
+            RouteOutcome::Broken(message, _) | RouteOutcome::CannotVerify(message, _) => {
+                Verdict::Findings(vec![
+                    Finding::error(format!("{why}, and {message}"))
+                        .subject(ep.id.clone())
+                        .fix(fix),
+                ])
+            }
+        });
     }
     if let Some(owner) = super::shared_from(net, task) {
         return Err(Unavailable::new(format!(
-            "subnet `{}` is shared from account {owner}, which owns the VPC's endpoints and route tables; ask its owner to confirm a path to ssmmessages",
+            "subnet `{}` is shared from account {owner}, which owns the VPC's endpoints and route tables; ask its owner to confirm a default route to an available NAT gateway or an ssmmessages endpoint",
             net.subnet_id
         )));
     }
     if net.routes_known {
-        return Ok(match &net.default_route {
-            Some(target) => {
-                let mut evidence = vec![format!(
-                    "no ssmmessages endpoint; subnet `{}` reaches the internet through {}",
-                    net.subnet_id,
-                    describe_route(target)
-                )];
-                if target.starts_with("igw-") && task.is_fargate() {
-                    evidence.push("through an internet gateway a Fargate task also needs a public IP (assignPublicIp=ENABLED)".into());
-                }
-                Verdict::Pass { evidence }
-            }
-            None => Verdict::Findings(vec![
+        return Ok(match route()? {
+            RouteOutcome::Works(evidence) => Verdict::pass(format!("no ssmmessages endpoint; {evidence}")),
+            RouteOutcome::Broken(message, subject) => Verdict::Findings(vec![
                 Finding::error(format!(
-                    "subnet `{}` has no default route and VPC `{}` has no ssmmessages endpoint: the exec agent cannot reach Session Manager",
-                    net.subnet_id, net.vpc_id
+                    "{message}, and VPC `{}` has no ssmmessages endpoint: the exec agent cannot reach Session Manager",
+                    net.vpc_id
                 ))
-                .subject(net.subnet_id.clone())
+                .subject(subject)
                 .fix(create),
+            ]),
+            RouteOutcome::CannotVerify(message, subject) => Verdict::Findings(vec![
+                Finding::warning(message)
+                    .subject(subject)
+                    .evidence("make sure that hop forwards HTTPS to ssmmessages (or add an ssmmessages endpoint)"),
             ]),
         });
     }
@@ -132,6 +189,8 @@ mod tests {
         let net = d.subjects[0].network.value_mut();
         net.endpoints.clear();
         assert_finding(&CHECK, &d, Severity::Error, "no default route");
+        // A recording made before routes were kept: the default route's target alone.
+        d.subjects[0].network.value_mut().routes.clear();
         d.subjects[0].network.value_mut().default_route = Some("nat-0abc".into());
         assert_pass(&CHECK, &d);
         let net = d.subjects[0].network.value_mut();
@@ -143,12 +202,66 @@ mod tests {
             endpoint_type: "Interface".into(),
             state: "available".into(),
             private_dns_enabled: true,
+            ..VpcEndpoint::default()
         });
         assert_finding(&CHECK, &d, Severity::Warning, "heuristic");
         d.subjects[0].network.value_mut().subnet_owner = Some("999999999999".into());
         assert_unknown(&CHECK, &d);
         let mut d = diagnosis();
         d.subjects[0].network.value_mut().endpoints[0].private_dns_enabled = false;
-        assert_finding(&CHECK, &d, Severity::Warning, "private DNS disabled");
+        assert_finding(&CHECK, &d, Severity::Error, "private DNS disabled");
+    }
+
+    fn default_route(d: &mut crate::facts::Diagnosis, target: &str, state: &str) {
+        let net = d.subjects[0].network.value_mut();
+        net.endpoints.clear();
+        net.routes.push(crate::model::Route {
+            destination: "0.0.0.0/0".into(),
+            target: target.into(),
+            state: state.into(),
+        });
+    }
+
+    #[test]
+    fn the_default_route_is_followed_hop_by_hop() {
+        let mut d = diagnosis();
+        default_route(&mut d, "nat-0a", "active");
+        assert_finding(&CHECK, &d, Severity::Error, "does not exist");
+        d.subjects[0].network.value_mut().nat_gateways = Some(vec![crate::model::NatGateway {
+            id: "nat-0a".into(),
+            state: "available".into(),
+            subnet_id: Some("subnet-0public".into()),
+            connectivity: Some("public".into()),
+        }]);
+        assert_pass(&CHECK, &d);
+        d.subjects[0]
+            .network
+            .value_mut()
+            .nat_gateways
+            .as_mut()
+            .unwrap()[0]
+            .state = "deleted".into();
+        assert_finding(&CHECK, &d, Severity::Error, "which is deleted");
+        let mut d = diagnosis();
+        default_route(&mut d, "nat-0a", "blackhole");
+        assert_finding(&CHECK, &d, Severity::Error, "blackhole");
+        let mut d = diagnosis();
+        default_route(&mut d, "igw-0a", "active");
+        assert_finding(&CHECK, &d, Severity::Error, "assignPublicIp=DISABLED");
+        d.subjects[0].interface.value_mut().public_ip = Some("3.3.3.3".into());
+        assert_pass(&CHECK, &d);
+        let mut d = diagnosis();
+        default_route(&mut d, "tgw-0a", "active");
+        assert_finding(
+            &CHECK,
+            &d,
+            Severity::Warning,
+            "cannot verify beyond this hop",
+        );
+        let mut d = diagnosis();
+        d.subjects[0].network.value_mut().dns_hostnames = Some(false);
+        assert_finding(&CHECK, &d, Severity::Error, "enableDnsHostnames=false");
+        d.subjects[0].network.value_mut().dns_support = Some(false);
+        assert_finding(&CHECK, &d, Severity::Error, "enableDnsSupport=false");
     }
 }

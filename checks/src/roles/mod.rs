@@ -4,6 +4,7 @@ pub mod task_role_exec_logging;
 pub mod task_role_kms_decrypt;
 pub mod task_role_present;
 pub mod task_role_ssmmessages;
+pub mod task_role_trust;
 
 use crate::facts::{Facts, Unavailable};
 use crate::model::Simulation;
@@ -21,6 +22,9 @@ pub(crate) fn judge_role(
     let Some(role_arn) = role.arn().map(str::to_string) else {
         return Ok(Verdict::not_applicable("the task has no role (see IR001)"));
     };
+    if let Some(deleted) = deleted_role(f) {
+        return Ok(deleted);
+    }
     let Some(sim): Option<&Simulation> = f.task_role_permissions()? else {
         return Ok(Verdict::not_applicable("the task has no role (see IR001)"));
     };
@@ -47,6 +51,27 @@ pub(crate) fn judge_role(
     }
     let fix = fix(&role_arn);
     Ok(Verdict::Findings(
-        findings.into_iter().map(|x| x.fix(fix.clone())).collect(),
+        findings
+            .into_iter()
+            .map(|x| {
+                // An explicit deny carries its own fix: an Allow cannot override it.
+                if x.fix.is_some() {
+                    x
+                } else {
+                    x.fix(fix.clone())
+                }
+            })
+            .collect(),
     ))
+}
+
+/// Not applicable, pointing at IR001, when IAM says the role does not exist.
+pub(crate) fn deleted_role(f: &Facts<'_>) -> Option<Verdict> {
+    let role = f.subject.task_role.value()?;
+    (!role.exists).then(|| {
+        Verdict::not_applicable(format!(
+            "the role `{}` does not exist (see IR001)",
+            role.arn
+        ))
+    })
 }
