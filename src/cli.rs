@@ -133,7 +133,8 @@ pub struct SelectionArgs {
     /// Skip these checks.
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Exit 1 when a finding is at or above this severity.
+    /// Exit 1 when a finding is at or above this severity (`unknown`: also when a check could
+    /// not be evaluated).
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
 }
@@ -144,6 +145,8 @@ pub enum FailOn {
     Error,
     Warning,
     Info,
+    /// Errors, and any check that could not be evaluated (UNKNOWN).
+    Unknown,
 }
 
 impl FailOn {
@@ -153,7 +156,13 @@ impl FailOn {
             FailOn::Error => Severity::Error,
             FailOn::Warning => Severity::Warning,
             FailOn::Info => Severity::Info,
+            FailOn::Unknown => Severity::Error,
         }
+    }
+
+    /// Whether an UNKNOWN result fails the run.
+    pub fn counts_unknown(self) -> bool {
+        self == FailOn::Unknown
     }
 }
 

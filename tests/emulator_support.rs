@@ -591,6 +591,8 @@ pub enum Net {
     InternetGateway,
     /// No endpoint, no default route.
     Isolated,
+    /// No endpoint; the main route table has `0.0.0.0/0` to a NAT gateway in a public subnet.
+    NatGateway,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -664,6 +666,9 @@ pub struct Spec {
     pub tasks: usize,
     /// Started an hour ago (the exec agent has settled).
     pub settled: bool,
+    /// The tasks' security group allows HTTPS out only through a managed prefix list (its
+    /// default all-traffic egress rule revoked).
+    pub egress_via_prefix_list: bool,
 }
 
 impl Spec {
@@ -684,6 +689,7 @@ impl Spec {
             exec_enabled: true,
             tasks: 1,
             settled: true,
+            egress_via_prefix_list: false,
         }
     }
 
@@ -790,6 +796,79 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         .group_id()
         .expect("group id")
         .to_string();
+    // The endpoints share the tasks' group: it must admit HTTPS from its own members.
+    aws.ec2
+        .authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .user_id_group_pairs(
+                    aws_sdk_ec2::types::UserIdGroupPair::builder()
+                        .group_id(&sg)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .or_die("AuthorizeSecurityGroupIngress");
+    if spec.egress_via_prefix_list {
+        let list = aws
+            .ec2
+            .create_managed_prefix_list()
+            .prefix_list_name(format!("{name}-https"))
+            .address_family("IPv4")
+            .max_entries(5)
+            .entries(
+                aws_sdk_ec2::types::AddPrefixListEntry::builder()
+                    .cidr("0.0.0.0/0")
+                    .build(),
+            )
+            .send()
+            .await
+            .or_die("CreateManagedPrefixList")
+            .prefix_list()
+            .and_then(|p| p.prefix_list_id())
+            .expect("prefix list id")
+            .to_string();
+        aws.ec2
+            .revoke_security_group_egress()
+            .group_id(&sg)
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("-1")
+                    .ip_ranges(
+                        aws_sdk_ec2::types::IpRange::builder()
+                            .cidr_ip("0.0.0.0/0")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .or_die("RevokeSecurityGroupEgress");
+        aws.ec2
+            .authorize_security_group_egress()
+            .group_id(&sg)
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(443)
+                    .to_port(443)
+                    .prefix_list_ids(
+                        aws_sdk_ec2::types::PrefixListId::builder()
+                            .prefix_list_id(list)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .or_die("AuthorizeSecurityGroupEgress");
+    }
     let mut endpoint_services = Vec::new();
     match spec.net {
         Net::Endpoints => {
@@ -797,6 +876,63 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
             if spec.kms != Kms::None {
                 endpoint_services.push("kms");
             }
+        }
+        Net::NatGateway => {
+            let public = aws
+                .ec2
+                .create_subnet()
+                .vpc_id(&vpc)
+                .cidr_block("10.0.0.0/24")
+                .send()
+                .await
+                .or_die("CreateSubnet (public)")
+                .subnet()
+                .and_then(|s| s.subnet_id())
+                .expect("subnet id")
+                .to_string();
+            let eip = aws
+                .ec2
+                .allocate_address()
+                .send()
+                .await
+                .or_die("AllocateAddress")
+                .allocation_id()
+                .expect("allocation id")
+                .to_string();
+            let nat = aws
+                .ec2
+                .create_nat_gateway()
+                .subnet_id(public)
+                .allocation_id(eip)
+                .send()
+                .await
+                .or_die("CreateNatGateway")
+                .nat_gateway()
+                .and_then(|n| n.nat_gateway_id())
+                .expect("nat id")
+                .to_string();
+            let tables = aws
+                .ec2
+                .describe_route_tables()
+                .filters(Filter::builder().name("vpc-id").values(&vpc).build())
+                .send()
+                .await
+                .or_die("DescribeRouteTables");
+            let main = tables
+                .route_tables()
+                .iter()
+                .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
+                .and_then(|t| t.route_table_id())
+                .expect("the VPC's main route table")
+                .to_string();
+            aws.ec2
+                .create_route()
+                .route_table_id(main)
+                .destination_cidr_block("0.0.0.0/0")
+                .nat_gateway_id(nat)
+                .send()
+                .await
+                .or_die("CreateRoute (NAT)");
         }
         Net::InternetGateway => {
             let igw = aws
@@ -1020,7 +1156,8 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
             .image_id("ami-760aaa0f")
             .min_count(1)
             .max_count(1)
-            .subnet_id(&subnet);
+            .subnet_id(&subnet)
+            .security_group_ids(&sg);
         if *instance_role {
             let role = format!("{name}-instance");
             aws.iam
@@ -1141,6 +1278,12 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
             AwsVpcConfiguration::builder()
                 .subnets(&subnet)
                 .security_groups(&sg)
+                // A public subnet's Fargate tasks need a public IP to use the gateway.
+                .assign_public_ip(if spec.net == Net::InternetGateway {
+                    aws_sdk_ecs::types::AssignPublicIp::Enabled
+                } else {
+                    aws_sdk_ecs::types::AssignPublicIp::Disabled
+                })
                 .build()
                 .expect("awsvpc configuration"),
         )

@@ -33,7 +33,7 @@ fn explains_an_error_given_as_an_argument() {
     assert!(stdout.contains("confirm: IR001 task-role-present, IR002 task-role-ssmmessages"));
     assert!(stdout.contains("confirm by hand: nothing in the configuration explains it"));
     assert!(stdout.contains(
-        "$ ecs-exec-doctor check CLUSTER TASK --select IR001,IR002,NW001,TD003,TD001,TK003,TD005,TD004,TK005,IR003,NW002,CL001 --error TargetNotConnectedException"
+        "$ ecs-exec-doctor check CLUSTER TASK --select IR001,IR002,NW001,NW003,NW004,NW005,TD003,TD001,TK003,TD005,TD004,TK005,IR005,TD007,IR003,CL003,NW002,CL001 --error TargetNotConnectedException"
     ));
     insta::assert_snapshot!("explain_e01_text", stdout);
 }
@@ -112,7 +112,7 @@ fn explains_a_check_by_code_or_name() {
         assert!(stdout.contains("What it checks"));
         assert!(stdout.contains("Errors it explains"));
         assert!(
-            stdout.contains("E01 TargetNotConnectedException (cause 5)"),
+            stdout.contains("E01 TargetNotConnectedException (cause 6)"),
             "{stdout}"
         );
         assert!(stdout.contains("E27 ExecuteCommandAgentStopped"));

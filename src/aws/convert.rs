@@ -56,6 +56,14 @@ pub fn task(t: &aws_sdk_ecs::types::Task) -> Task {
         .find(|d| d.name() == Some("subnetId"))
         .and_then(|d| d.value())
         .map(str::to_string);
+    let eni_id = t
+        .attachments()
+        .iter()
+        .filter(|a| a.r#type() == Some("ElasticNetworkInterface"))
+        .flat_map(|a| a.details())
+        .find(|d| d.name() == Some("networkInterfaceId"))
+        .and_then(|d| d.value())
+        .map(str::to_string);
     Task {
         arn: t.task_arn().unwrap_or_default().to_string(),
         cluster_arn: t.cluster_arn().unwrap_or_default().to_string(),
@@ -95,6 +103,7 @@ pub fn task(t: &aws_sdk_ecs::types::Task) -> Task {
             })
             .collect(),
         subnet_id,
+        eni_id,
         started_at: epoch(t.started_at()),
     }
 }
@@ -155,9 +164,32 @@ pub fn task_definition(d: &aws_sdk_ecs::types::TaskDefinition) -> TaskDefinition
                 log_driver: c
                     .log_configuration()
                     .map(|l| l.log_driver().as_str().to_string()),
+                no_proxy_link_local: no_proxy_link_local(c.environment()),
             })
             .collect(),
     }
+}
+
+/// The link-local entries of `NO_PROXY`/`no_proxy` (the only environment value kept, and only
+/// its `169.254.…` entries), `None` when neither is set.
+fn no_proxy_link_local(env: &[aws_sdk_ecs::types::KeyValuePair]) -> Option<Vec<String>> {
+    let values: Vec<&str> = env
+        .iter()
+        .filter(|e| e.name().is_some_and(|n| n.eq_ignore_ascii_case("no_proxy")))
+        .filter_map(|e| e.value())
+        .collect();
+    if values.is_empty()
+        && !env
+            .iter()
+            .any(|e| e.name().is_some_and(|n| n.eq_ignore_ascii_case("no_proxy")))
+    {
+        return None;
+    }
+    Some(
+        ecs_exec_doctor_checks::containers::proxy_environment::link_local_entries(
+            &values.join(","),
+        ),
+    )
 }
 
 pub fn service(s: &aws_sdk_ecs::types::Service) -> Service {
@@ -224,6 +256,7 @@ pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimR
                 missing_context: r.missing_context_values().to_vec(),
                 allowed_by_organizations: orgs,
                 allowed_by_boundary: boundary,
+                matched_statements: matched(r.matched_statements()),
             });
             continue;
         }
@@ -242,8 +275,24 @@ pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimR
                     .permissions_boundary_decision_detail()
                     .map(|b| b.allowed_by_permissions_boundary())
                     .or(boundary),
+                matched_statements: if rs.matched_statements().is_empty() {
+                    matched(r.matched_statements())
+                } else {
+                    matched(rs.matched_statements())
+                },
             });
         }
     }
     out
+}
+
+fn matched(statements: &[aws_sdk_iam::types::Statement]) -> Vec<MatchedStatement> {
+    statements
+        .iter()
+        .map(|s| MatchedStatement {
+            source_policy_id: s.source_policy_id().unwrap_or_default().to_string(),
+            source_policy_type: s.source_policy_type().map(|t| t.as_str().to_string()),
+            start_line: s.start_position().map(|p| p.line()),
+        })
+        .collect()
 }

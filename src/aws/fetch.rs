@@ -27,6 +27,11 @@ use tokio::sync::Semaphore;
 use super::convert;
 use super::errors::classify;
 
+mod network;
+mod roles;
+
+use roles::percent_decode;
+
 /// At most this many AWS calls in flight (IAM throttles bursts).
 const MAX_IN_FLIGHT: usize = 8;
 
@@ -114,6 +119,13 @@ impl Fetcher {
                 .boxed()
                 .shared()
         };
+        let key_policy = {
+            let (cluster, kms) = (cluster.clone(), kms.clone());
+            async move {
+                let (cluster, kms) = tokio::join!(cluster, kms);
+                self.key_policy(&cluster, &kms).await
+            }
+        };
         let listing: Shared<BoxFuture<Listing>> = self.listing().boxed().shared();
         let subjects = {
             let (caller, cluster, kms, listing) = (
@@ -124,8 +136,8 @@ impl Fetcher {
             );
             async move { self.subjects(listing.await, caller, cluster, kms).await }
         };
-        let (local, caller, cluster, kms, subjects) =
-            tokio::join!(local, caller, cluster, kms, subjects);
+        let (local, caller, cluster, kms, key_policy, subjects) =
+            tokio::join!(local, caller, cluster, kms, key_policy, subjects);
         Diagnosis {
             target: self.target.clone(),
             observed_at: std::time::SystemTime::now()
@@ -136,6 +148,7 @@ impl Fetcher {
             caller,
             cluster,
             kms_key: kms,
+            kms_key_policy: key_policy,
             subjects,
         }
     }
@@ -472,27 +485,37 @@ impl Fetcher {
                 .shared()
         };
 
-        // Subnets → VPC endpoints and route tables, one call each for all tasks.
-        let networks: Shared<BoxFuture<HashMap<String, Fact<Network>>>> = {
+        // The network family (subnets, interfaces, VPC-wide facts), each fetched once for
+        // every task.
+        let networks: Shared<BoxFuture<network::NetworkFacts>> = {
             let direct: Vec<String> = ok_tasks
                 .iter()
                 .filter_map(|t| t.subnet_id.clone())
                 .collect();
-            let needs_ci = ok_tasks.iter().any(|t| t.subnet_id.is_none());
+            let enis: Vec<String> = ok_tasks.iter().filter_map(|t| t.eni_id.clone()).collect();
+            let needs_ci = ok_tasks
+                .iter()
+                .any(|t| t.subnet_id.is_none() || t.eni_id.is_none());
             let cis = cis.clone();
             async move {
-                if !self.need(FactKind::Network) {
-                    return HashMap::new();
-                }
                 let mut subnets: BTreeSet<String> = direct.into_iter().collect();
+                let mut instances: BTreeSet<String> = BTreeSet::new();
                 if needs_ci && let Ok(map) = cis.await {
                     subnets.extend(map.values().filter_map(|c| c.subnet_id.clone()));
+                    instances.extend(map.values().filter_map(|c| c.ec2_instance_id.clone()));
                 }
-                self.networks(subnets.into_iter().collect()).await
+                let enis: BTreeSet<String> = enis.into_iter().collect();
+                self.network_facts(
+                    subnets.into_iter().collect(),
+                    enis.into_iter().collect(),
+                    instances.into_iter().collect(),
+                )
+                .await
             }
             .boxed()
             .shared()
         };
+        let role_facts: Mutex<HashMap<String, SharedFact<Role>>> = Mutex::new(HashMap::new());
 
         let role_sims: Mutex<HashMap<String, SharedFact<Simulation>>> = Mutex::new(HashMap::new());
         let instance_roles: Mutex<HashMap<String, SharedFact<InstanceRole>>> =
@@ -504,6 +527,7 @@ impl Fetcher {
             let (caller, cluster, kms) = (caller.clone(), cluster.clone(), kms.clone());
             let listing_service = listing.service.clone();
             let role_sims = &role_sims;
+            let role_facts = &role_facts;
             let instance_roles = &instance_roles;
             async move {
                 let Some(task) = task else {
@@ -516,8 +540,11 @@ impl Fetcher {
                         container_instance: dependent_of(task_fact),
                         instance_role: dependent_of(task_fact),
                         network: dependent_of(task_fact),
+                        interface: dependent_of(task_fact),
+                        firewall: dependent_of(task_fact),
                         caller_permissions: dependent_of(task_fact),
                         task_role_permissions: dep,
+                        task_role: dependent_of(task_fact),
                     };
                 };
                 let service = async {
@@ -559,6 +586,10 @@ impl Fetcher {
                         Err(e) => Fact::failed(e),
                     }
                 };
+                // The task's subnet and interface: its own (awsvpc), else its instance's.
+                let instance_of = |map: &HashMap<String, ContainerInstance>| {
+                    task.container_instance_arn.as_ref().and_then(|a| map.get(a)).cloned()
+                };
                 let network = async {
                     if !self.need(FactKind::Network) {
                         return Fact::NotFetched;
@@ -566,14 +597,47 @@ impl Fetcher {
                     let subnet = match &task.subnet_id {
                         Some(s) => Some(s.clone()),
                         None => match cis.clone().await {
-                            Ok(map) => task.container_instance_arn.as_ref().and_then(|a| map.get(a)).and_then(|c| c.subnet_id.clone()),
+                            Ok(map) => instance_of(&map).and_then(|c| c.subnet_id),
                             Err(e) => return Fact::failed(FactError::dependency("ec2:DescribeSubnets", "container instance", &e)),
                         },
                     };
                     let Some(subnet) = subnet else {
                         return Fact::absent("the task's subnet is not known (no ENI and no ecs.subnet-id attribute)");
                     };
-                    networks.await.get(&subnet).cloned().unwrap_or_else(|| Fact::absent(format!("subnet `{subnet}` not found")))
+                    networks.clone().await.networks.get(&subnet).cloned().unwrap_or_else(|| Fact::absent(format!("subnet `{subnet}` not found")))
+                };
+                let interface = async {
+                    if !self.need(FactKind::Interface) {
+                        return Fact::NotFetched;
+                    }
+                    let key = match &task.eni_id {
+                        Some(eni) => Some(eni.clone()),
+                        None => match cis.clone().await {
+                            Ok(map) => instance_of(&map).and_then(|c| c.ec2_instance_id),
+                            Err(e) => return Fact::failed(FactError::dependency("ec2:DescribeNetworkInterfaces", "container instance", &e)),
+                        },
+                    };
+                    let Some(key) = key else {
+                        return Fact::absent("the task has no network interface attachment and no container instance");
+                    };
+                    networks.clone().await.interfaces.get(&key).cloned().unwrap_or_else(|| Fact::absent(format!("network interface of `{key}` not found")))
+                };
+                let interface = interface.boxed().shared();
+                let firewall = {
+                    let interface = interface.clone();
+                    let networks = networks.clone();
+                    async move {
+                        if !self.need(FactKind::Firewall) {
+                            return Fact::NotFetched;
+                        }
+                        let vpc = match interface.await {
+                            Fact::Ok { value } => value.vpc_id,
+                            Fact::Failed { error } => return Fact::failed(FactError::dependency("ec2:DescribeSecurityGroups", "task network interface", &error)),
+                            Fact::Absent { reason } => return Fact::absent(reason),
+                            Fact::NotFetched => return Fact::NotFetched,
+                        };
+                        networks.await.firewalls.get(&vpc).cloned().unwrap_or_else(|| Fact::absent(format!("VPC `{vpc}` not found")))
+                    }
                 };
                 let caller_permissions = async {
                     if !self.need(FactKind::CallerPermissions) {
@@ -651,14 +715,46 @@ impl Fetcher {
                         fut.await
                     }
                 };
-                let (service, task_definition, container_instance, instance_role, network, caller_permissions, task_role_permissions) = tokio::join!(
+                let task_role = {
+                    let (task_definition, instance_role) = (task_definition.clone(), instance_role.clone());
+                    async move {
+                        if !self.need(FactKind::TaskRole) {
+                            return Fact::NotFetched;
+                        }
+                        let task_definition = task_definition.await;
+                        if let Fact::Failed { error } = &task_definition
+                            && task.task_role_override.is_none()
+                        {
+                            return Fact::failed(FactError::dependency("iam:GetRole", "task definition", error));
+                        }
+                        let instance_role = instance_role.await;
+                        let role = task_role::effective(Some(task), task_definition.value(), instance_role.value());
+                        let Some(role_arn) = role.arn().map(str::to_string) else {
+                            return match &instance_role {
+                                Fact::Failed { error } => Fact::failed(FactError::dependency("iam:GetRole", "EC2 instance role", error)),
+                                _ => Fact::absent("the task has no role"),
+                            };
+                        };
+                        let fut = role_facts
+                            .lock()
+                            .expect("not poisoned")
+                            .entry(role_arn.clone())
+                            .or_insert_with(|| self.role(role_arn).boxed().shared())
+                            .clone();
+                        fut.await
+                    }
+                };
+                let (service, task_definition, container_instance, instance_role, network, interface, firewall, caller_permissions, task_role_permissions, task_role) = tokio::join!(
                     service,
                     task_definition,
                     container_instance,
                     instance_role,
                     network,
+                    interface,
+                    firewall,
                     caller_permissions,
-                    task_role_permissions
+                    task_role_permissions,
+                    task_role
                 );
                 Subject {
                     task_ref: task_ref.clone(),
@@ -668,8 +764,11 @@ impl Fetcher {
                     container_instance,
                     instance_role,
                     network,
+                    interface,
+                    firewall,
                     caller_permissions,
                     task_role_permissions,
+                    task_role,
                 }
             }
         });
@@ -762,108 +861,6 @@ impl Fetcher {
             }),
             Err(e) => Fact::failed(e),
         }
-    }
-
-    async fn networks(&self, subnet_ids: Vec<String>) -> HashMap<String, Fact<Network>> {
-        use aws_sdk_ec2::types::Filter;
-        if subnet_ids.is_empty() {
-            return HashMap::new();
-        }
-        let request = self
-            .clients
-            .ec2
-            .describe_subnets()
-            .set_subnet_ids(Some(subnet_ids.clone()))
-            .send();
-        let subnets = match self.call("ec2:DescribeSubnets", request).await {
-            Ok(out) => out.subnets().to_vec(),
-            Err(e) => {
-                return subnet_ids
-                    .into_iter()
-                    .map(|s| (s, Fact::failed(e.clone())))
-                    .collect();
-            }
-        };
-        let vpcs: Vec<String> = subnets
-            .iter()
-            .filter_map(|s| s.vpc_id().map(str::to_string))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let vpc_filter = Filter::builder()
-            .name("vpc-id")
-            .set_values(Some(vpcs.clone()))
-            .build();
-        let endpoints = self.call(
-            "ec2:DescribeVpcEndpoints",
-            self.clients
-                .ec2
-                .describe_vpc_endpoints()
-                .filters(vpc_filter.clone())
-                .send(),
-        );
-        let routes = self.call(
-            "ec2:DescribeRouteTables",
-            self.clients
-                .ec2
-                .describe_route_tables()
-                .filters(vpc_filter)
-                .send(),
-        );
-        let (endpoints, routes) = tokio::join!(endpoints, routes);
-        let mut out = HashMap::new();
-        for id in subnet_ids {
-            let Some(subnet) = subnets.iter().find(|s| s.subnet_id() == Some(id.as_str())) else {
-                out.insert(id.clone(), Fact::absent(format!("subnet `{id}` not found")));
-                continue;
-            };
-            let vpc = subnet.vpc_id().unwrap_or_default().to_string();
-            let eps = match &endpoints {
-                Ok(o) => o
-                    .vpc_endpoints()
-                    .iter()
-                    .filter(|e| e.vpc_id() == Some(vpc.as_str()))
-                    .map(|e| VpcEndpoint {
-                        id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
-                        service_name: e.service_name().unwrap_or_default().to_string(),
-                        endpoint_type: e
-                            .vpc_endpoint_type()
-                            .map(|t| t.as_str().to_string())
-                            .unwrap_or_default(),
-                        state: e
-                            .state()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_default(),
-                        private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
-                    })
-                    .collect(),
-                Err(e) => {
-                    out.insert(id.clone(), Fact::failed(e.clone()));
-                    continue;
-                }
-            };
-            let (default_route, routes_known, routes_error) = match &routes {
-                Ok(o) => match default_route(o.route_tables(), &id, &vpc) {
-                    Some(route) => (route, true, None),
-                    // No table of the VPC is visible (a subnet shared from another account).
-                    None => (None, false, None),
-                },
-                Err(e) => (None, false, Some(e.clone())),
-            };
-            out.insert(
-                id.clone(),
-                Fact::ok(Network {
-                    subnet_id: id.clone(),
-                    vpc_id: vpc,
-                    subnet_owner: subnet.owner_id().map(str::to_string),
-                    default_route,
-                    routes_known,
-                    routes_error,
-                    endpoints: eps,
-                }),
-            );
-        }
-        out
     }
 
     /// `ecs:ExecuteCommand` on the cluster and task, `ssm:StartSession` on the task and
@@ -1048,45 +1045,4 @@ fn dependent_of<T>(task: &Fact<Task>) -> Fact<T> {
         Fact::Failed { error } => Fact::failed(FactError::dependency(&error.action, "task", error)),
         _ => Fact::NotFetched,
     }
-}
-
-/// The target of the `0.0.0.0/0` route of the table associated with `subnet` (or the VPC's
-/// main table): `None` when no such table is visible, `Some(None)` when it has no default
-/// route.
-fn default_route(
-    tables: &[aws_sdk_ec2::types::RouteTable],
-    subnet: &str,
-    vpc: &str,
-) -> Option<Option<String>> {
-    let in_vpc = |t: &&aws_sdk_ec2::types::RouteTable| t.vpc_id() == Some(vpc);
-    let table = tables
-        .iter()
-        .filter(in_vpc)
-        .find(|t| {
-            t.associations()
-                .iter()
-                .any(|a| a.subnet_id() == Some(subnet))
-        })
-        .or_else(|| {
-            tables
-                .iter()
-                .filter(in_vpc)
-                .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
-        })?;
-    Some(
-        table
-            .routes()
-            .iter()
-            .filter(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
-            .filter(|r| r.state().map(|s| s.as_str()) != Some("blackhole"))
-            .find_map(|r| {
-                r.nat_gateway_id()
-                    .or(r.transit_gateway_id())
-                    .or(r.gateway_id())
-                    .or(r.network_interface_id())
-                    .or(r.vpc_peering_connection_id())
-                    .or(r.instance_id())
-                    .map(str::to_string)
-            }),
-    )
 }

@@ -60,8 +60,16 @@ async fn diagnose_async(
     let region = sdk
         .region()
         .map(|r| r.to_string())
-        .or(request.region.clone())
-        .ok_or_else(|| DoctorError::new("no AWS region: pass --region, set AWS_REGION, or give the task or cluster as an ARN"))?;
+        .or(request.region.clone());
+    if region.is_none() && aws.profile.is_some() {
+        // An undefined profile also has no region: say which of the two is wrong.
+        check_credentials(&sdk, aws).await?;
+    }
+    let region = region.ok_or_else(|| {
+        DoctorError::new(
+            "no AWS region: pass --region, set AWS_REGION, or give the task or cluster as an ARN",
+        )
+    })?;
     if !target::plausible_region(&region) {
         crate::fail!(
             "`{region}` does not look like an AWS region (for example us-east-1): check --region, AWS_REGION and the profile"
@@ -98,7 +106,14 @@ async fn load_config(request: &target::Request, aws: &AwsArgs) -> Result<aws_con
             .build(),
     );
     if let Some(profile) = &aws.profile {
-        loader = loader.profile_name(profile);
+        // As with the AWS CLI, `--profile` wins over AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+        // in the environment: the profile's own provider (static keys, SSO, assume-role,
+        // credential_process) replaces the default chain, whose first link is the environment.
+        loader = loader.profile_name(profile).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        );
     }
     if let Some(region) = &request.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
@@ -119,6 +134,18 @@ async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result
             .as_deref()
             .map(|p| format!(" --profile {p}"))
             .unwrap_or_default();
+        // The SDK has no typed variant for an undefined profile; its message names it.
+        let text = format!("{}", aws_sdk_ecs::error::DisplayErrorContext(&e));
+        if let Some(name) = &aws.profile
+            && (text.contains("was not defined")
+                || text.contains("could not find")
+                || text.contains("not found"))
+            && text.contains(name.as_str())
+        {
+            crate::fail!(
+                "profile `{name}` is not defined in the AWS config or credentials file: check --profile (`aws configure list-profiles` lists them)"
+            );
+        }
         crate::fail!(
             "no usable AWS credentials ({}): configure them (`aws configure{profile}`, `aws sso login{profile}`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
             errors::brief(&e)

@@ -68,7 +68,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     };
     Ok(Output {
         text,
-        code: exit_code(&report, args.selection.fail_on.severity()),
+        code: exit_code(&report, args.selection.fail_on),
     })
 }
 
@@ -134,17 +134,26 @@ pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Rep
         results,
         missing_permissions: missing,
         aws_calls,
+        network_paths: ecs_exec_doctor_checks::report::network_paths(d, selection),
     }
 }
 
-/// 1 when a finding is at or above `fail_on`, else 0. UNKNOWN results never fail a run by
-/// themselves; they are printed prominently instead.
-pub fn exit_code(report: &Report, fail_on: Severity) -> u8 {
+/// 1 when a finding is at or above `fail_on` (or, with `--fail-on unknown`, a check could not
+/// be evaluated), else 0. Without that flag UNKNOWN results are printed prominently and named
+/// in the summary line instead.
+pub fn exit_code(report: &Report, fail_on: crate::cli::FailOn) -> u8 {
+    let severity: Severity = fail_on.severity();
     let failing = report
         .results
         .iter()
         .filter(|r| r.status != Status::Unknown)
         .flat_map(|r| r.findings.iter())
-        .any(|f| f.severity >= fail_on);
-    if failing { exit::FINDINGS } else { exit::OK }
+        .any(|f| f.severity >= severity);
+    let unknown =
+        fail_on.counts_unknown() && report.results.iter().any(|r| r.status == Status::Unknown);
+    if failing || unknown {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
 }

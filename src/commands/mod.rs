@@ -32,11 +32,17 @@ pub fn run(command: Command, color: bool) -> Result<Output> {
 /// Resolves `--select` / `--ignore` selectors to codes (exit 2 on an unknown one, with the
 /// closest names).
 pub fn selection(args: &SelectionArgs) -> Result<Selection> {
-    Ok(Selection {
+    let selection = Selection {
         select: resolve_selectors(&args.select)?,
         ignore: resolve_selectors(&args.ignore)?,
         ..Default::default()
-    })
+    };
+    if selection.checks().is_empty() {
+        crate::fail!(
+            "--select/--ignore leave no check to run: select at least one (`ecs-exec-doctor checks` lists them)"
+        );
+    }
+    Ok(selection)
 }
 
 /// Codes for `--select` / `--ignore` items (codes, names, prefixes); blank items are skipped.

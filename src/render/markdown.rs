@@ -212,6 +212,24 @@ pub fn check_report(report: &Report) -> String {
         out.push('\n');
     }
 
+    for path in &report.network_paths {
+        let _ = writeln!(
+            out,
+            "\n### Path to ssmmessages (task {})\n\n| Status | Hop | Resource | Detail |\n| --- | --- | --- | --- |",
+            code(&path.task)
+        );
+        for hop in &path.hops {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                status_word(hop.status),
+                hop.hop,
+                code(&hop.resource),
+                cell(&hop.detail)
+            );
+        }
+    }
+
     let problems: Vec<&CheckResult> = report
         .results
         .iter()

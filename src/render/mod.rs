@@ -44,3 +44,22 @@ pub fn step_lines(step: &FixStep) -> Vec<String> {
         FixStep::Note { text } => vec![text.clone()],
     }
 }
+
+/// Text from AWS or a recording, made safe for a terminal: control characters (escape
+/// sequences included) are shown as `\u{..}` instead of being interpreted.
+pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}

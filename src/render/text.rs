@@ -61,9 +61,45 @@ pub fn check_report(report: &Report, opts: &TextOptions) -> String {
                 .unwrap_or_default();
             result(&mut out, r, &p, &mark);
         }
+        if category == Category::Network {
+            network_paths(&mut out, report, &p, opts.quiet);
+        }
     }
     summary(&mut out, report, &p);
     out
+}
+
+/// Each task's path to ssmmessages, one hop a line, the broken hop marked like a failing
+/// check. With `--quiet`, only paths that are not all green.
+fn network_paths(out: &mut String, report: &Report, p: &Palette, quiet: bool) {
+    for path in &report.network_paths {
+        if quiet && path.hops.iter().all(|h| h.status == Status::Pass) {
+            continue;
+        }
+        let task = if report.network_paths.len() > 1 {
+            format!(" of task {}", short(&path.task))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  path to ssmmessages{task}:");
+        let width = path
+            .hops
+            .iter()
+            .map(|h| h.resource.len())
+            .max()
+            .unwrap_or(0)
+            .min(40);
+        for hop in &path.hops {
+            let _ = writeln!(
+                out,
+                "    {} {:<16} {:<width$}  {}",
+                symbol(hop.status, p),
+                hop.hop,
+                crate::render::safe(&hop.resource),
+                crate::render::safe(&hop.detail),
+            );
+        }
+    }
 }
 
 fn symbol(status: Status, p: &Palette) -> String {
@@ -222,6 +258,12 @@ fn summary(out: &mut String, report: &Report, p: &Palette) {
             "Nothing in this diagnosis explains your error: see \"Your error\" above for what remains."
                 .style(p.warning)
         );
+    } else if s.error == 0 && s.warning == 0 && s.unknown == 0 && not_run(report) > 0 {
+        let _ = writeln!(
+            out,
+            "Nothing found by the selected checks; {} other checks were not run (--select/--ignore), so this is no verdict on ECS Exec.",
+            not_run(report)
+        );
     } else if s.error == 0 && s.warning == 0 && s.unknown == 0 {
         let _ = writeln!(
             out,
@@ -239,6 +281,16 @@ fn summary(out: &mut String, report: &Report, p: &Palette) {
             }
         );
     }
+}
+
+/// How many registered checks this report did not run.
+fn not_run(report: &Report) -> usize {
+    let ran: std::collections::BTreeSet<&str> =
+        report.results.iter().map(|r| r.code.as_str()).collect();
+    ecs_exec_doctor_checks::CHECKS
+        .iter()
+        .filter(|c| !ran.contains(c.meta.code))
+        .count()
 }
 
 /// ` ← explains E01 (cause 1)` for a result that explains the error given with `--error`,

@@ -9,8 +9,9 @@ serves until SIGTERM/SIGINT.  The inner app *is* moto_server's
 from the SigV4 credential scope exactly as ``moto_server`` does.  A WSGI middleware in
 front of it pins the ECS task lifecycle, makes RunTask/DescribeTasks/
 RegisterContainerInstance/DescribeContainerInstances answer like ECS does for ECS Exec,
-implements IAM SimulatePrincipalPolicy, works around a few moto crashes, and serves a
-JSON control API under ``/_shim/``.  See tests/emulator/README.md.
+implements IAM SimulatePrincipalPolicy, gives some EC2/KMS answers AWS's shape, works
+around a few moto crashes, and serves a JSON control API under ``/_shim/``.  See
+tests/emulator/README.md.
 """
 
 import argparse
@@ -37,8 +38,15 @@ from werkzeug.wsgi import get_input_stream
 
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+from moto.ec2.models.nat_gateways import NatGatewayBackend
+from moto.ec2.models.network_acls import NetworkAclBackend, NetworkAcl
+from moto.ec2.models.route_tables import Route
+from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupBackend, SecurityGroupRule
+from moto.ec2.models.vpcs import VPCBackend
+from moto.ec2.utils import random_public_ip
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.iam.models import get_account_id_from, iam_backends
+from moto.kms.models import Grant, Key
 from moto.moto_api import state_manager
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -82,6 +90,129 @@ def patch_moto_quirks():
         return original(proxy)
 
     EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)
+
+
+def patch_moto_shapes():
+    """Make moto 5.2.1's EC2 and KMS models answer the way AWS does where the network and
+    KMS checks look (README, "EC2 and KMS answers").  Class-level patches: they survive
+    resets and apply to every account and region."""
+    # The default security group of a VPC allows all inbound traffic from itself.
+    create_group = SecurityGroupBackend.create_security_group
+
+    def create_security_group(self, *args, **kwargs):
+        group = create_group(self, *args, **kwargs)
+        if group.is_default and not group.ingress_rules:
+            source = {"OwnerId": self.account_id, "UserId": self.account_id, "GroupId": group.id}
+            group.ingress_rules.append(SecurityGroupRule(
+                self, "-1", group.id, None, None, None, source_group=source, is_egress=False))
+        return group
+
+    SecurityGroupBackend.create_security_group = create_security_group
+
+    # moto drops the Description of PrefixListIds entries of security group rules.
+    rule_init, flatten = SecurityGroupRule.__init__, SecurityGroup._flattened_rules
+
+    def init_rule(self, *args, **kwargs):
+        rule_init(self, *args, **kwargs)
+        prefix_list = kwargs.get("prefix_list_id") or (args[7] if len(args) > 7 else None)
+        self.prefix_list_description = (prefix_list or {}).get("Description")
+
+    def flattened_rules(self, rules):
+        views = flatten(self, rules)
+        for view in views:
+            for entry in view.prefix_list_ids:
+                description = next((getattr(r, "prefix_list_description", None) for r in rules
+                                    if r.prefix_list_id == entry["PrefixListId"]
+                                    and (r.ip_protocol, r.from_port, r.to_port)
+                                    == (view.ip_protocol, view.from_port, view.to_port)), None)
+                if description:
+                    entry["Description"] = description
+        return views
+
+    SecurityGroupRule.__init__, SecurityGroup._flattened_rules = init_rule, flattened_rules
+    SecurityGroupRule.description = property(  # DescribeSecurityGroupRules
+        lambda self: self.ip_range.get("Description") or self.source_group.get("Description")
+        or getattr(self, "prefix_list_description", None))
+
+    # A new custom network ACL denies everything (rule 32767, both directions); moto gives
+    # it no entries.  Entries come egress first, then by rule number, as AWS lists them.
+    create_acl = NetworkAclBackend.create_network_acl
+
+    def create_network_acl(self, vpc_id, tags=None, default=False):
+        acl = create_acl(self, vpc_id, tags=tags, default=default)
+        if not default:
+            for egress in (True, False):
+                self.create_network_acl_entry(acl.id, 32767, "-1", "deny", egress, "0.0.0.0/0",
+                                              None, None, None, None, None)
+        return acl
+
+    NetworkAclBackend.create_network_acl = create_network_acl
+    NetworkAcl.entries = property(lambda self: sorted(
+        self.network_acl_entries,
+        key=lambda e: (str(e.egress).lower() != "true", int(e.rule_number))))
+
+    # CreateNatGateway without ConnectivityType: AWS says "public", moto says nothing.
+    create_nat = NatGatewayBackend.create_nat_gateway
+
+    def create_nat_gateway(self, *args, **kwargs):
+        nat = create_nat(self, *args, **kwargs)
+        nat.connectivity_type = nat.connectivity_type or "public"
+        return nat
+
+    NatGatewayBackend.create_nat_gateway = create_nat_gateway
+
+    # Routes whose target is gone are "blackhole" on AWS; moto always says "active".
+    def route_state(self):
+        nat, pcx, tgw = self.nat_gateway, self.vpc_pcx, self.transit_gateway
+        if nat is not None and nat.state in ("deleting", "deleted", "failed"):
+            return "blackhole"
+        if pcx is not None and pcx._status.code in ("deleted", "rejected", "failed", "expired"):
+            return "blackhole"
+        if tgw is not None and tgw.id not in self.route_table.ec2_backend.transit_gateways:
+            return "blackhole"
+        return "active"
+
+    Route.state = property(route_state)
+
+    # CreateVpcEndpoint: an Interface endpoint without SecurityGroupIds gets the VPC's
+    # default security group; Gateway (and GatewayLoadBalancer) endpoints have no private
+    # DNS (PrivateDnsEnabled false).  moto gives no groups and true.
+    create_endpoint = VPCBackend.create_vpc_endpoint
+
+    def create_vpc_endpoint(self, *args, **kwargs):
+        endpoint = create_endpoint(self, *args, **kwargs)
+        if (endpoint.vpc_endpoint_type or "").lower() == "interface":
+            if not endpoint.security_group_ids:
+                group = self.get_default_security_group(endpoint.vpc_id)
+                endpoint.security_group_ids = [group.id] if group else []
+        else:
+            endpoint.private_dns_enabled = False
+        return endpoint
+
+    VPCBackend.create_vpc_endpoint = create_vpc_endpoint
+
+    # KMS grants as ListGrants shows them on AWS: KeyId is the key ARN, with
+    # CreationDate and IssuingAccount, and no null members.
+    add_grant = Key.add_grant
+
+    def add_key_grant(self, *args, **kwargs):
+        grant = add_grant(self, *args, **kwargs)
+        partition = self.arn.split(":")[1]
+        grant.key_arn, grant.created = self.arn, round(time.time(), 3)
+        grant.issuing_account = f"arn:{partition}:iam::{self.account_id}:root"
+        return grant
+
+    grant_json = Grant.to_json
+
+    def grant_to_json(self):
+        entry = {k: v for k, v in grant_json(self).items() if v is not None}
+        if getattr(self, "key_arn", None):
+            entry.update(KeyId=self.key_arn, CreationDate=self.created,
+                         IssuingAccount=self.issuing_account)
+        entry.setdefault("Name", "")
+        return entry
+
+    Key.add_grant, Grant.to_json = add_key_grant, grant_to_json
 
 
 # --------------------------------------------------------------------------- helpers
@@ -385,6 +516,10 @@ class Shim:
             "ecs:RegisterContainerInstance": self.container_instances,
             "ecs:DescribeContainerInstances": self.container_instances,
             "iam:SimulatePrincipalPolicy": self.simulate,
+            "ec2:ModifyVpcEndpoint": self.modify_vpc_endpoint,
+            "kms:GetKeyPolicy": self.key_policy,
+            "kms:PutKeyPolicy": self.key_policy,
+            "kms:ListGrants": self.list_grants,
         }
         self.reset_state()
 
@@ -518,6 +653,8 @@ class Shim:
 
         def patch(response):
             for task in response.get("tasks", []):
+                if conf and conf.get("assignPublicIp") == "ENABLED" and task.get("launchType") != "EC2":
+                    self.assign_public_ip(req, task)
                 self.tasks[last_segment(task["taskArn"])] = {
                     "exec": bool(params.get("enableExecuteCommand", False)),
                     "platform": params.get("platformVersion"),
@@ -527,6 +664,20 @@ class Shim:
                 self.patch_task(req, task)
 
         return self.patched_json(environ, start_response, patch)
+
+    @staticmethod
+    def assign_public_ip(req, task):
+        """Fargate gives a task ENI a public IPv4 address when assignPublicIp is ENABLED
+        (DescribeNetworkInterfaces shows it as Association.PublicIp); moto never does."""
+        ec2 = ec2_backends[req.account][req.region]
+        for attachment in task.get("attachments") or []:
+            for detail in attachment.get("details", []):
+                if detail.get("name") == "networkInterfaceId":
+                    try:
+                        eni = ec2.get_network_interface(detail.get("value"))
+                    except Exception:
+                        continue
+                    eni.public_ip = eni.public_ip or random_public_ip()
 
     def describe_tasks(self, req, environ, start_response):
         params = req.json()
@@ -658,6 +809,49 @@ class Shim:
 
         return self.patched_json(environ, start_response, patch)
 
+    # ---- EC2
+    def modify_vpc_endpoint(self, req, environ, start_response):
+        """moto ignores ModifyVpcEndpoint's PrivateDnsEnabled; apply it once moto accepted
+        the call (so an unknown endpoint still gets moto's error)."""
+        form = parse_qs(req.body.decode("utf-8"), keep_blank_values=True)
+        code, headers, body = self.call_moto(environ)
+        wanted = (form.get("PrivateDnsEnabled") or [None])[0]
+        if code == 200 and wanted is not None:
+            ec2 = ec2_backends[req.account][req.region]
+            endpoint = ec2.vpc_end_points.get((form.get("VpcEndpointId") or [""])[0])
+            if endpoint is not None:
+                endpoint.private_dns_enabled = wanted.lower() == "true"
+        return respond(start_response, code, body, headers)
+
+    # ---- KMS
+    def key_policy(self, req, environ, start_response):
+        """PolicyName is optional on AWS (it can only be "default"), and GetKeyPolicy
+        answers with it; moto requires it and leaves it out."""
+        params = req.json()
+        if not params.get("PolicyName"):
+            params["PolicyName"] = "default"
+            set_body(environ, json.dumps(params).encode())
+        if req.operation == "PutKeyPolicy":  # AWS: 200 with an empty body; moto: "null"
+            code, headers, body = self.call_moto(environ)
+            return respond(start_response, code, b"" if code == 200 else body, headers)
+
+        def patch(response):
+            response["PolicyName"] = params["PolicyName"]
+
+        return self.patched_json(environ, start_response, patch)
+
+    def list_grants(self, req, environ, start_response):
+        """moto ignores ListGrants' GranteePrincipal filter (and adds GrantCount)."""
+        grantee = req.json().get("GranteePrincipal")
+
+        def patch(response):
+            response.pop("GrantCount", None)
+            if grantee:
+                response["Grants"] = [g for g in response.get("Grants", [])
+                                      if g.get("GranteePrincipal") == grantee]
+
+        return self.patched_json(environ, start_response, patch)
+
     # ---- IAM
     def simulate(self, req, environ, start_response):
         form = parse_qs(req.body.decode("utf-8"), keep_blank_values=True)
@@ -761,17 +955,26 @@ def main(argv=None):
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log lines
     pin_task_lifecycle()
     patch_moto_quirks()
+    patch_moto_shapes()
     server = make_server(args.host, args.port, Shim(), threaded=True)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"ready http://{host}:{server.server_port}", flush=True)
-    sys.stdout = sys.stderr  # anything moto prints later must not pollute stdout
 
     def stop(signum, frame):
         raise KeyboardInterrupt  # ends serve_forever(), which then closes the socket
 
+    # Handlers first: a SIGTERM right after the ready line must still exit with 0.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    server.serve_forever()  # handler threads are daemons: exit does not wait for them
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"ready http://{host}:{server.server_port}", flush=True)
+    sys.stdout = sys.stderr  # anything moto prints later must not pollute stdout
+    try:
+        server.serve_forever()  # handler threads are daemons: exit does not wait for them
+    except KeyboardInterrupt:
+        pass
+    # os._exit, not a normal exit: interpreter shutdown can abort (SIGABRT, "could not
+    # acquire lock for <stdin>") while the stdin watcher thread is blocked in read().
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
