@@ -623,6 +623,120 @@ fn exec_kms_key_problems() {
     assert_status(&report, "NW002", Status::Pass);
 }
 
+// ------------------------------------------------------------------------------ session logs
+
+/// logging=OVERRIDE to a KMS-encrypted log group and an encrypted bucket passes CL004; once
+/// the bucket loses its default encryption (s3EncryptionEnabled=true), sessions would be
+/// refused and CL004 is red with the command that restores it.
+#[test]
+fn session_log_destinations_are_read_and_their_encryption_checked() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        session_logs: true,
+        ..Spec::rich("logged")
+    });
+    let run = emu.diagnose(&world);
+    run.assert_code(0);
+    let report = run.report();
+    assert_status(&report, "CL004", Status::Pass);
+    assert!(
+        full_text(result(&report, "CL004")).contains("/ecs/exec/logged"),
+        "{}",
+        full_text(result(&report, "CL004"))
+    );
+    emu.block_on(
+        emu.aws
+            .s3
+            .delete_bucket_encryption()
+            .bucket("logged-exec-logs")
+            .send(),
+    )
+    .or_die("DeleteBucketEncryption");
+    let run = emu.diagnose(&world);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "CL004", Status::Error);
+    let cl004 = result(&report, "CL004");
+    assert!(
+        full_text(cl004).contains("`logged-exec-logs` has no default encryption"),
+        "{}",
+        full_text(cl004)
+    );
+    assert!(
+        fix_commands(cl004)
+            .iter()
+            .any(|c| c.starts_with("aws s3api put-bucket-encryption --bucket logged-exec-logs")),
+        "{:?}",
+        fix_commands(cl004)
+    );
+}
+
+/// The private subnet reaches S3 through a gateway endpoint; taken off the subnet's route
+/// table, the endpoint still exists but serves nobody, and NW002 says so.
+#[test]
+fn an_s3_gateway_endpoint_off_the_route_table_is_red() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        session_logs: true,
+        ..Spec::rich("gateway")
+    });
+    let report = emu.diagnose(&world).report();
+    assert_status(&report, "NW002", Status::Pass);
+    let (endpoint, table) = emu.block_on(async {
+        let out = emu
+            .aws
+            .ec2
+            .describe_vpc_endpoints()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("vpc-id")
+                    .values(&world.vpc)
+                    .build(),
+            )
+            .send()
+            .await
+            .or_die("DescribeVpcEndpoints");
+        let e = out
+            .vpc_endpoints()
+            .iter()
+            .find(|e| e.service_name().is_some_and(|n| n.ends_with(".s3")))
+            .expect("the world's s3 gateway endpoint")
+            .clone();
+        (
+            e.vpc_endpoint_id().unwrap_or_default().to_string(),
+            e.route_table_ids()[0].clone(),
+        )
+    });
+    emu.block_on(
+        emu.aws
+            .ec2
+            .modify_vpc_endpoint()
+            .vpc_endpoint_id(&endpoint)
+            .remove_route_table_ids(&table)
+            .send(),
+    )
+    .or_die("ModifyVpcEndpoint");
+    let run = emu.diagnose(&world);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "NW002", Status::Error);
+    let nw002 = result(&report, "NW002");
+    assert!(
+        full_text(nw002).contains(&format!(
+            "`{endpoint}` is not associated with route table `{table}`"
+        )),
+        "{}",
+        full_text(nw002)
+    );
+    assert!(
+        fix_commands(nw002).iter().any(|c| c.contains(&format!(
+            "modify-vpc-endpoint --vpc-endpoint-id {endpoint} --add-route-table-ids {table}"
+        ))),
+        "{:?}",
+        fix_commands(nw002)
+    );
+}
+
 // ------------------------------------------------------------------------------ --service
 
 #[test]
@@ -840,6 +954,7 @@ fn ec2_world(emu: &Emulator) -> World {
         // denying DescribeNatGateways or GetManagedPrefixListEntries shows.
         net: Net::NatGateway,
         egress_via_prefix_list: true,
+        session_logs: true,
         ..Spec::rich("onec2")
     })
 }

@@ -327,6 +327,8 @@ pub struct Aws {
     pub ec2: aws_sdk_ec2::Client,
     pub kms: aws_sdk_kms::Client,
     pub sts: aws_sdk_sts::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 impl Aws {
@@ -345,6 +347,12 @@ impl Aws {
             ec2: aws_sdk_ec2::Client::new(&config),
             kms: aws_sdk_kms::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&config)
+                    .force_path_style(true)
+                    .build(),
+            ),
         }
     }
 }
@@ -669,6 +677,9 @@ pub struct Spec {
     /// The tasks' security group allows HTTPS out only through a managed prefix list (its
     /// default all-traffic egress rule revoked).
     pub egress_via_prefix_list: bool,
+    /// `logging=OVERRIDE` to a CloudWatch log group and an S3 bucket, both encrypted and with
+    /// encryption required; the roles may write to them.
+    pub session_logs: bool,
 }
 
 impl Spec {
@@ -690,6 +701,7 @@ impl Spec {
             tasks: 1,
             settled: true,
             egress_via_prefix_list: false,
+            session_logs: false,
         }
     }
 
@@ -748,7 +760,8 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
     use aws_sdk_ecs::types::{
         AwsVpcConfiguration, ClusterConfiguration, Compatibility, ContainerDefinition,
         ExecuteCommandConfiguration, ExecuteCommandLogging, KeyValuePair, LaunchType,
-        LinuxParameters, NetworkConfiguration, NetworkMode, VersionInfo,
+        LinuxParameters, LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode,
+        VersionInfo,
     };
     let aws = &emu.aws;
     let name = spec.cluster.as_str();
@@ -876,6 +889,9 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
             if spec.kms != Kms::None {
                 endpoint_services.push("kms");
             }
+            if spec.session_logs {
+                endpoint_services.push("logs");
+            }
         }
         Net::NatGateway => {
             let public = aws
@@ -976,6 +992,32 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
                 .or_die("CreateRoute");
         }
         Net::Isolated => {}
+    }
+    if spec.session_logs && spec.net == Net::Endpoints {
+        // S3 through a gateway endpoint on the main route table, as private subnets do.
+        let tables = aws
+            .ec2
+            .describe_route_tables()
+            .filters(Filter::builder().name("vpc-id").values(&vpc).build())
+            .send()
+            .await
+            .or_die("DescribeRouteTables");
+        let main = tables
+            .route_tables()
+            .iter()
+            .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
+            .and_then(|t| t.route_table_id())
+            .expect("the VPC's main route table")
+            .to_string();
+        aws.ec2
+            .create_vpc_endpoint()
+            .vpc_id(&vpc)
+            .service_name(format!("com.amazonaws.{REGION}.s3"))
+            .vpc_endpoint_type(VpcEndpointType::Gateway)
+            .route_table_ids(main)
+            .send()
+            .await
+            .or_die("CreateVpcEndpoint (s3)");
     }
     for service in endpoint_services {
         aws.ec2
@@ -1107,6 +1149,17 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         if let (true, Some(key)) = (role.kms_decrypt, &kms_key_arn) {
             statements.push(json!({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}));
         }
+        if spec.session_logs {
+            statements.push(json!({
+                "Effect": "Allow",
+                "Action": [
+                    "logs:DescribeLogGroups", "logs:CreateLogStream", "logs:DescribeLogStreams",
+                    "logs:PutLogEvents", "s3:GetBucketLocation", "s3:GetEncryptionConfiguration",
+                    "s3:PutObject"
+                ],
+                "Resource": "*"
+            }));
+        }
         aws.iam
             .put_role_policy()
             .role_name(&role_name)
@@ -1123,6 +1176,52 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
     let mut exec = ExecuteCommandConfiguration::builder().logging(ExecuteCommandLogging::Default);
     if let Some(key) = &kms_key_arn {
         exec = exec.kms_key_id(key);
+    }
+    if spec.session_logs {
+        let group = format!("/ecs/exec/{name}");
+        let bucket = format!("{name}-exec-logs");
+        let mut create = aws.logs.create_log_group().log_group_name(&group);
+        if let Some(key) = &kms_key_arn {
+            create = create.kms_key_id(key);
+        }
+        create.send().await.or_die("CreateLogGroup");
+        aws.s3
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .or_die("CreateBucket");
+        aws.s3
+            .put_bucket_encryption()
+            .bucket(&bucket)
+            .server_side_encryption_configuration(
+                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(
+                                aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+                                    .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::Aes256)
+                                    .build()
+                                    .expect("encryption default"),
+                            )
+                            .build(),
+                    )
+                    .build()
+                    .expect("encryption configuration"),
+            )
+            .send()
+            .await
+            .or_die("PutBucketEncryption");
+        exec = exec
+            .logging(ExecuteCommandLogging::Override)
+            .log_configuration(
+                aws_sdk_ecs::types::ExecuteCommandLogConfiguration::builder()
+                    .cloud_watch_log_group_name(&group)
+                    .cloud_watch_encryption_enabled(kms_key_arn.is_some())
+                    .s3_bucket_name(&bucket)
+                    .s3_encryption_enabled(true)
+                    .build(),
+            );
     }
     let cluster_arn = aws
         .ecs
@@ -1173,6 +1272,7 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
                 .policy_name("exec")
                 .policy_document(policy(vec![
                     json!({"Effect": "Allow", "Action": SSMMESSAGES, "Resource": "*"}),
+                    json!({"Effect": "Allow", "Action": ["logs:*", "s3:*", "kms:Decrypt"], "Resource": "*"}),
                 ]))
                 .send()
                 .await
@@ -1242,6 +1342,16 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
                 .essential(c.name == spec.containers[0].name)
                 .memory(256)
                 .readonly_root_filesystem(c.readonly_root)
+                // As in most real task definitions, so that logging=DEFAULT logs sessions.
+                .log_configuration(
+                    LogConfiguration::builder()
+                        .log_driver(LogDriver::Awslogs)
+                        .options("awslogs-group", format!("/ecs/{name}"))
+                        .options("awslogs-region", "us-east-1")
+                        .options("awslogs-stream-prefix", &c.name)
+                        .build()
+                        .expect("log configuration"),
+                )
                 .linux_parameters(
                     LinuxParameters::builder()
                         .init_process_enabled(c.init_process)

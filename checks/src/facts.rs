@@ -262,6 +262,9 @@ pub struct Diagnosis {
     /// The exec KMS key's policy and grants.
     #[serde(default)]
     pub kms_key_policy: Fact<KeyPolicy>,
+    /// The session log group and bucket of `logging=OVERRIDE`.
+    #[serde(default)]
+    pub log_destinations: Fact<LogDestinations>,
     #[serde(default)]
     pub subjects: Vec<Subject>,
 }
@@ -367,6 +370,12 @@ impl<'a> Facts<'a> {
     pub fn kms_key_policy(&self) -> Result<Option<&'a KeyPolicy>, Unavailable> {
         self.diagnosis.kms_key_policy.get_opt("exec KMS key policy")
     }
+    /// `None` when the cluster does not override the session log destination.
+    pub fn log_destinations(&self) -> Result<Option<&'a LogDestinations>, Unavailable> {
+        self.diagnosis
+            .log_destinations
+            .get_opt("session log destinations")
+    }
     pub fn interface(&self) -> Result<&'a Interface, Unavailable> {
         self.subject.interface.get("task network interface")
     }
@@ -405,10 +414,11 @@ pub enum FactKind {
     Interface,
     Firewall,
     TaskRole,
+    LogDestinations,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 16] = [
+    pub const ALL: [FactKind; 17] = [
         FactKind::Local,
         FactKind::Caller,
         FactKind::Cluster,
@@ -425,6 +435,7 @@ impl FactKind {
         FactKind::Interface,
         FactKind::Firewall,
         FactKind::TaskRole,
+        FactKind::LogDestinations,
     ];
 
     /// The IAM actions the doctor needs to fetch this fact.
@@ -454,6 +465,9 @@ impl FactKind {
                 "ec2:GetManagedPrefixListEntries",
             ],
             FactKind::TaskRole => &["iam:GetRole"],
+            FactKind::LogDestinations => {
+                &["logs:DescribeLogGroups", "s3:GetEncryptionConfiguration"]
+            }
             FactKind::CallerPermissions | FactKind::TaskRolePermissions => {
                 &["iam:SimulatePrincipalPolicy"]
             }
@@ -466,6 +480,7 @@ impl FactKind {
             FactKind::Local | FactKind::Caller | FactKind::Cluster | FactKind::Task => &[],
             FactKind::KmsKey => &[FactKind::Cluster],
             FactKind::KmsKeyPolicy => &[FactKind::Cluster, FactKind::KmsKey],
+            FactKind::LogDestinations => &[FactKind::Cluster],
             FactKind::Interface => &[FactKind::Task, FactKind::ContainerInstance],
             FactKind::Firewall => &[FactKind::Interface, FactKind::Network],
             FactKind::TaskRole => &[

@@ -662,6 +662,7 @@ impl Redactor {
             cluster,
             kms_key,
             kms_key_policy,
+            log_destinations,
             subjects,
         } = d;
         Diagnosis {
@@ -672,6 +673,7 @@ impl Redactor {
             cluster: self.fact(cluster, Self::cluster_fact),
             kms_key: self.fact(kms_key, Self::kms_key),
             kms_key_policy: self.fact(kms_key_policy, Self::key_policy),
+            log_destinations: self.fact(log_destinations, Self::log_destinations),
             subjects: subjects.into_iter().map(|s| self.subject(s)).collect(),
         }
     }

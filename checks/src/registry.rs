@@ -14,6 +14,7 @@ pub static CHECKS: &[&Check] = &[
     &cluster::exec_kms_key::CHECK,
     &cluster::exec_kms_key_policy::CHECK,
     &cluster::exec_audit_logging::CHECK,
+    &cluster::exec_log_destination::CHECK,
     &task::task_running::CHECK,
     &task::exec_enabled::CHECK,
     &task::service_exec_enabled::CHECK,

@@ -3,8 +3,8 @@
 //! decision, and whether an SCP, a permissions boundary or an unknown condition decided it.
 
 use crate::facts::Unavailable;
-use crate::model::{Caller, CallerKind, Decision, Simulation};
-use crate::outcome::{Finding, Verdict};
+use crate::model::{Caller, CallerKind, Decision, SimResult, Simulation};
+use crate::outcome::{Finding, Fix, Verdict};
 
 pub enum Judgement {
     /// Allowed on every resource (evidence line).
@@ -29,20 +29,36 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
             Decision::Allowed => continue,
             Decision::ExplicitDeny => {
                 Finding::error(format!("`{principal}` is explicitly denied {action} on {on}"))
+                    .fix(explicit_deny_fix(result, principal, action, &on))
             }
             Decision::ImplicitDeny if result.allowed_by_organizations == Some(false) => {
                 Finding::error(format!(
                     "{action} on {on} is denied to `{principal}` by a service control policy"
                 ))
+                .fix(Fix::new(format!("have the organization's service control policy allow {action}"))
+                    .note("a service control policy of AWS Organizations denies it; no IAM policy in this account can override that: ask the organization's administrators to exempt this principal or action"))
             }
             Decision::ImplicitDeny if result.allowed_by_boundary == Some(false) => Finding::error(
                 format!("{action} on {on} is denied to `{principal}` by its permissions boundary"),
-            ),
-            Decision::ImplicitDeny if !result.missing_context.is_empty() => Finding::warning(format!(
-                "`{principal}` is allowed {action} on {on} only if conditions on {} hold",
-                result.missing_context.join(", ")
-            ))
-            .evidence("the simulator had no value for these condition keys; check them against how you call execute-command"),
+            )
+            .fix(boundary_fix(principal, action)),
+            Decision::ImplicitDeny if !result.missing_context.is_empty() => {
+                let mut finding = Finding::warning(format!(
+                    "`{principal}` is allowed {action} on {on} only if conditions on {} hold",
+                    result.missing_context.join(", ")
+                ))
+                .evidence("the simulator had no value for these condition keys; check them against how you call execute-command");
+                if result
+                    .missing_context
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case("ecs:container-name"))
+                {
+                    finding = finding.evidence(
+                        "a policy conditions on ecs:container-name and no container was named: pass --container NAME (the container you exec into) to evaluate it",
+                    );
+                }
+                finding
+            }
             Decision::ImplicitDeny => Finding::error(format!(
                 "`{principal}` is not allowed {action} on {on}: no policy allows it"
             )),
@@ -64,6 +80,65 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
     } else {
         Judgement::Problems(findings)
     }
+}
+
+/// The fix for an explicit deny: change the statement that denies (an Allow cannot override
+/// it), naming the policy the simulator matched.
+fn explicit_deny_fix(result: &SimResult, principal: &str, action: &str, on: &str) -> Fix {
+    let name = crate::arn::role_name(principal);
+    let kind = if principal.contains(":user/") {
+        "user"
+    } else {
+        "role"
+    };
+    let mut fix = Fix::new(format!(
+        "change the Deny that matches {action} on {on} for `{principal}`"
+    ));
+    if result.matched_statements.is_empty() {
+        fix = fix.note(format!(
+            "a Deny statement in a policy of `{principal}` (or of its groups) matches; find it with aws iam simulate-principal-policy --policy-source-arn {principal} --action-names {action}, which names the policy"
+        ));
+    }
+    for m in &result.matched_statements {
+        let at = m
+            .start_line
+            .map(|l| format!(" (statement at line {l})"))
+            .unwrap_or_default();
+        let show = match m.source_policy_type.as_deref() {
+            Some("role") => format!(
+                "aws iam get-role-policy --role-name {name} --policy-name {}",
+                m.source_policy_id
+            ),
+            Some("user") => format!(
+                "aws iam get-user-policy --user-name {name} --policy-name {}",
+                m.source_policy_id
+            ),
+            Some("user-managed") | Some("aws-managed") => format!(
+                "aws iam list-attached-{kind}-policies --{kind}-name {name}   # then get-policy-version of `{}`",
+                m.source_policy_id
+            ),
+            _ => format!("# policy `{}`", m.source_policy_id),
+        };
+        fix = fix.note(format!(
+            "the Deny is in policy `{}`{at}: narrow its Action, Resource or Condition so it no longer matches {action} on {on}",
+            m.source_policy_id
+        ));
+        fix = fix.command(show);
+    }
+    fix.note("an explicit Deny wins over every Allow: adding an Allow does not help")
+}
+
+/// The fix for a permissions-boundary denial: the boundary must allow the action too.
+fn boundary_fix(principal: &str, action: &str) -> Fix {
+    let name = crate::arn::role_name(principal);
+    let command = if principal.contains(":user/") {
+        format!("aws iam get-user --user-name {name} --query User.PermissionsBoundary")
+    } else {
+        format!("aws iam get-role --role-name {name} --query Role.PermissionsBoundary")
+    };
+    Fix::new(format!("add {action} to the permissions boundary of `{principal}`"))
+        .command(command)
+        .note("a permissions boundary caps what identity policies may grant: an Allow in the role's own policies is not enough until the boundary policy allows the action too")
 }
 
 pub fn decision_word(d: Decision) -> &'static str {
@@ -110,4 +185,87 @@ pub fn require_principal(caller: &Caller) -> Result<&str, Unavailable> {
             caller.arn
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MatchedStatement;
+    use crate::outcome::FixStep;
+
+    fn sim(result: SimResult) -> Simulation {
+        Simulation {
+            principal_arn: "arn:aws:iam::123456789012:role/Developer".into(),
+            results: vec![result],
+        }
+    }
+
+    fn result(decision: Decision) -> SimResult {
+        SimResult {
+            action: "ecs:ExecuteCommand".into(),
+            resource: "*".into(),
+            decision,
+            missing_context: vec![],
+            allowed_by_organizations: None,
+            allowed_by_boundary: None,
+            matched_statements: vec![],
+        }
+    }
+
+    fn problems(sim: &Simulation) -> Vec<Finding> {
+        match judge(sim, "ecs:ExecuteCommand", &["*".into()], &sim.principal_arn) {
+            Judgement::Problems(f) => f,
+            _ => panic!("expected problems"),
+        }
+    }
+
+    #[test]
+    fn an_explicit_deny_names_the_denying_policy_and_never_proposes_an_allow() {
+        let mut r = result(Decision::ExplicitDeny);
+        r.matched_statements.push(MatchedStatement {
+            source_policy_id: "no-exec-in-prod".into(),
+            source_policy_type: Some("role".into()),
+            start_line: Some(4),
+        });
+        let f = problems(&sim(r)).remove(0);
+        let fix = f.fix.expect("its own fix");
+        let text = serde_json::to_string(&fix).unwrap();
+        assert!(
+            text.contains("no-exec-in-prod") && text.contains("line 4"),
+            "{text}"
+        );
+        assert!(
+            text.contains("get-role-policy --role-name Developer --policy-name no-exec-in-prod"),
+            "{text}"
+        );
+        assert!(
+            !fix.steps
+                .iter()
+                .any(|s| matches!(s, FixStep::Policy { .. }))
+        );
+    }
+
+    #[test]
+    fn boundaries_scps_and_missing_container_names_say_what_to_change() {
+        let mut r = result(Decision::ImplicitDeny);
+        r.allowed_by_boundary = Some(false);
+        let f = problems(&sim(r)).remove(0);
+        assert!(f.fix.unwrap().title.contains("permissions boundary"));
+        let mut r = result(Decision::ImplicitDeny);
+        r.allowed_by_organizations = Some(false);
+        let f = problems(&sim(r)).remove(0);
+        assert!(
+            serde_json::to_string(&f.fix)
+                .unwrap()
+                .contains("no IAM policy in this account can override")
+        );
+        let mut r = result(Decision::ImplicitDeny);
+        r.missing_context.push("ecs:container-name".into());
+        let f = problems(&sim(r)).remove(0);
+        assert!(
+            f.evidence.iter().any(|e| e.contains("--container NAME")),
+            "{f:?}"
+        );
+        assert!(f.fix.is_none(), "the caller's check adds the allow fix");
+    }
 }

@@ -206,6 +206,7 @@ pub fn diagnosis() -> Diagnosis {
         }),
         kms_key: Fact::absent("the cluster has no exec KMS key"),
         kms_key_policy: Fact::absent("the cluster has no exec KMS key"),
+        log_destinations: Fact::absent("the cluster does not override the session log destination"),
         subjects: vec![Subject {
             task_ref: TASK_ID.into(),
             task: Fact::ok(Task {
@@ -408,6 +409,14 @@ pub fn with_cloudwatch_logging(d: &mut Diagnosis) {
     let c = &mut d.cluster.value_mut().exec_config;
     c.logging = "OVERRIDE".into();
     c.cloud_watch_log_group = Some("/ecs/exec".into());
+    d.log_destinations = Fact::ok(LogDestinations {
+        log_group: Some(LogGroup {
+            name: "/ecs/exec".into(),
+            exists: true,
+            kms_key_id: None,
+        }),
+        ..LogDestinations::default()
+    });
     let cluster = d.cluster.value().unwrap();
     let pairs = crate::task_role::logging_actions(&cluster.arn, &cluster.exec_config).unwrap();
     for s in &mut d.subjects {
@@ -495,6 +504,20 @@ pub fn assert_finding(check: &'static Check, d: &Diagnosis, severity: Severity, 
     );
 }
 
+/// Every fix command of the check's findings.
+pub fn fix_commands_of(check: &'static Check, d: &Diagnosis) -> Vec<String> {
+    run(check, d)
+        .findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|fix| &fix.steps)
+        .filter_map(|step| match step {
+            crate::outcome::FixStep::Command { command, .. } => Some(command.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Makes fact `kind` fail with `error` on every subject, and every fact fetched from it fail
 /// as a dependency, as the live fetcher does.
 pub fn fail_fact(d: &mut Diagnosis, kind: crate::FactKind, error: &FactError) {
@@ -516,6 +539,7 @@ pub fn fail_fact(d: &mut Diagnosis, kind: crate::FactKind, error: &FactError) {
     set!(d.cluster, K::Cluster);
     set!(d.kms_key, K::KmsKey);
     set!(d.kms_key_policy, K::KmsKeyPolicy);
+    set!(d.log_destinations, K::LogDestinations);
     for s in &mut d.subjects {
         set!(s.task, K::Task);
         set!(s.service, K::Service);

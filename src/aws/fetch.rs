@@ -27,6 +27,7 @@ use tokio::sync::Semaphore;
 use super::convert;
 use super::errors::classify;
 
+mod logging;
 mod network;
 mod roles;
 
@@ -41,6 +42,8 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub kms: aws_sdk_kms::Client,
     pub sts: aws_sdk_sts::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 pub struct Fetcher {
@@ -126,6 +129,10 @@ impl Fetcher {
                 self.key_policy(&cluster, &kms).await
             }
         };
+        let log_destinations = {
+            let cluster = cluster.clone();
+            async move { self.log_destinations(&cluster.await).await }
+        };
         let listing: Shared<BoxFuture<Listing>> = self.listing().boxed().shared();
         let subjects = {
             let (caller, cluster, kms, listing) = (
@@ -136,8 +143,15 @@ impl Fetcher {
             );
             async move { self.subjects(listing.await, caller, cluster, kms).await }
         };
-        let (local, caller, cluster, kms, key_policy, subjects) =
-            tokio::join!(local, caller, cluster, kms, key_policy, subjects);
+        let (local, caller, cluster, kms, key_policy, log_destinations, subjects) = tokio::join!(
+            local,
+            caller,
+            cluster,
+            kms,
+            key_policy,
+            log_destinations,
+            subjects
+        );
         Diagnosis {
             target: self.target.clone(),
             observed_at: std::time::SystemTime::now()
@@ -149,6 +163,7 @@ impl Fetcher {
             cluster,
             kms_key: kms,
             kms_key_policy: key_policy,
+            log_destinations,
             subjects,
         }
     }

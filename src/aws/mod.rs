@@ -202,5 +202,14 @@ fn clients(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> fetch::Client
         ec2: client!(aws_sdk_ec2),
         kms: client!(aws_sdk_kms),
         sts: client!(aws_sdk_sts),
+        logs: client!(aws_sdk_cloudwatchlogs),
+        // An endpoint override (an emulator, a proxy) has no per-bucket host names.
+        s3: {
+            let mut b = aws_sdk_s3::config::Builder::from(sdk);
+            if let Some(url) = endpoint {
+                b = b.endpoint_url(url).force_path_style(true);
+            }
+            aws_sdk_s3::Client::from_conf(b.build())
+        },
     }
 }

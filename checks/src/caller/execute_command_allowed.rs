@@ -65,9 +65,18 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     };
     Ok(match judge(sim, ACTION, &resources, &principal) {
         Judgement::Allowed(evidence) => Verdict::pass(evidence),
-        Judgement::Problems(findings) => {
-            Verdict::Findings(findings.into_iter().map(|f| f.fix(fix.clone())).collect())
-        }
+        Judgement::Problems(findings) => Verdict::Findings(
+            findings
+                .into_iter()
+                .map(|f| {
+                    if f.fix.is_some() {
+                        f
+                    } else {
+                        f.fix(fix.clone())
+                    }
+                })
+                .collect(),
+        ),
         Judgement::NotSimulated(why) => return Err(Unavailable::new(why)),
     })
 }

@@ -59,9 +59,17 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     .note("the key policy must allow it too (or delegate to IAM)");
     Ok(match judge(sim, ACTION, &[key], principal) {
         Judgement::Allowed(e) => Verdict::pass(e),
-        Judgement::Problems(fs) => {
-            Verdict::Findings(fs.into_iter().map(|x| x.fix(fix.clone())).collect())
-        }
+        Judgement::Problems(fs) => Verdict::Findings(
+            fs.into_iter()
+                .map(|x| {
+                    if x.fix.is_some() {
+                        x
+                    } else {
+                        x.fix(fix.clone())
+                    }
+                })
+                .collect(),
+        ),
         Judgement::NotSimulated(why) => return Err(Unavailable::new(why)),
     })
 }

@@ -652,7 +652,8 @@ declare_error! {
         meaning: "the cluster's exec logging has cloudWatchEncryptionEnabled, and the agent could not confirm that the log group is encrypted with a KMS key, so it refused the session",
         causes: [
             {
-                cause: "the log group has no KMS key",
+                cause: "the log group has no KMS key, or does not exist",
+                checks: [cluster::exec_log_destination],
                 confirm: "aws logs describe-log-groups --log-group-name-prefix GROUP shows no kmsKeyId",
                 fix: "aws logs associate-kms-key --log-group-name GROUP --kms-key-id KEY (the key policy must allow CloudWatch Logs), or set cloudWatchEncryptionEnabled to false",
             },
@@ -688,7 +689,8 @@ declare_error! {
                 fix: "allow s3:GetBucketLocation on *, s3:GetEncryptionConfiguration on the bucket and s3:PutObject on the prefix for the task role",
             },
             {
-                cause: "the bucket has no default encryption",
+                cause: "the bucket has no default encryption, or does not exist",
+                checks: [cluster::exec_log_destination],
                 confirm: "aws s3api get-bucket-encryption --bucket BUCKET",
                 fix: "enable default encryption on the bucket, or set s3EncryptionEnabled to false",
             },

@@ -2,7 +2,12 @@ crate::declare_check! {
     /// ## What it checks
     /// How the cluster logs exec sessions (`executeCommandConfiguration.logging`): `NONE` (not
     /// logged), `DEFAULT` (to each container's `awslogs` log group) or `OVERRIDE` (to the
-    /// configured CloudWatch log group and/or S3 bucket). A recommendation, not a requirement.
+    /// configured CloudWatch log group and/or S3 bucket). With `DEFAULT` (also when nothing is
+    /// configured) it says, per targeted container, whether its sessions are logged: a
+    /// container without the `awslogs` log driver (FireLens, `json-file`, none) is not logged,
+    /// reported like `NONE` and like `OVERRIDE` without a destination: as information, since
+    /// exec works without a transcript. Whether
+    /// the destinations exist and are encrypted is CL004. A recommendation, not a requirement.
     ///
     /// ## Why it matters
     /// Exec gives a root shell in a production container; the transcript is the only record of
@@ -21,11 +26,11 @@ crate::declare_check! {
         code: "CL002",
         name: "exec-audit-logging",
         category: Cluster,
-        severity: Warning,
+        severity: Info,
         scope: Live,
-        level: Run,
+        level: Task,
         summary: "Exec sessions are logged (recommendation)",
-        needs: [Cluster],
+        needs: [Cluster, TaskDefinition],
         evaluate: evaluate,
     };
 }
@@ -51,9 +56,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         ])),
         "OVERRIDE" if c.cloud_watch_log_group.is_none() && c.s3_bucket.is_none() => {
             Ok(Verdict::Findings(vec![
-                Finding::warning(
-                    "logging=OVERRIDE names neither a CloudWatch log group nor an S3 bucket",
-                )
+                Finding::info(format!(
+                    "exec sessions on cluster `{}` are not logged: logging=OVERRIDE names neither a CloudWatch log group nor an S3 bucket",
+                    cluster.name
+                ))
                 .fix(enable),
             ]))
         }
@@ -73,43 +79,50 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                     .unwrap_or_default();
                 where_.push(format!("S3 `{b}{prefix}`{}", enc(c.s3_encryption_enabled)));
             }
-            let mut findings = Vec::new();
-            if c.cloud_watch_encryption_enabled {
-                findings.push(
-                    Finding::info(format!(
-                        "sessions are refused unless log group `{}` is encrypted with a KMS key",
-                        c.cloud_watch_log_group.clone().unwrap_or_default()
-                    ))
-                    .fix(Fix::new("make sure the log group has a KMS key").command(format!(
-                        "aws logs describe-log-groups --log-group-name-prefix {} --query 'logGroups[].kmsKeyId'{}",
-                        c.cloud_watch_log_group.clone().unwrap_or_default(),
-                        region_flag(f)
-                    ))),
-                );
-            }
-            if c.s3_encryption_enabled {
-                findings.push(
-                    Finding::info(format!(
-                        "sessions are refused unless bucket `{}` has default encryption",
-                        c.s3_bucket.clone().unwrap_or_default()
-                    ))
-                    .fix(
-                        Fix::new("make sure the bucket has default encryption").command(format!(
-                            "aws s3api get-bucket-encryption --bucket {}",
-                            c.s3_bucket.clone().unwrap_or_default()
-                        )),
-                    ),
-                );
-            }
-            Ok(Verdict::from_findings(
-                findings,
-                vec![format!("sessions are logged to {}", where_.join(" and "))],
-            ))
+            Ok(Verdict::Pass {
+                evidence: vec![
+                    format!("sessions are logged to {}", where_.join(" and ")),
+                    "CL004 checks that the destinations exist and are encrypted as required".into(),
+                ],
+            })
         }
-        _ => Ok(Verdict::pass(
-            "logging=DEFAULT: sessions are logged to each container's awslogs log group, when it has one",
-        )),
+        _ => default_logging(f, enable),
     }
+}
+
+/// `logging=DEFAULT`: sessions go to the awslogs group of the container exec'd into.
+fn default_logging(f: &Facts<'_>, enable: Fix) -> Result<Verdict, Unavailable> {
+    let td = f.task_definition()?;
+    let targeted = crate::containers::targeted(f, td);
+    let (logged, unlogged): (Vec<_>, Vec<_>) = targeted
+        .iter()
+        .partition(|(_, c)| c.log_driver.as_deref() == Some("awslogs"));
+    if unlogged.is_empty() {
+        let names: Vec<&str> = logged.iter().map(|(_, c)| c.name.as_str()).collect();
+        return Ok(Verdict::pass(format!(
+            "logging=DEFAULT: sessions in {} are logged to the container's awslogs log group",
+            if names.is_empty() {
+                "no container".to_string()
+            } else {
+                names.join(", ")
+            }
+        )));
+    }
+    Ok(Verdict::Findings(
+        unlogged
+            .iter()
+            .map(|(i, c)| {
+                let driver = c.log_driver.as_deref().unwrap_or("no log driver");
+                Finding::info(format!(
+                    "sessions in container `{}` are not logged: logging=DEFAULT writes transcripts only through the awslogs log driver, and it uses {driver}",
+                    c.name
+                ))
+                .subject(c.name.clone())
+                .pointer(crate::containers::pointer(*i, "logConfiguration"))
+                .fix(enable.clone())
+            })
+            .collect(),
+    ))
 }
 
 fn enc(on: bool) -> &'static str {
@@ -128,13 +141,12 @@ mod tests {
         d.cluster.value_mut().exec_config.logging = "NONE".into();
         assert_finding(&CHECK, &d, Severity::Info, "not logged");
         d.cluster.value_mut().exec_config.logging = "OVERRIDE".into();
-        assert_finding(&CHECK, &d, Severity::Warning, "names neither");
+        assert_finding(&CHECK, &d, Severity::Info, "names neither");
         d.cluster.value_mut().exec_config.cloud_watch_log_group = Some("/ecs/exec".into());
         assert_pass(&CHECK, &d);
-        d.cluster
-            .value_mut()
-            .exec_config
-            .cloud_watch_encryption_enabled = true;
-        assert_finding(&CHECK, &d, Severity::Info, "encrypted with a KMS key");
+        let mut d = diagnosis();
+        d.subjects[0].task_definition.value_mut().containers[0].log_driver =
+            Some("awsfirelens".into());
+        assert_finding(&CHECK, &d, Severity::Info, "uses awsfirelens");
     }
 }

@@ -36,3 +36,39 @@ pub struct Grant {
     /// `Decrypt`, `GenerateDataKey`, …
     pub operations: Vec<String>,
 }
+
+/// Where the cluster's `logging=OVERRIDE` sends exec session transcripts, as CloudWatch Logs
+/// (`logs:DescribeLogGroups`) and S3 (`s3:GetEncryptionConfiguration`) report it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogDestinations {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<LogGroup>,
+    /// Why the log group could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group_error: Option<crate::facts::FactError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<BucketEncryption>,
+    /// Why the bucket's encryption could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_error: Option<crate::facts::FactError>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogGroup {
+    pub name: String,
+    pub exists: bool,
+    /// The KMS key the group is encrypted with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BucketEncryption {
+    pub name: String,
+    pub exists: bool,
+    /// Whether the bucket has a default encryption configuration.
+    pub encrypted: bool,
+    /// `AES256`, `aws:kms`, `aws:kms:dsse`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+}

@@ -185,6 +185,45 @@ impl Redactor {
         }
     }
 
+    pub(super) fn log_destinations(&mut self, l: LogDestinations) -> LogDestinations {
+        let LogDestinations {
+            log_group,
+            log_group_error,
+            bucket,
+            bucket_error,
+        } = l;
+        LogDestinations {
+            log_group: log_group.map(|g| {
+                let LogGroup {
+                    name,
+                    exists,
+                    kms_key_id,
+                } = g;
+                LogGroup {
+                    name: self.name("log-group", &name),
+                    exists,
+                    kms_key_id: self.opt(kms_key_id, Self::kms_key_ref),
+                }
+            }),
+            log_group_error: log_group_error.map(|e| self.error(e)),
+            bucket: bucket.map(|b| {
+                let BucketEncryption {
+                    name,
+                    exists,
+                    encrypted,
+                    algorithm,
+                } = b;
+                BucketEncryption {
+                    name: self.name("bucket", &name),
+                    exists,
+                    encrypted,
+                    algorithm,
+                }
+            }),
+            bucket_error: bucket_error.map(|e| self.error(e)),
+        }
+    }
+
     /// A policy document: keys and AWS-defined values kept, every string value redacted as
     /// an ARN or as free text.
     pub(super) fn document(&mut self, value: serde_json::Value) -> serde_json::Value {
