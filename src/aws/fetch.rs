@@ -33,8 +33,11 @@ mod roles;
 
 use roles::percent_decode;
 
-/// At most this many AWS calls in flight (IAM throttles bursts).
-const MAX_IN_FLIGHT: usize = 8;
+/// At most this many calls in flight per service. Each service throttles on its own (IAM
+/// and its policy simulator the most), so one service's burst never queues another's calls.
+const MAX_IN_FLIGHT: [(&str, usize); 4] = [("iam", 4), ("ec2", 8), ("ecs", 8), ("kms", 4)];
+/// For every other service (sts, logs, s3).
+const MAX_IN_FLIGHT_OTHER: usize = 4;
 
 pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
@@ -52,7 +55,8 @@ pub struct Fetcher {
     pub needs: BTreeSet<FactKind>,
     pub max_tasks: usize,
     calls: AtomicU32,
-    permits: Semaphore,
+    /// One per entry of [`MAX_IN_FLIGHT`], then the one for every other service.
+    permits: Vec<Semaphore>,
 }
 
 type SharedFact<'a, T> = Shared<BoxFuture<'a, Fact<T>>>;
@@ -78,7 +82,11 @@ impl Fetcher {
             needs,
             max_tasks,
             calls: AtomicU32::new(0),
-            permits: Semaphore::new(MAX_IN_FLIGHT),
+            permits: MAX_IN_FLIGHT
+                .iter()
+                .map(|(_, n)| Semaphore::new(*n))
+                .chain([Semaphore::new(MAX_IN_FLIGHT_OTHER)])
+                .collect(),
         }
     }
 
@@ -103,8 +111,12 @@ impl Fetcher {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let _permit = self
-            .permits
+        let service = action.split(':').next().unwrap_or_default();
+        let slot = MAX_IN_FLIGHT
+            .iter()
+            .position(|(name, _)| *name == service)
+            .unwrap_or(MAX_IN_FLIGHT.len());
+        let _permit = self.permits[slot]
             .acquire()
             .await
             .expect("semaphore is never closed");

@@ -83,6 +83,9 @@ def seed(url):
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     sg = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    # The endpoints share the tasks' group: it must admit HTTPS from its own members.
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": sg}]}])
     for service in ("ssmmessages", "kms"):
         ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.{service}",
                                 VpcEndpointType="Interface", SubnetIds=[subnet],
@@ -107,7 +110,10 @@ def seed(url):
         family="bench-app", taskRoleArn=role, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
         cpu="512", memory="1024",
         containerDefinitions=[{"name": "web", "image": "public.ecr.aws/nginx/nginx:latest", "essential": True,
-                               "memory": 256, "linuxParameters": {"initProcessEnabled": True}}],
+                               "memory": 256, "linuxParameters": {"initProcessEnabled": True},
+                               "logConfiguration": {"logDriver": "awslogs", "options": {
+                                   "awslogs-group": "/ecs/bench", "awslogs-region": REGION,
+                                   "awslogs-stream-prefix": "web"}}}],
     )["taskDefinition"]["taskDefinitionArn"]
     network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}}
     ecs.create_service(cluster="bench", serviceName="web", taskDefinition=td, desiredCount=0,
@@ -180,6 +186,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=20, help="runs per measurement (default 20)")
     parser.add_argument("--binary", help="the doctor (default: release build if present, else debug)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="also print when each call of the +50 ms run started and ended")
     args = parser.parse_args()
     binary = Path(args.binary) if args.binary else next(
         (p for p in (ROOT / "target/release/ecs-exec-doctor", ROOT / "target/debug/ecs-exec-doctor") if p.exists()),
@@ -204,8 +212,11 @@ def main():
             if report["aws_calls"] != len(seen["calls"]):
                 print(f"warning: aws_calls {report['aws_calls']} but the emulator saw {len(seen['calls'])}")
             statuses = {}
+            not_passing = {}
             for r in report["results"]:
                 statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+                if r["status"] not in ("pass", "not_applicable"):
+                    not_passing.setdefault(r["status"], []).append(r["code"])
 
             recording = work / "recording.json"
             subprocess.run(base + ["--record", str(recording)], env=env, capture_output=True, timeout=120)
@@ -250,7 +261,12 @@ def main():
     chain = longest_chain(slow_timeline)
     print(f"longest chain of sequential round trips (with {LATENCY * 1000:.0f} ms per call): "
           f"{len(chain)} (for example {' -> '.join(chain)})")
-    print(f"results: {statuses}")
+    if args.timeline:
+        t0 = min(t["start"] for t in slow_timeline)
+        for t in sorted(slow_timeline, key=lambda t: t["start"]):
+            end = f"{(t['end'] - t0) * 1000:6.0f}" if t["end"] is not None else "     -"
+            print(f"  {(t['start'] - t0) * 1000:6.0f} .. {end} ms  {t['action']}")
+    print(f"results: {statuses}; not passing: {not_passing}")
     for label, path in [("inherited PATH", os.environ.get("PATH", "")), ("pyenv PATH", pyenv_first_path())]:
         if path:
             print(f"aws with the {label}: {shutil.which('aws', path=path)}")
