@@ -4,9 +4,9 @@ crate::declare_check! {
     /// logged), `DEFAULT` (to each container's `awslogs` log group) or `OVERRIDE` (to the
     /// configured CloudWatch log group and/or S3 bucket). With `DEFAULT` (also when nothing is
     /// configured) it says, per targeted container, whether its sessions are logged: a
-    /// container without the `awslogs` log driver (FireLens, `json-file`, none) is not logged,
-    /// reported like `NONE` and like `OVERRIDE` without a destination: as information, since
-    /// exec works without a transcript. Whether
+    /// container without the `awslogs` log driver (FireLens, `json-file`, none) is not logged, a
+    /// warning like `NONE` and `OVERRIDE` without a destination, which log nothing either.
+    /// Exec works without a transcript: the exit code stays 0 unless `--fail-on warning`. Whether
     /// the destinations exist and are encrypted is CL004. A recommendation, not a requirement.
     ///
     /// ## Why it matters
@@ -26,7 +26,7 @@ crate::declare_check! {
         code: "CL002",
         name: "exec-audit-logging",
         category: Cluster,
-        severity: Info,
+        severity: Warning,
         scope: Live,
         level: Task,
         summary: "Exec sessions are logged (recommendation)",
@@ -42,13 +42,26 @@ use crate::outcome::{Finding, Fix, Verdict};
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let cluster = f.cluster()?;
     let c = &cluster.exec_config;
-    let enable = Fix::new("log exec sessions to CloudWatch Logs (or S3)").command(format!(
-        "aws ecs update-cluster --cluster {} --configuration 'executeCommandConfiguration={{logging=OVERRIDE,logConfiguration={{cloudWatchLogGroupName=/ecs/exec/{}}}}}'{}",
-        cluster.name, cluster.name, region_flag(f)
-    ));
+    // update-cluster replaces the whole executeCommandConfiguration: keep the KMS key.
+    let key = c
+        .kms_key_id
+        .as_ref()
+        .map(|k| format!("kmsKeyId={k},"))
+        .unwrap_or_default();
+    let region = region_flag(f);
+    let enable = Fix::new("log exec sessions to a CloudWatch log group (or an S3 bucket)")
+        .command(format!(
+            "aws logs create-log-group --log-group-name /ecs/exec/{}{region}",
+            cluster.name
+        ))
+        .command(format!(
+            "aws ecs update-cluster --cluster {} --configuration 'executeCommandConfiguration={{{key}logging=OVERRIDE,logConfiguration={{cloudWatchLogGroupName=/ecs/exec/{}}}}}'{region}",
+            cluster.name, cluster.name
+        ))
+        .note("the task role then needs logs:DescribeLogGroups, CreateLogStream, DescribeLogStreams and PutLogEvents (IR004)");
     match c.logging.as_str() {
         "NONE" => Ok(Verdict::Findings(vec![
-            Finding::info(format!(
+            Finding::warning(format!(
                 "exec sessions on cluster `{}` are not logged (logging=NONE)",
                 cluster.name
             ))
@@ -56,7 +69,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         ])),
         "OVERRIDE" if c.cloud_watch_log_group.is_none() && c.s3_bucket.is_none() => {
             Ok(Verdict::Findings(vec![
-                Finding::info(format!(
+                Finding::warning(format!(
                     "exec sessions on cluster `{}` are not logged: logging=OVERRIDE names neither a CloudWatch log group nor an S3 bucket",
                     cluster.name
                 ))
@@ -113,13 +126,16 @@ fn default_logging(f: &Facts<'_>, enable: Fix) -> Result<Verdict, Unavailable> {
             .iter()
             .map(|(i, c)| {
                 let driver = c.log_driver.as_deref().unwrap_or("no log driver");
-                Finding::info(format!(
+                Finding::warning(format!(
                     "sessions in container `{}` are not logged: logging=DEFAULT writes transcripts only through the awslogs log driver, and it uses {driver}",
                     c.name
                 ))
                 .subject(c.name.clone())
                 .pointer(crate::containers::pointer(*i, "logConfiguration"))
-                .fix(enable.clone())
+                .fix(enable.clone().note(format!(
+                    "or, when its application logs may go to CloudWatch too, give `{}` the awslogs log driver (logConfiguration.logDriver=awslogs)",
+                    c.name
+                )))
             })
             .collect(),
     ))
@@ -139,14 +155,14 @@ mod tests {
         let mut d = diagnosis();
         assert_pass(&CHECK, &d);
         d.cluster.value_mut().exec_config.logging = "NONE".into();
-        assert_finding(&CHECK, &d, Severity::Info, "not logged");
+        assert_finding(&CHECK, &d, Severity::Warning, "not logged");
         d.cluster.value_mut().exec_config.logging = "OVERRIDE".into();
-        assert_finding(&CHECK, &d, Severity::Info, "names neither");
+        assert_finding(&CHECK, &d, Severity::Warning, "names neither");
         d.cluster.value_mut().exec_config.cloud_watch_log_group = Some("/ecs/exec".into());
         assert_pass(&CHECK, &d);
         let mut d = diagnosis();
         d.subjects[0].task_definition.value_mut().containers[0].log_driver =
             Some("awsfirelens".into());
-        assert_finding(&CHECK, &d, Severity::Info, "uses awsfirelens");
+        assert_finding(&CHECK, &d, Severity::Warning, "uses awsfirelens");
     }
 }
