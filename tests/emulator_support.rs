@@ -8,8 +8,10 @@
 //! exits by itself when the test process dies (its stdin is a pipe we hold), and has its PID in
 //! `target/tmp/emulator-pids/` so that CI can kill leftovers.
 //!
-//! Without `python3` and moto the tests are skipped with a message, unless `CI` is set, in
-//! which case they fail.
+//! The emulator comes from `python3 tests/emulator/install.py`, which installs the pinned
+//! `tests/emulator/requirements.txt` into `<target dir>/emulator-python`; the shim runs with
+//! that directory first on `PYTHONPATH`. Without `python3` and that moto the tests are skipped
+//! with a message, unless `CI` is set, in which case they fail.
 
 use std::fs;
 use std::future::Future;
@@ -50,16 +52,57 @@ pub fn pid_dir() -> PathBuf {
 
 // ------------------------------------------------------------------------------ the shim
 
+/// Where `tests/emulator/install.py` puts the emulator: beside the other build outputs.
+fn emulator_python() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is inside the target directory")
+        .join("emulator-python")
+}
+
+/// `python3` with the installed emulator ahead of anything else on its path.
+fn python3() -> Command {
+    let mut command = Command::new("python3");
+    let installed = emulator_python();
+    if installed.is_dir() {
+        let mut paths = vec![installed];
+        if let Some(existing) = std::env::var_os("PYTHONPATH") {
+            paths.extend(std::env::split_paths(&existing));
+        }
+        command.env(
+            "PYTHONPATH",
+            std::env::join_paths(paths).expect("no separator in the path"),
+        );
+    }
+    command
+}
+
 /// Whether `python3` can import moto and its server dependencies (checked once).
 fn availability() -> &'static Result<(), String> {
     static CHECK: OnceLock<Result<(), String>> = OnceLock::new();
     CHECK.get_or_init(|| {
-        let out = Command::new("python3")
-            .args(["-c", "import moto, flask, werkzeug"])
+        let out = python3()
+            .args([
+                "-c",
+                "import moto, flask, flask_cors, werkzeug; print(moto.__version__)",
+            ])
             .stdin(Stdio::null())
             .output();
+        let wanted = include_str!("emulator/requirements.txt")
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("moto=="))
+            .expect("requirements.txt pins moto");
         match out {
-            Ok(o) if o.status.success() => Ok(()),
+            Ok(o) if o.status.success() => {
+                let found = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                if found == wanted {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "python3 has moto {found}, the tests are written against moto {wanted}"
+                    ))
+                }
+            }
             Ok(o) => Err(format!(
                 "python3 cannot import moto, flask and werkzeug ({})",
                 String::from_utf8_lossy(&o.stderr)
@@ -93,7 +136,7 @@ impl Shim {
                 panic!("the AWS emulator is required on CI: {why}");
             }
             eprintln!(
-                "SKIPPED: {why}; install it with `pip install 'moto[server]'` (set CI=1 to make this a failure)"
+                "SKIPPED: {why}; install it with `python3 tests/emulator/install.py` (set CI=1 to make this a failure)"
             );
             return None;
         }
@@ -107,7 +150,7 @@ impl Shim {
             .expect("temp dir");
         let stdout_path = dir.path().join("stdout");
         let stderr_path = dir.path().join("stderr");
-        let mut child = Command::new("python3")
+        let mut child = python3()
             .arg(SHIM)
             .args(["--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-eof"])
             .env_remove("MOTO_ACCOUNT_ID")

@@ -17,7 +17,7 @@ with a clean environment, and prints the median and p90 wall time of:
 
 It also prints the number of AWS calls (the report's `aws_calls`, checked against what the
 emulator saw) and the longest chain of sequential round trips, derived from the emulator's
-timeline of when it handled each call. Needs python3 with moto[server] and boto3.
+timeline of when it handled each call. Needs the emulator: `python3 tests/emulator/install.py`.
 """
 
 import argparse
@@ -33,6 +33,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The emulator (moto, boto3) as tests/emulator/install.py installs it, ahead of the system's.
+EMULATOR_PYTHON = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target").resolve() / "emulator-python"
+if EMULATOR_PYTHON.is_dir():
+    sys.path.insert(0, str(EMULATOR_PYTHON))
 SHIM = ROOT / "tests" / "emulator" / "moto_shim.py"
 REGION = "us-east-1"
 LATENCY = 0.05
@@ -45,7 +49,10 @@ def start_shim(workdir):
     stderr = open(workdir / "shim.stderr", "wb")
     proc = subprocess.Popen(
         [sys.executable, str(SHIM), "--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in [str(EMULATOR_PYTHON), os.environ.get("PYTHONPATH")] if p)}
+        if EMULATOR_PYTHON.is_dir() else None)
     deadline = time.monotonic() + 20
     import selectors
     sel = selectors.DefaultSelector()
