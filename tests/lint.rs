@@ -100,7 +100,17 @@ fn golden_outputs_for_every_format() {
         for format in FORMATS {
             let (stdout, stderr, code) = lint(&[dir, "--no-config", "--format", format]);
             assert_eq!(code, expected_code, "{dir} {format}: {stderr}");
-            assert!(stderr.is_empty(), "{stderr}");
+            // Machine formats add one summary line on stderr; text has it on stdout.
+            if format == "text" {
+                assert!(stderr.is_empty(), "{stderr}");
+            } else {
+                assert_eq!(stderr.lines().count(), 1, "{stderr}");
+                assert!(
+                    stderr.starts_with("ecs-exec-doctor lint: 17 files")
+                        || dir.ends_with("invalid"),
+                    "{stderr}"
+                );
+            }
             let name = format!(
                 "{}_{format}",
                 dir.trim_start_matches("fixtures/").replace('-', "_")
@@ -350,6 +360,62 @@ fn an_unrecognised_named_file_is_a_warning() {
     let (_, stderr, code) = lint_in(dir.path(), &["--no-config"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("no task definitions, services"), "{stderr}");
+    // ... and a CI step that uploads SARIF still gets a valid, empty report
+    let (stdout, stderr, code) = lint_in(
+        dir.path(),
+        &["package.json", "--no-config", "--format", "sarif"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let sarif: Value = serde_json::from_str(&stdout).expect("SARIF is written");
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+    assert!(stderr.contains("no task definitions, services"), "{stderr}");
+    assert!(
+        stderr.contains("ecs-exec-doctor lint: 1 file, 0 resources: 0 errors"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn standard_input_and_utf16_files_are_linted() {
+    let td =
+        std::fs::read_to_string(root().join("fixtures/lint/taskdef/register-pass.json")).unwrap();
+    let out = assert_cmd::Command::cargo_bin("ecs-exec-doctor")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "--color",
+            "never",
+            "lint",
+            "-",
+            "--no-config",
+            "--format",
+            "json",
+        ])
+        .write_stdin(td.clone())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["files"][0]["path"], "<stdin>");
+    assert_eq!(report["files"][0]["kind"], "task-definition");
+    assert!(
+        stderr.contains("ecs-exec-doctor lint: 1 file, 1 resource:"),
+        "{stderr}"
+    );
+
+    // What PowerShell's `>` writes: UTF-16 LE with a byte-order mark.
+    let dir = tempfile::tempdir().unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(td.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(dir.path().join("td.json"), utf16).unwrap();
+    let (stdout, stderr, code) = lint_in(dir.path(), &["td.json", "--no-config"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains("binary"), "{stdout}");
+    assert!(!stdout.contains("not a task definition"), "{stdout}");
 }
 
 #[test]

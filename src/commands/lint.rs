@@ -40,12 +40,15 @@ file, a [[suppress]] entry (path, code, reason) in the config.
 Exit codes:
   0  nothing at or above --fail-on
   1  findings at or above --fail-on
-  2  an input could not be read or parsed, a bad config or argument, or no input found";
+  2  an input could not be read or parsed, a bad config or argument, or no input found
+     (the report is still written in the chosen format)
+
+With a format other than text, a one-line summary also goes to standard error.";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct LintArgs {
-    /// Files or directories [default: the current directory].
+    /// Files or directories [default: the current directory]; `-` reads standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Report format.
@@ -111,18 +114,28 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
     let mut exclude = globs(&args.exclude, "--exclude")?;
     exclude.extend(config.exclude.iter().cloned());
 
-    let paths = if args.paths.is_empty() {
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        args.paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .cloned()
+            .collect()
     };
-    let found = walk::collect(&paths, &cwd, &include, &exclude);
+    let mut found = if paths.is_empty() {
+        walk::Walk::default()
+    } else {
+        walk::collect(&paths, &cwd, &include, &exclude)
+    };
+    let stdin_report = stdin.then(|| lint_stdin(&selection));
     let shown_paths = paths
         .iter()
         .map(|p| walk::display(p, &cwd))
         .collect::<Vec<_>>()
         .join(", ");
-    if found.inputs.is_empty() && found.errors.is_empty() {
+    if found.inputs.is_empty() && found.errors.is_empty() && stdin_report.is_none() {
         crate::fail!(
             "no input files found in {shown_paths} (looked for {}); name the files or pass --include",
             walk::DEFAULT_EXTENSIONS
@@ -139,12 +152,20 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
         .and_then(Path::parent)
         .map(Path::to_path_buf)
         .unwrap_or_else(|| cwd.clone());
-    let mut files: Vec<FileReport> = found
-        .errors
+    let mut files: Vec<FileReport> = std::mem::take(&mut found.errors)
         .into_iter()
         .map(|(path, message)| file_error(path, message))
         .collect();
     let mut recognised = 0usize;
+    if let Some(mut report) = stdin_report {
+        report.path = STDIN_NAME.into();
+        if report.kind.is_some() {
+            recognised += 1;
+        } else if report.diagnostics.is_empty() {
+            report.diagnostics.push(not_recognised());
+        }
+        files.push(report);
+    }
     for input in &found.inputs {
         let mut report = lint_file(&input.path, &selection);
         report.path = input.display.clone();
@@ -155,13 +176,7 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
             if !input.explicit {
                 continue;
             }
-            report.diagnostics.push(Diagnostic {
-                level: DiagnosticLevel::Warning,
-                message: "not a task definition, ECS service, CloudFormation template or Terraform plan; skipped".into(),
-                line: 1,
-                column: 1,
-                excerpt: None,
-            });
+            report.diagnostics.push(not_recognised());
         }
         files.push(report);
     }
@@ -170,12 +185,15 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
             .iter()
             .any(|d| d.level == DiagnosticLevel::Error)
     });
-    if recognised == 0 && !input_errors {
-        crate::fail!(
-            "no task definitions, services, CloudFormation templates or Terraform plans found in {shown_paths} ({} files looked at)",
-            found.inputs.len()
-        );
-    }
+    // Nothing recognised is a usage error (exit 2), but the report is still written: a CI
+    // step that uploads SARIF or parses JSON always has a file to read.
+    let nothing = (recognised == 0 && !input_errors).then(|| {
+        format!(
+            "no task definitions, services, CloudFormation templates or Terraform plans found in {} ({} files looked at)",
+            if stdin && shown_paths.is_empty() { STDIN_NAME.to_string() } else { shown_paths.clone() },
+            found.inputs.len() + usize::from(stdin)
+        )
+    });
 
     let report = LintReport::new(files, fail_on, env!("CARGO_PKG_VERSION"));
     let ctx = render::sarif::Context {
@@ -189,10 +207,68 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
         LintFormat::Github => render::github::report(&report, &ctx),
         LintFormat::Markdown => render::lint_markdown::report(&report),
     };
+    if let Some(message) = &nothing {
+        eprintln!("ecs-exec-doctor: error: {message}");
+    }
+    if args.format != LintFormat::Text {
+        // Machine formats go to files; people and CI logs still see the outcome.
+        eprintln!("ecs-exec-doctor lint: {}", summary_line(&report));
+    }
     Ok(Output {
         text,
-        code: report.exit_code(),
+        code: if nothing.is_some() {
+            2
+        } else {
+            report.exit_code()
+        },
     })
+}
+
+/// How standard input is named in reports.
+const STDIN_NAME: &str = "<stdin>";
+
+/// Lints standard input (`lint -`), read up to the file size limit.
+fn lint_stdin(selection: &Selection) -> FileReport {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let limit = MAX_FILE_SIZE as u64 + 1;
+    match std::io::stdin().lock().take(limit).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() > MAX_FILE_SIZE => {
+            file_error(STDIN_NAME.into(), Rejected::TooLarge(bytes.len()).message())
+        }
+        Ok(_) => lint::lint(&bytes, selection),
+        Err(e) => file_error(
+            STDIN_NAME.into(),
+            format!("cannot read standard input: {e}"),
+        ),
+    }
+}
+
+fn not_recognised() -> Diagnostic {
+    Diagnostic {
+        level: DiagnosticLevel::Warning,
+        message: "not a task definition, ECS service, CloudFormation template or Terraform plan; skipped (Terraform .tf files: lint `terraform show -json PLAN` output)".into(),
+        line: 1,
+        column: 1,
+        excerpt: None,
+    }
+}
+
+/// `3 files, 4 resources: 1 error, 2 warnings, 0 info (1 suppressed), 0 input errors`.
+fn summary_line(report: &LintReport) -> String {
+    let s = &report.summary;
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{}, {}: {}, {}, {} info ({} suppressed), {}",
+        plural(s.files, "file", "files"),
+        plural(s.units, "resource", "resources"),
+        plural(s.error, "error", "errors"),
+        plural(s.warning, "warning", "warnings"),
+        s.info,
+        s.suppressed,
+        plural(s.input_errors, "input error", "input errors"),
+    )
 }
 
 fn load_config(args: &LintArgs, cwd: &Path) -> Result<Config> {

@@ -3,8 +3,9 @@ crate::declare_check! {
     /// That no targeted container defines AWS credential variables (`AWS_ACCESS_KEY_ID`,
     /// `AWS_SECRET_ACCESS_KEY`, `AWS_ACCESS_KEY`, `AWS_SECRET_KEY`, `AWS_SESSION_TOKEN`,
     /// `AWS_PROFILE`, `AWS_SHARED_CREDENTIALS_FILE`) through `environment` or `secrets`, and
-    /// warns about `environmentFiles`, whose contents the doctor cannot see. Only variable names
-    /// are read; values never leave AWS.
+    /// notes `environmentFiles` (information: their contents are not visible to the doctor, so
+    /// an env file alone is no evidence of credentials). Only variable names are read; values
+    /// never leave AWS.
     ///
     /// ## Why it matters
     /// The exec agent inside the container picks those credentials up instead of the task role.
@@ -79,8 +80,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         }
         if !c.environment_files.is_empty() {
             findings.push(
-                Finding::warning(format!(
-                    "container `{}` loads environmentFiles; make sure they set no AWS credential variables",
+                // Their content is not visible to any API the doctor reads, nor in a file:
+                // information, never a warning that every env file would raise.
+                Finding::info(format!(
+                    "container `{}` loads environmentFiles, which the doctor cannot read; make sure they set no AWS credential variables",
                     c.name
                 ))
                 .subject(c.name.clone())
@@ -116,6 +119,6 @@ mod tests {
         d.subjects[0].task_definition.value_mut().containers[0]
             .environment_files
             .push("arn:aws:s3:::b/app.env".into());
-        assert_finding(&CHECK, &d, Severity::Warning, "environmentFiles");
+        assert_finding(&CHECK, &d, Severity::Info, "environmentFiles");
     }
 }

@@ -3,13 +3,14 @@
 //! `Metadata: {"ecs-exec-doctor": {"ignore": [{"code": ..., "reason": ...}]}}`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::ecs::{self, Dialect, Reader};
 use super::report::ResourceKind;
 use super::source::Pos;
 use super::spans::{Locator, Naming, Seg};
-use super::tree::{Node, NodeKind};
-use super::{LintUnit, Problem, UnitSuppression};
+use super::tree::{Entry, Node, NodeKind};
+use super::{LintUnit, Problem, UnitSuppression, conditions};
 
 pub const TASK_DEFINITION: &str = "AWS::ECS::TaskDefinition";
 pub const SERVICE: &str = "AWS::ECS::Service";
@@ -38,18 +39,55 @@ pub fn is_template(root: &Node) -> bool {
 pub fn units(root: &Node, problems: &mut Vec<Problem>) -> Vec<LintUnit> {
     let empty = Node::new(Pos::START, NodeKind::Map(Vec::new()));
     let resources = root.get("Resources").map_or(&[][..], Node::entries);
-    let mut os_families: HashMap<&str, Option<String>> = HashMap::new();
+    let mut os_families: HashMap<String, Option<String>> = HashMap::new();
     let mut units = Vec::new();
     for entry in resources {
         let ty = entry.value.get("Type").and_then(Node::as_str);
         if ty != Some(TASK_DEFINITION) && ty != Some(SERVICE) {
             continue;
         }
-        let props = entry
+        let source = entry
             .value
             .get("Properties")
             .filter(|p| p.is_map())
             .unwrap_or(&empty);
+        let all = Arc::new(conditions::assignments(&conditions::conditions_in(source)));
+        for assignment in all.iter() {
+            let props = conditions::resolve(source, assignment).unwrap_or_else(|| empty.clone());
+            let mut unit = read_unit(entry, ty, props, &mut os_families, problems);
+            if all.len() > 1 {
+                unit.conditions = Some((assignment.clone(), all.clone()));
+            }
+            units.push(unit);
+        }
+    }
+    // a service's platform family is that of the task definition it references
+    for unit in &mut units {
+        let family = unit
+            .task_definition_ref
+            .as_deref()
+            .and_then(|r| os_families.get(r))
+            .cloned()
+            .flatten();
+        if let (Some(service), Some(family)) = (unit.service.as_mut(), family)
+            && service.platform_family.is_none()
+        {
+            service.platform_family = Some(family);
+        }
+    }
+    units
+}
+
+/// One resource under one assignment of its conditions, from its resolved properties.
+fn read_unit(
+    entry: &Entry,
+    ty: Option<&str>,
+    props: Node,
+    os_families: &mut HashMap<String, Option<String>>,
+    problems: &mut Vec<Problem>,
+) -> LintUnit {
+    {
+        let props = &props;
         let locator = Locator::new(
             entry.key_pos,
             vec![
@@ -76,31 +114,26 @@ pub fn units(root: &Node, problems: &mut Vec<Problem>) -> Vec<LintUnit> {
                 ecs::containers(&READER, READER.list(props, "containerDefinitions"));
             td.containers = containers;
             unit.container_index = index;
-            os_families.insert(&entry.key, td.os_family.clone());
+            // With conditions, the first combination whose family is known decides.
+            let known = os_families.get(&entry.key).cloned().flatten();
+            os_families.insert(entry.key.clone(), known.or(td.os_family.clone()));
             unit.task_definition = Some(td);
         } else {
             unit.service = Some(ecs::service(&READER, props, &entry.key));
             unit.cluster = ecs::cluster(&READER, props);
             unit.task_definition_ref = task_definition_ref(props);
         }
-        unit.suppressions = metadata_suppressions(&entry.value, problems);
-        units.push(unit);
-    }
-    // a service's platform family is that of the task definition it references
-    for unit in &mut units {
-        let family = unit
-            .task_definition_ref
-            .as_deref()
-            .and_then(|r| os_families.get(r))
-            .cloned()
-            .flatten();
-        if let (Some(service), Some(family)) = (unit.service.as_mut(), family)
-            && service.platform_family.is_none()
-        {
-            service.platform_family = Some(family);
+        // Metadata problems once per resource, not once per combination.
+        let mut found = Vec::new();
+        unit.suppressions = metadata_suppressions(&entry.value, &mut found);
+        for p in found {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
         }
+        unit.locator.resolved = Some(Arc::new(props.clone()));
+        unit
     }
-    units
 }
 
 /// The logical id of `TaskDefinition: !Ref X` / `{"Ref": "X"}`.

@@ -12,6 +12,7 @@
 //!    in the file) and applies inline suppressions.
 
 pub mod cloudformation;
+pub mod conditions;
 pub mod ecs;
 pub mod json;
 pub mod report;
@@ -138,6 +139,12 @@ pub struct LintUnit {
     pub container_index: Vec<usize>,
     /// Suppressions that apply to the whole unit (CloudFormation metadata).
     pub suppressions: Vec<UnitSuppression>,
+    /// For a CloudFormation resource linted once per combination of its conditions: this
+    /// unit's combination and all of them, in order (the units of one resource are adjacent).
+    pub conditions: Option<(
+        conditions::Assignment,
+        std::sync::Arc<Vec<conditions::Assignment>>,
+    )>,
 }
 
 impl LintUnit {
@@ -160,6 +167,7 @@ impl LintUnit {
             locator,
             container_index: Vec::new(),
             suppressions: Vec::new(),
+            conditions: None,
         }
     }
 }
@@ -241,6 +249,7 @@ pub fn parse_as(bytes: &[u8], kind: InputKind) -> Parsed {
 }
 
 fn parse_inner(bytes: &[u8], forced: Option<InputKind>) -> Parsed {
+    let bytes = &*source::utf8(bytes);
     let mut parsed = Parsed::default();
     let text = match source::text(bytes) {
         Ok(t) => t,
@@ -350,6 +359,8 @@ pub fn lint_checks(selection: &Selection) -> Vec<&'static Check> {
 
 /// Parses and lints one file. The report's `path` is left empty for the caller to fill.
 pub fn lint(bytes: &[u8], selection: &Selection) -> FileReport {
+    let decoded = source::utf8(bytes);
+    let bytes = &*decoded;
     let text = source::text(bytes).unwrap_or_default();
     let lines = source::LineIndex::new(text);
     // Excerpts never show environment values (see `source::mask_values`).
@@ -360,13 +371,29 @@ pub fn lint(bytes: &[u8], selection: &Selection) -> FileReport {
     let empty = Node::new(Pos::START, tree::NodeKind::Null);
     let doc = parsed.root.as_ref().unwrap_or(&empty);
     let mut units = Vec::with_capacity(parsed.units.len());
+    // The variants of one resource (one per combination of its conditions), until merged.
+    let mut variants: Vec<UnitReport> = Vec::new();
+    let mut combinations = None;
     for unit in parsed.units {
         let ctx = Context {
             doc,
             excerpt: &excerpt,
             comments: &comments,
         };
-        units.push(evaluate_unit(unit, &checks, selection, &ctx));
+        let all = unit.conditions.as_ref().map(|(_, all)| all.clone());
+        let report = evaluate_unit(unit, &checks, selection, &ctx);
+        let Some(all) = all else {
+            units.push(report);
+            continue;
+        };
+        variants.push(report);
+        if variants.len() == all.len() {
+            units.push(conditions::merge(std::mem::take(&mut variants), &all));
+        }
+        combinations = Some(all);
+    }
+    if let Some(all) = combinations.filter(|_| !variants.is_empty()) {
+        units.push(conditions::merge(variants, &all));
     }
     FileReport {
         path: String::new(),
@@ -560,6 +587,7 @@ fn locate(unit: &LintUnit, code: &str, name: &str, f: &Finding, ctx: &Context<'_
         subject: f.subject.clone(),
         evidence: f.evidence.clone(),
         fix: f.fix.clone(),
+        condition: None,
         suppressed,
         excerpt: (ctx.excerpt)(pos.line),
     }

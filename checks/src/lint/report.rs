@@ -167,6 +167,10 @@ pub struct LintFinding {
     pub evidence: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
+    /// For a CloudFormation resource with `Fn::If`: the conditions under which the finding
+    /// appears (`when condition `IsProd` is true`); absent when it appears under all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
     /// Set when an inline comment, resource metadata or the config file suppresses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
@@ -288,7 +292,8 @@ impl UnitCheck {
             .findings
             .iter()
             .filter(|f| f.suppressed.is_none())
-            .max_by_key(|f| f.severity)
+            // the first of the worst: the message of a check is that of its first finding
+            .min_by_key(|f| std::cmp::Reverse(f.severity))
         {
             Some(worst) => {
                 self.status = Status::from_severity(worst.severity);

@@ -60,6 +60,31 @@ impl Rejected {
     }
 }
 
+/// The bytes of a file as UTF-8: UTF-16 with a byte-order mark (what PowerShell's `>` and
+/// `Out-File` write on Windows PowerShell) is decoded; anything else is returned as is, for
+/// [`text`] to check. Undecodable UTF-16 becomes U+FFFD, which no ECS field needs.
+pub fn utf8(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let (units, little): (&[u8], bool) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (rest, true),
+        [0xFE, 0xFF, rest @ ..] => (rest, false),
+        _ => return bytes.into(),
+    };
+    if bytes.len() > MAX_FILE_SIZE {
+        return bytes.into(); // refused as too large by `text`, without decoding
+    }
+    let units = units.chunks_exact(2).map(|pair| {
+        if little {
+            u16::from_le_bytes([pair[0], pair[1]])
+        } else {
+            u16::from_be_bytes([pair[0], pair[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    text.into_bytes().into()
+}
+
 /// Checks the bytes of a file and returns its text without a byte-order mark.
 pub fn text(bytes: &[u8]) -> Result<&str, Rejected> {
     if bytes.len() > MAX_FILE_SIZE {
@@ -204,6 +229,17 @@ mod tests {
             Err(Rejected::NotUtf8(Pos::new(2, 8)))
         );
         assert_eq!(text("\u{feff}{}".as_bytes()), Ok("{}"));
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("{\"a\": \"é\"}".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(text(&utf8(&le)), Ok("{\"a\": \"é\"}"));
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("[]".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(text(&utf8(&be)), Ok("[]"));
+        assert_eq!(&*utf8(b"{}"), b"{}");
         let big = vec![b' '; MAX_FILE_SIZE + 1];
         assert!(matches!(text(&big), Err(Rejected::TooLarge(_))));
         assert!(

@@ -100,14 +100,25 @@ pub struct Locator {
     pub root: Pos,
     pub path: Vec<Seg>,
     pub naming: Naming,
+    /// The resource's properties as linted, when they differ from the document's (conditions
+    /// resolved); their nodes keep the document's positions.
+    pub resolved: Option<std::sync::Arc<Node>>,
 }
 
 impl Locator {
     pub fn new(root: Pos, path: Vec<Seg>, naming: Naming) -> Self {
-        Self { root, path, naming }
+        Self {
+            root,
+            path,
+            naming,
+            resolved: None,
+        }
     }
 
-    fn properties<'a>(&self, doc: &'a Node) -> Option<&'a Node> {
+    fn properties<'a>(&'a self, doc: &'a Node) -> Option<&'a Node> {
+        if let Some(resolved) = &self.resolved {
+            return Some(resolved);
+        }
         let mut node = doc;
         for seg in &self.path {
             node = match seg {
@@ -144,7 +155,7 @@ impl Locator {
             let seg = unescape(raw);
             match &node.kind {
                 NodeKind::Map(entries) => {
-                    let Some(e) = entries.iter().find(|e| self.is_key(&e.key, &seg)) else {
+                    let Some(e) = entries.iter().rev().find(|e| self.is_key(&e.key, &seg)) else {
                         break;
                     };
                     pos = e.key_pos;

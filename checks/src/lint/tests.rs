@@ -374,3 +374,123 @@ fn syntax_detection() {
     assert_eq!(r.kind, Some(InputKind::Cloudformation));
     assert_eq!(r.syntax, Some(Syntax::Yaml));
 }
+
+/// The container of a Copilot "Load Balanced Web Service" as `copilot svc package` prints it
+/// (aws/copilot-cli, templates/workloads/partials/cf/workload-container.yml): the env file and
+/// the entry point are conditional, and `AWS::NoValue` removes them.
+const COPILOT: &str = r#"AWSTemplateFormatVersion: 2010-09-09
+Conditions:
+  HasEnvFile: !Not [!Equals [!Ref EnvFileARN, ""]]
+  HasEntryPoint: !Not [!Equals [!Join ["", !Ref EntryPoint], ""]]
+Resources:
+  TaskDefinition:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: !Join ['', [!Ref AppName, '-', !Ref EnvName, '-', !Ref WorkloadName]]
+      TaskRoleArn: !GetAtt TaskRole.Arn
+      RequiresCompatibilities:
+        - FARGATE
+      ContainerDefinitions:
+        - Name: !Ref WorkloadName
+          Image: !Ref ContainerImage
+          EntryPoint: !If [HasEntryPoint, !Ref EntryPoint, !Ref "AWS::NoValue"]
+          Environment:
+            - Name: COPILOT_APPLICATION_NAME
+              Value: !Sub '${AppName}'
+          EnvironmentFiles:
+            - !If
+              - HasEnvFile
+              - Type: s3
+                Value: !Ref EnvFileARN
+              - !Ref AWS::NoValue
+          LinuxParameters:
+            InitProcessEnabled: true
+          LogConfiguration:
+            LogDriver: awslogs
+"#;
+
+#[test]
+fn no_value_removes_what_it_stands_for_and_conditional_findings_say_when() {
+    let r = run(COPILOT);
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(
+        r.units.len(),
+        1,
+        "one report per resource, whatever its conditions"
+    );
+    let td003 = find(&r, "TD003");
+    assert_eq!(td003.len(), 1, "{td003:#?}");
+    assert_eq!(td003[0].severity, Severity::Info);
+    assert_eq!(
+        td003[0].condition.as_deref(),
+        Some("when condition `HasEnvFile` is true")
+    );
+    assert!(
+        td003[0]
+            .message
+            .ends_with("(when condition `HasEnvFile` is true)")
+    );
+    assert_eq!(td003[0].line, 20, "{td003:#?}");
+    // Nothing else is found: no warning on a template Copilot generates.
+    let warnings: Vec<_> = r
+        .units
+        .iter()
+        .flat_map(|u| &u.checks)
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+}
+
+#[test]
+fn containers_and_properties_inside_fn_if_are_linted_in_both_branches() {
+    let t = r#"{"Resources": {"T": {"Type": "AWS::ECS::TaskDefinition", "Properties": {
+  "ContainerDefinitions": [
+    {"Fn::If": ["IsProd",
+      {"Name": "prod", "Image": "app", "ReadonlyRootFilesystem": true},
+      {"Name": "dev", "Image": "app"}]},
+    {"Name": "side", "Image": "envoy",
+     "ReadonlyRootFilesystem": {"Fn::If": ["Locked", true, false]}}
+  ]}}}}"#;
+    let r = run(t);
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(r.units.len(), 1);
+    let td001 = find(&r, "TD001");
+    let messages: Vec<(&str, Option<&str>, u32)> = td001
+        .iter()
+        .map(|f| (f.message.as_str(), f.condition.as_deref(), f.line))
+        .collect();
+    assert!(
+        td001.iter().any(|f| f.message.contains("`prod`")
+            && f.condition.as_deref() == Some("when condition `IsProd` is true")
+            && f.line == 4),
+        "{messages:#?}"
+    );
+    assert!(
+        td001.iter().any(|f| f.message.contains("`side`")
+            && f.condition.as_deref() == Some("when condition `Locked` is true")
+            && f.line == 7),
+        "{messages:#?}"
+    );
+    assert!(
+        !td001.iter().any(|f| f.message.contains("`dev`")),
+        "{messages:#?}"
+    );
+}
+
+#[test]
+fn a_repeated_key_takes_its_last_value() {
+    let t = r#"{"family": "web", "containerDefinitions": [
+  {"name": "app", "image": "nginx", "readonlyRootFilesystem": true, "readonlyRootFilesystem": false}
+]}"#;
+    let r = run(t);
+    assert_eq!(
+        status(&r, 0, "TD001"),
+        Status::Pass,
+        "{:#?}",
+        find(&r, "TD001")
+    );
+    let y = "family: web\ncontainerDefinitions:\n  - name: app\n    readonlyRootFilesystem: false\n    readonlyRootFilesystem: true\n";
+    let r = run(y);
+    assert_eq!(find(&r, "TD001")[0].line, 5);
+}

@@ -37,13 +37,14 @@ impl Node {
         Self { pos, kind }
     }
 
-    /// The member `key` of a mapping (the first one, if repeated).
+    /// The member `key` of a mapping (the last one, if repeated: CloudFormation and the ECS
+    /// API's JSON parser both keep the last).
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)
     }
 
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries().iter().find(|e| e.key == key)
+        self.entries().iter().rev().find(|e| e.key == key)
     }
 
     pub fn entries(&self) -> &[Entry] {
