@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::style::ColorChoice;
 
+/// `0.1.0 (commit abc1234)`, from the build script.
+pub const VERSION: &str = env!("ECS_EXEC_DOCTOR_VERSION");
+
 const AFTER_HELP: &str = "\
 Exit codes:
   0  nothing at or above --fail-on
@@ -18,7 +21,7 @@ Exit codes:
 /// Tells you why `aws ecs execute-command` will not work on an ECS task, and exactly what to
 /// change.
 #[derive(Debug, Parser)]
-#[command(name = "ecs-exec-doctor", version, about, after_help = AFTER_HELP)]
+#[command(name = "ecs-exec-doctor", version = VERSION, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// When to colour the text report.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -42,10 +45,35 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Print the least-privilege IAM policy the doctor itself needs.
     Permissions(PermissionsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
 }
 
+const COMPLETIONS_HELP: &str = "\
+Install, for example:
+  bash:  ecs-exec-doctor completions bash > ~/.local/share/bash-completion/completions/ecs-exec-doctor
+  zsh:   ecs-exec-doctor completions zsh > \"${fpath[1]}/_ecs-exec-doctor\"
+  fish:  ecs-exec-doctor completions fish > ~/.config/fish/completions/ecs-exec-doctor.fish
+  powershell:  ecs-exec-doctor completions powershell | Out-String | Invoke-Expression";
+
 /// The subcommand names, for the `ecs-exec-doctor CLUSTER TASK` shorthand.
-pub const SUBCOMMANDS: [&str; 6] = ["check", "lint", "explain", "checks", "permissions", "help"];
+pub const SUBCOMMANDS: [&str; 7] = [
+    "check",
+    "lint",
+    "explain",
+    "checks",
+    "permissions",
+    "completions",
+    "help",
+];
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]

@@ -17,7 +17,13 @@ use clap::Parser;
 use crate::error::exit;
 
 fn main() -> ExitCode {
-    let args = shorthand(std::env::args_os().collect());
+    let args = match shorthand(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("ecs-exec-doctor: error: {message}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -54,14 +60,120 @@ fn main() -> ExitCode {
 }
 
 /// `ecs-exec-doctor CLUSTER TASK ...` means `ecs-exec-doctor check CLUSTER TASK ...`, the
-/// drop-in form of `check-ecs-exec.sh`.
-fn shorthand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+/// drop-in form of `check-ecs-exec.sh`. A first word a typo away from a subcommand (`lnit`,
+/// `chekc`) is not taken as a cluster name: it is a usage error that names the subcommand.
+fn shorthand(mut args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, String> {
     let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
-        return args;
+        return Ok(args);
     };
     let is_meta = matches!(first, "-h" | "--help" | "-V" | "--version");
-    if !is_meta && !cli::SUBCOMMANDS.contains(&first) && !first.starts_with("--color") {
-        args.insert(1, "check".into());
+    if is_meta || cli::SUBCOMMANDS.contains(&first) || first.starts_with("--color") {
+        return Ok(args);
     }
-    args
+    if let Some(meant) = mistyped_subcommand(first) {
+        return Err(format!(
+            "unknown command `{first}`; did you mean `{meant}`? (for a cluster named `{first}`, run `ecs-exec-doctor check {first} TASK`)"
+        ));
+    }
+    args.insert(1, "check".into());
+    Ok(args)
+}
+
+/// The subcommand `word` is most likely a typo of: at most two edits (a swap of neighbours
+/// counts as one) and fewer than half its letters. Cluster names and ARNs are never that
+/// close to a subcommand by accident, and `check CLUSTER` always works.
+fn mistyped_subcommand(word: &str) -> Option<&'static str> {
+    if word.starts_with('-') || word.contains([':', '/']) || word.len() < 3 {
+        return None;
+    }
+    let lower = word.to_ascii_lowercase();
+    cli::SUBCOMMANDS
+        .iter()
+        .filter(|s| **s != "help") // `hello` is a cluster name more often than a typo
+        .map(|s| (strsim::damerau_levenshtein(&lower, s), *s))
+        .filter(|(d, _)| *d <= 2 && *d * 2 < word.len())
+        .min()
+        .map(|(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_of_subcommands_are_caught_and_cluster_names_are_not() {
+        for (typo, meant) in [
+            ("lnit", "lint"),
+            ("chekc", "check"),
+            ("explian", "explain"),
+            ("chcks", "checks"),
+            ("permisions", "permissions"),
+            ("LINT", "lint"),
+        ] {
+            assert_eq!(mistyped_subcommand(typo), Some(meant), "{typo}");
+        }
+        for cluster in [
+            "prod",
+            "default",
+            "web-cluster",
+            "staging",
+            "arn:aws:ecs:us-east-1:123456789012:cluster/lint",
+            "ab",
+            "checkout",
+            "linter-ci",
+            "hello",
+        ] {
+            assert_eq!(mistyped_subcommand(cluster), None, "{cluster}");
+        }
+        let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            shorthand(args(&["d", "prod", "abc"])).unwrap(),
+            args(&["d", "check", "prod", "abc"])
+        );
+        assert!(
+            shorthand(args(&["d", "lnit", "x.json"]))
+                .unwrap_err()
+                .contains("did you mean `lint`?")
+        );
+    }
+
+    /// The man pages in docs/man/ (one for the tool, one per subcommand) are generated from
+    /// the command-line definition.
+    #[test]
+    fn man_pages_are_in_sync() {
+        use clap::CommandFactory;
+        let root = cli::Cli::command().version(env!("CARGO_PKG_VERSION"));
+        let mut pages = vec![("ecs-exec-doctor".to_string(), root.clone())];
+        for sub in root.get_subcommands() {
+            let name = format!("ecs-exec-doctor-{}", sub.get_name());
+            pages.push((
+                name.clone(),
+                sub.clone()
+                    // clap names are &'static str (its `string` feature is off)
+                    .name(&*Box::leak(name.into_boxed_str()))
+                    .version(env!("CARGO_PKG_VERSION")),
+            ));
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man");
+        let update = std::env::var_os("UPDATE_DOCS").is_some();
+        let mut stale = Vec::new();
+        for (name, command) in pages {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut page)
+                .expect("renders");
+            let path = dir.join(format!("{name}.1"));
+            if update {
+                std::fs::create_dir_all(&dir).expect("docs/man");
+                std::fs::write(&path, &page).expect("write the man page");
+            }
+            if std::fs::read(&path).unwrap_or_default() != page {
+                stale.push(name);
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "man pages are stale: {stale:?}; run `UPDATE_DOCS=1 cargo test --bin ecs-exec-doctor man_pages`"
+        );
+    }
 }

@@ -36,6 +36,37 @@ fn help_texts() {
 }
 
 #[test]
+fn a_mistyped_subcommand_is_named_not_taken_for_a_cluster() {
+    usage_error(&["lnit", "fixtures/lint"], "did you mean `lint`?");
+    usage_error(&["chekc", "prod", "abc"], "did you mean `check`?");
+    usage_error(&["explian", "TK003"], "did you mean `explain`?");
+}
+
+#[test]
+fn completions_and_version() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (stdout, stderr, code) = run(doctor().args(["completions", shell]));
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        assert!(stdout.contains("ecs-exec-doctor"), "{shell}");
+        assert!(
+            stdout.contains("lint") && stdout.contains("fail-on"),
+            "{shell}"
+        );
+    }
+    usage_error(&["completions", "tcsh"], "invalid value 'tcsh'");
+    let (stdout, _, code) = run(doctor().arg("--version"));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with(concat!("ecs-exec-doctor ", env!("CARGO_PKG_VERSION"))),
+        "{stdout}"
+    );
+    // built from a git checkout here: the commit is shown
+    if std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.git")).exists() {
+        assert!(stdout.contains("(commit "), "{stdout}");
+    }
+}
+
+#[test]
 fn usage_errors_exit_2_with_one_line() {
     usage_error(&["check"], "no cluster given");
     usage_error(&["check", "prod"], "no task given");

@@ -26,6 +26,23 @@ pub fn run(command: Command, color: bool) -> Result<Output> {
         Command::Explain(args) => explain::run(args, color),
         Command::Checks(args) => checks_list::run(args),
         Command::Permissions(args) => permissions::run(args),
+        Command::Completions(args) => Ok(completions(args.shell)),
+    }
+}
+
+/// The completion script for `shell`, from the command-line definition itself.
+fn completions(shell: clap_complete::Shell) -> Output {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut crate::cli::Cli::command(),
+        "ecs-exec-doctor",
+        &mut script,
+    );
+    Output {
+        text: String::from_utf8_lossy(&script).into_owned(),
+        code: 0,
     }
 }
 
