@@ -145,10 +145,10 @@ pub struct AwsArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// Send AWS API calls to this endpoint (an emulator or a proxy); AWS_ENDPOINT_URL also works.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     pub endpoint_url: Option<String>,
-    /// Give up on an AWS call after this many seconds (retries included).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    /// Give up after this many seconds: bounds the whole run, every attempt and retry included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 }
 
@@ -213,4 +213,20 @@ pub struct PermissionsArgs {
     /// `json` prints the policy document; `text` lists each action with the checks that need it.
     #[arg(long, value_enum, default_value_t = ListFormat::Json)]
     pub format: ListFormat,
+}
+
+/// `--endpoint-url`: an absolute `http://` or `https://` URL with a host.
+fn endpoint_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| {
+        format!("`{text}` is not a URL ({e}); give one such as http://127.0.0.1:5000")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "`{text}` is not an http:// or https:// URL; give one such as https://ecs.us-east-1.amazonaws.com"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{text}` has no host"));
+    }
+    Ok(text.to_string())
 }

@@ -66,6 +66,122 @@ fn completions_and_version() {
     }
 }
 
+/// A bad endpoint is a usage error naming the flag; an unreachable one is one line saying
+/// how it failed, whichever way it fails, within --timeout.
+#[test]
+fn unreachable_endpoints_are_one_line_each() {
+    use std::io::Write;
+    const TASK: &str = "0123456789abcdef0123456789abcdef";
+    let with_keys = |cmd: &mut assert_cmd::Command| {
+        cmd.env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+            .env("AWS_REGION", "us-east-1");
+    };
+    let fails = |endpoint: &str, extra: &[&str], needle: &str| {
+        let mut cmd = doctor();
+        with_keys(&mut cmd);
+        cmd.args(["check", "prod", TASK, "--endpoint-url", endpoint])
+            .args(extra);
+        let started = std::time::Instant::now();
+        let (stdout, stderr, code) = run(&mut cmd);
+        assert_eq!(code, 2, "{endpoint}: {stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{endpoint}: expected {needle:?} in {stderr}"
+        );
+        started.elapsed()
+    };
+    usage_error(
+        &["check", "prod", TASK, "--endpoint-url", "not a url"],
+        "--endpoint-url",
+    );
+    usage_error(
+        &["check", "prod", TASK, "--endpoint-url", "ftp://host"],
+        "not an http:// or https:// URL",
+    );
+    usage_error(&["check", "prod", TASK, "--timeout", "0"], "--timeout");
+
+    // a port nothing listens on
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    fails(
+        &format!("http://127.0.0.1:{port}"),
+        &[],
+        "connection refused",
+    );
+    // a name that never resolves (RFC 6761)
+    fails("https://ecs.nonexistent.invalid", &[], "DNS lookup failed");
+    // plain HTTP where TLS is expected
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let plain_port = plain.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in plain.incoming().flatten() {
+            let mut stream = stream;
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    fails(
+        &format!("https://127.0.0.1:{plain_port}"),
+        &[],
+        "TLS failed",
+    );
+    // accepts connections, never answers: --timeout bounds the whole run
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let took = fails(
+        &format!("http://127.0.0.1:{silent_port}"),
+        &["--timeout", "2"],
+        "did not answer within --timeout 2s",
+    );
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    drop(silent);
+}
+
+/// A recording is input like any other: escape sequences in it never reach the terminal, and
+/// an oversized file is refused before it is read.
+#[test]
+fn hostile_recordings_are_escaped_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scenario("service-drift")).unwrap()).unwrap();
+    let cluster = &mut snapshot["diagnosis"]["cluster"]["value"]["name"];
+    assert!(cluster.is_string(), "the scenario names its cluster");
+    *cluster = "prod\u{1b}]0;owned\u{7}\u{1b}[2J".into();
+    let path = dir.path().join("hostile.json");
+    std::fs::write(&path, serde_json::to_string(&snapshot).unwrap()).unwrap();
+    for format in ["text", "markdown", "json"] {
+        let (stdout, _, _) = run(doctor()
+            .args(["check", "--replay"])
+            .arg(&path)
+            .args(["--format", format, "--color", "always"]));
+        assert!(
+            !stdout.contains("\u{1b}]0;"),
+            "{format}: an OSC sequence got through"
+        );
+        assert!(
+            !stdout.contains("\u{1b}[2J"),
+            "{format}: a clear-screen got through"
+        );
+        assert!(!stdout.contains('\u{7}'), "{format}: a bell got through");
+        let shown = if format == "json" {
+            "prod\\\\u{1b}]0;owned"
+        } else {
+            "prod\\u{1b}]0;owned"
+        };
+        assert!(stdout.contains(shown), "{format}: shown escaped\n{stdout}");
+    }
+    let big = dir.path().join("big.json");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(64 * 1024 * 1024 + 1).unwrap();
+    usage_error(
+        &["check", "--replay", big.to_str().unwrap()],
+        "over the 64 MiB limit",
+    );
+}
+
 #[test]
 fn usage_errors_exit_2_with_one_line() {
     usage_error(&["check"], "no cluster given");

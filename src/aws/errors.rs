@@ -22,7 +22,7 @@ where
             } else {
                 FactErrorKind::Network
             };
-            FactError::new(kind, action, brief(err))
+            FactError::new(kind, action, transport(err))
         }
         SdkError::ConstructionFailure(_) => {
             FactError::new(FactErrorKind::Credentials, action, brief(err))
@@ -101,4 +101,51 @@ pub fn brief(err: &dyn std::error::Error) -> String {
         .map(|(i, _)| i)
         .unwrap_or(full.len());
     full[..cut].split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What went wrong on the way to AWS, in words a person can act on: connection refused, DNS
+/// failure, TLS failure, timeout, reset; else the error chain on one line.
+pub fn transport(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        chain.push(e);
+        next = e.source();
+    }
+    for e in &chain {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            match io.kind() {
+                K::ConnectionRefused => return "connection refused (nothing listens there)".into(),
+                K::TimedOut => return "the connection timed out".into(),
+                K::ConnectionReset | K::ConnectionAborted => {
+                    return "the connection was reset (a proxy or firewall?)".into();
+                }
+                _ => {}
+            }
+        }
+    }
+    let text: String = chain
+        .iter()
+        .map(|e| e.to_string().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(": ");
+    if text.contains("dns error")
+        || text.contains("failed to lookup address")
+        || text.contains("name or service not known")
+        || text.contains("nodename nor servname")
+        || text.contains("no such host")
+    {
+        return "DNS lookup failed (the host name does not resolve)".into();
+    }
+    if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+        return format!(
+            "TLS failed ({}): the endpoint may not speak TLS (then use http://), or a proxy intercepts TLS with a certificate this machine does not trust",
+            chain.last().map(|e| e.to_string()).unwrap_or_default()
+        );
+    }
+    if text.contains("connection refused") {
+        return "connection refused (nothing listens there)".into();
+    }
+    brief(err)
 }

@@ -30,7 +30,16 @@ pub fn diagnose(
         .enable_all()
         .build()
         .map_err(|e| DoctorError::new(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(diagnose_async(request, aws, needs))
+    // --timeout bounds the whole run: credential resolution, every call, attempt and retry.
+    let limit = Duration::from_secs(aws.timeout.max(1));
+    runtime
+        .block_on(async { tokio::time::timeout(limit, diagnose_async(request, aws, needs)).await })
+        .unwrap_or_else(|_| {
+            Err(DoctorError::new(format!(
+                "AWS did not answer within --timeout {}s; check the network and proxy settings, or raise --timeout",
+                aws.timeout
+            )))
+        })
 }
 
 async fn diagnose_async(
@@ -93,7 +102,7 @@ async fn diagnose_async(
     let clients = clients(&sdk, aws.endpoint_url.as_deref());
     let fetcher = fetch::Fetcher::new(clients, target, needs, request.max_tasks);
     let diagnosis = fetcher.gather(local).await;
-    stop_on_unusable_credentials(&diagnosis)?;
+    stop_on_unusable_credentials(&diagnosis, aws.endpoint_url.as_deref())?;
     Ok((diagnosis, fetcher.calls()))
 }
 
@@ -102,7 +111,8 @@ async fn load_config(request: &target::Request, aws: &AwsArgs) -> Result<aws_con
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
             .operation_timeout(timeout)
-            .operation_attempt_timeout(timeout.min(Duration::from_secs(5)))
+            // up to three attempts fit in the operation timeout, however long it is
+            .operation_attempt_timeout((timeout / 3).max(Duration::from_secs(1)))
             .build(),
     );
     if let Some(profile) = &aws.profile {
@@ -146,8 +156,13 @@ async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result
                 "profile `{name}` is not defined in the AWS config or credentials file: check --profile (`aws configure list-profiles` lists them)"
             );
         }
+        let looked = if aws.profile.is_some() {
+            "looked in that profile of ~/.aws/config and ~/.aws/credentials"
+        } else {
+            "looked in the environment, AWS_PROFILE's or the default profile of ~/.aws/config and ~/.aws/credentials, SSO, web identity, and container and instance metadata"
+        };
         crate::fail!(
-            "no usable AWS credentials ({}): configure them (`aws configure{profile}`, `aws sso login{profile}`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+            "no usable AWS credentials ({looked}: {}); run `aws configure{profile}` or `aws sso login{profile}`, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
             errors::brief(&e)
         );
     }
@@ -156,7 +171,7 @@ async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result
 
 /// Credentials AWS rejects (expired, invalid) or an unreachable endpoint make every fact
 /// fail: that is the doctor failing, not the task.
-fn stop_on_unusable_credentials(d: &Diagnosis) -> Result<()> {
+fn stop_on_unusable_credentials(d: &Diagnosis, endpoint: Option<&str>) -> Result<()> {
     let errors: Vec<&FactError> = [d.caller.error(), d.cluster.error()]
         .into_iter()
         .flatten()
@@ -177,11 +192,32 @@ fn stop_on_unusable_credentials(d: &Diagnosis) -> Result<()> {
             .find(|e| matches!(e.kind, FactErrorKind::Network | FactErrorKind::Timeout))
     {
         crate::fail!(
-            "cannot reach AWS ({}): check the network, proxy settings, --region and --endpoint-url",
+            "cannot reach {}: {}; check the network, proxy settings, --region and --endpoint-url",
+            endpoint_of(&e.action, &d.target.region, endpoint),
             e.message
         );
     }
     Ok(())
+}
+
+/// The endpoint a call to `action` (`ecs:DescribeTasks`) goes to.
+fn endpoint_of(action: &str, region: &str, endpoint: Option<&str>) -> String {
+    if let Some(url) = endpoint {
+        return url.to_string();
+    }
+    let service = action.split(':').next().unwrap_or("ecs");
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    match service {
+        // IAM is global: one endpoint per partition.
+        "iam" if region.starts_with("cn-") => "https://iam.cn-north-1.amazonaws.com.cn".into(),
+        "iam" if region.starts_with("us-gov-") => "https://iam.us-gov.amazonaws.com".into(),
+        "iam" => "https://iam.amazonaws.com".into(),
+        _ => format!("https://{service}.{region}.{suffix}"),
+    }
 }
 
 fn clients(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> fetch::Clients {

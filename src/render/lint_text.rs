@@ -21,8 +21,10 @@ pub fn report(report: &LintReport, color: bool) -> String {
     for file in &report.files {
         for entry in by_position(file) {
             match entry {
-                Entry::Diagnostic(d) => diagnostic(&mut out, &file.path, d, &p),
-                Entry::Finding(f) => finding(&mut out, &file.path, f, &p),
+                Entry::Diagnostic(d) => {
+                    diagnostic(&mut out, &crate::render::safe(&file.path), d, &p)
+                }
+                Entry::Finding(f) => finding(&mut out, &crate::render::safe(&file.path), f, &p),
             }
         }
     }
@@ -72,7 +74,7 @@ fn diagnostic(out: &mut String, path: &str, d: &Diagnostic, p: &Palette) {
         "{}: {}: {}",
         format!("{path}:{}:{}", d.line, d.column).style(p.bold),
         word.style(style),
-        d.message
+        crate::render::safe(&d.message)
     );
     excerpt(out, d.excerpt.as_deref(), d.line, d.column, p);
     out.push('\n');
@@ -85,7 +87,7 @@ fn finding(out: &mut String, path: &str, f: &LintFinding, p: &Palette) {
         format!("{path}:{}:{}", f.line, f.column).style(p.bold),
         f.severity.as_str().style(severity_style(f.severity, p)),
         f.code.style(p.bold),
-        f.message
+        crate::render::safe(&f.message)
     );
     excerpt(out, f.excerpt.as_deref(), f.line, f.column, p);
     let gutter = " ".repeat(f.line.to_string().len() + 1);
@@ -108,6 +110,8 @@ fn excerpt(out: &mut String, line_text: Option<&str>, line: u32, column: u32, p:
     let Some(text) = line_text.filter(|t| !t.trim().is_empty()) else {
         return;
     };
+    // A linted file may hold escape sequences: show them, never send them to the terminal.
+    let text = &*crate::render::safe(text);
     let number = line.to_string();
     let gutter = " ".repeat(number.len() + 1);
     let chars: Vec<char> = text.chars().collect();

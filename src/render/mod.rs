@@ -45,16 +45,18 @@ pub fn step_lines(step: &FixStep) -> Vec<String> {
     }
 }
 
-/// Text from AWS or a recording, made safe for a terminal: control characters (escape
-/// sequences included) are shown as `\u{..}` instead of being interpreted.
+/// Text from AWS, a recording or a linted file, made safe for a terminal: control characters
+/// (escape sequences, carriage returns, backspaces, C1 controls) are shown as `\u{..}` instead
+/// of being interpreted. A tab is harmless and kept.
 pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let unsafe_char = |c: char| c.is_control() && c != '\t';
+    if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
     }
     std::borrow::Cow::Owned(
         text.chars()
             .map(|c| {
-                if c.is_control() {
+                if unsafe_char(c) {
                     c.escape_unicode().to_string()
                 } else {
                     c.to_string()
@@ -62,4 +64,45 @@ pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+/// `value` with [`safe`] applied to every string in it (keys included), so that everything
+/// derived from it (messages, evidence, fix commands) is safe to print.
+pub fn sanitized<T: serde::Serialize + serde::de::DeserializeOwned>(value: T) -> T {
+    fn walk(v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => match safe(s) {
+                std::borrow::Cow::Owned(clean) => {
+                    *s = clean;
+                    true
+                }
+                std::borrow::Cow::Borrowed(_) => false,
+            },
+            serde_json::Value::Array(items) => {
+                items.iter_mut().fold(false, |changed, i| walk(i) | changed)
+            }
+            serde_json::Value::Object(map) => {
+                let dirty: Vec<String> = map
+                    .keys()
+                    .filter(|k| matches!(safe(k), std::borrow::Cow::Owned(_)))
+                    .cloned()
+                    .collect();
+                for key in &dirty {
+                    if let Some(inner) = map.remove(key) {
+                        map.insert(safe(key).into_owned(), inner);
+                    }
+                }
+                map.values_mut()
+                    .fold(!dirty.is_empty(), |changed, i| walk(i) | changed)
+            }
+            _ => false,
+        }
+    }
+    let Ok(mut tree) = serde_json::to_value(&value) else {
+        return value;
+    };
+    if !walk(&mut tree) {
+        return value; // the common case: nothing to escape, no round trip
+    }
+    serde_json::from_value(tree).unwrap_or(value)
 }
