@@ -90,15 +90,23 @@ pub struct CheckArgs {
     /// Task id or ARN (instead of the second argument).
     #[arg(long, value_name = "TASK", conflicts_with = "task_arg")]
     pub task: Option<String>,
-    /// Diagnose a service: its enableExecuteCommand flag and its running tasks.
-    #[arg(long, value_name = "NAME")]
+    /// Diagnose a service: its enableExecuteCommand flag and every running task.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
     pub service: Option<String>,
+    /// Diagnose every running task of the cluster, grouped by cause.
+    #[arg(long)]
+    pub all: bool,
     /// The container you will exec into (required by execute-command for multi-container tasks).
     #[arg(long, value_name = "NAME")]
     pub container: Option<String>,
-    /// With --service: diagnose at most this many running tasks.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub max_tasks: usize,
+    /// With --service or --all: diagnose at most this many running tasks (the report says how
+    /// many were left out) [default: all of them].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_tasks: Option<u64>,
+    /// With several tasks: show every task's results, not only the fleet summary and its
+    /// groups.
+    #[arg(long)]
+    pub detail: bool,
 
     #[command(flatten)]
     pub aws: AwsArgs,

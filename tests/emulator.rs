@@ -834,6 +834,216 @@ fn service_mode_diagnoses_each_running_task_with_one_describe_tasks() {
     assert_eq!(report.aws_calls as usize, calls.len(), "{calls:?}");
 }
 
+// ------------------------------------------------------------------------------ fleet
+
+fn count(calls: &[String], action: &str) -> usize {
+    calls.iter().filter(|c| *c == action).count()
+}
+
+/// 105 running tasks: ListTasks is read to its last page, DescribeTasks goes 100 at a time,
+/// every shared fact is fetched once and the caller is simulated in batches; the report is
+/// one fleet line, and `--max-tasks` says how many it left out.
+#[test]
+fn a_service_of_more_than_100_tasks_is_read_to_the_end_in_few_calls() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        service: Some(Service {
+            name: "big".into(),
+            exec_enabled: true,
+        }),
+        tasks: 105,
+        ..Spec::healthy("fleet")
+    });
+    emu.shim.reset_calls();
+    let ignore = local_codes().join(",");
+    let run = emu
+        .doctor(&world)
+        .args([
+            "check",
+            "fleet",
+            "--service",
+            "big",
+            "--format",
+            "json",
+            "--ignore",
+            &ignore,
+        ])
+        .run();
+    run.assert_code(0);
+    let report = run.report();
+    assert_eq!(report.tasks.len(), 105);
+    let fleet = report.fleet.as_ref().expect("a fleet view for 105 tasks");
+    assert_eq!(
+        (fleet.tasks, fleet.ready, fleet.not_ready),
+        (105, 105, 0),
+        "{fleet:?}"
+    );
+    let calls = emu.shim.calls();
+    assert_eq!(count(&calls, "ecs:ListTasks"), 2, "{calls:?}");
+    assert_eq!(count(&calls, "ecs:DescribeTasks"), 2, "{calls:?}");
+    assert_eq!(count(&calls, "ecs:DescribeTaskDefinition"), 1, "{calls:?}");
+    assert!(
+        count(&calls, "iam:SimulatePrincipalPolicy") <= 5,
+        "{calls:?}"
+    );
+    assert!(calls.len() <= 25, "{} calls: {calls:?}", calls.len());
+
+    // The text report of a healthy fleet fits on a screen.
+    let text = emu
+        .doctor(&world)
+        .args(["check", "fleet", "--service", "big", "--ignore", &ignore])
+        .run();
+    assert!(
+        text.stdout.contains("105 tasks: 105 ready"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.lines().count() < 40, "{}", text.stdout);
+
+    let capped = emu
+        .doctor(&world)
+        .args([
+            "check",
+            "fleet",
+            "--service",
+            "big",
+            "--max-tasks",
+            "30",
+            "--format",
+            "json",
+            "--ignore",
+            &ignore,
+        ])
+        .run();
+    let fleet = capped.report().fleet.expect("fleet");
+    assert_eq!((fleet.tasks, fleet.left_out), (30, 75));
+}
+
+/// Tasks started before the service enabled exec: every one is red, in one group whose fix
+/// replaces them; `--all` sees the same tasks.
+#[test]
+fn tasks_that_predate_enable_execute_command_are_one_group() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        service: Some(Service {
+            name: "old".into(),
+            exec_enabled: true,
+        }),
+        tasks: 12,
+        exec_enabled: false,
+        ..Spec::healthy("predate")
+    });
+    let ignore = local_codes().join(",");
+    let run = emu
+        .doctor(&world)
+        .args(["check", "predate", "--service", "old", "--ignore", &ignore])
+        .run();
+    run.assert_code(1);
+    let out = &run.stdout;
+    assert!(out.contains("12 tasks: 0 ready, 12 not"), "{out}");
+    let group = out
+        .lines()
+        .find(|l| l.contains("TK002"))
+        .unwrap_or_else(|| panic!("a TK002 group: {out}"));
+    assert!(group.contains("— 12 tasks ("), "{group}");
+    assert!(out.contains("--force-new-deployment"), "{out}");
+    assert_eq!(
+        out.matches("TK002").count(),
+        1,
+        "one line for twelve tasks: {out}"
+    );
+
+    let json = emu
+        .doctor(&world)
+        .args([
+            "check", "predate", "--all", "--format", "json", "--ignore", &ignore,
+        ])
+        .run();
+    let fleet = json.report().fleet.expect("fleet");
+    assert_eq!(fleet.tasks, 12);
+    let tk002 = fleet
+        .groups
+        .iter()
+        .find(|g| g.code == "TK002")
+        .expect("TK002 group");
+    assert_eq!(tk002.tasks.len(), 12, "every task id is in the JSON");
+}
+
+/// A cluster of several services where one service's role lacks the ssmmessages actions:
+/// `--all` reads every task and only that service's tasks are red, in one group.
+#[test]
+fn in_a_cluster_of_several_services_only_the_broken_one_is_red() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        service: Some(Service {
+            name: "front".into(),
+            exec_enabled: true,
+        }),
+        tasks: 4,
+        ..Spec::healthy("several")
+    });
+    let good = emu.add_service(&world, "several-api", 3, true);
+    let bad = emu.add_service(&world, "several-worker", 5, false);
+    assert_eq!((good.len(), bad.len()), (3, 5));
+    let ignore = local_codes().join(",");
+    let run = emu
+        .doctor(&world)
+        .args([
+            "check", "several", "--all", "--format", "json", "--ignore", &ignore,
+        ])
+        .run();
+    run.assert_code(1);
+    let fleet = run.report().fleet.expect("fleet");
+    assert_eq!(
+        (fleet.tasks, fleet.ready, fleet.not_ready, fleet.unknown),
+        (12, 7, 5, 0),
+        "{fleet:?}"
+    );
+    let red: Vec<_> = fleet
+        .groups
+        .iter()
+        .filter(|g| g.status == Status::Error)
+        .collect();
+    // One group per missing action, each of exactly the worker's tasks.
+    assert!(
+        !red.is_empty() && red.iter().all(|g| g.code == "IR002"),
+        "{red:?}"
+    );
+    let mut ids: Vec<String> = bad
+        .iter()
+        .map(|a| a.rsplit('/').next().unwrap().to_string())
+        .collect();
+    ids.sort();
+    for g in &red {
+        let mut grouped = g.tasks.clone();
+        grouped.sort();
+        assert_eq!(grouped, ids, "exactly the worker's tasks: {g:?}");
+    }
+
+    let text = emu
+        .doctor(&world)
+        .args(["check", "several", "--all", "--ignore", &ignore])
+        .run();
+    assert!(
+        text.stdout.contains("12 tasks: 7 ready, 5 not"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("— 5 tasks ("), "{}", text.stdout);
+    assert_eq!(
+        text.stdout.matches("put-role-policy").count(),
+        1,
+        "the fix once: {}",
+        text.stdout
+    );
+    assert_eq!(
+        text.stdout.matches("put-role-policy").count(),
+        1,
+        "the fix once: {}",
+        text.stdout
+    );
+}
+
 // ------------------------------------------------------------------------------ degradation
 
 /// Denies each API the doctor called in a baseline run, one at a time, and checks that the

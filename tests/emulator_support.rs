@@ -336,6 +336,19 @@ impl Emulator {
         self.home.path()
     }
 
+    /// Adds to `world`'s cluster a Fargate service `name` with exec enabled, its own task role
+    /// (with or without the ssmmessages actions) and `tasks` settled tasks on the world's
+    /// network; returns the task ARNs.
+    pub fn add_service(
+        &self,
+        world: &World,
+        name: &str,
+        tasks: usize,
+        ssmmessages: bool,
+    ) -> Vec<String> {
+        self.block_on(add_service(self, world, name, tasks, ssmmessages))
+    }
+
     /// The doctor with a clean AWS environment: no credentials, no region, no endpoint.
     pub fn bare_doctor(&self) -> Doctor {
         Doctor::new(self.home.path())
@@ -1513,4 +1526,134 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         container_instance_arn,
         service: spec.service.map(|s| s.name),
     }
+}
+
+async fn add_service(
+    emu: &Emulator,
+    world: &World,
+    name: &str,
+    tasks: usize,
+    ssmmessages: bool,
+) -> Vec<String> {
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+    let aws = &emu.aws;
+    let role = format!("{name}-task");
+    let mut statements =
+        vec![json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})];
+    if ssmmessages {
+        statements.push(json!({"Effect": "Allow", "Action": SSMMESSAGES, "Resource": "*"}));
+    }
+    let role_arn = aws
+        .iam
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust("ecs-tasks.amazonaws.com"))
+        .send()
+        .await
+        .or_die("CreateRole (service)")
+        .role()
+        .expect("role")
+        .arn()
+        .to_string();
+    aws.iam
+        .put_role_policy()
+        .role_name(&role)
+        .policy_name("app")
+        .policy_document(policy(statements))
+        .send()
+        .await
+        .or_die("PutRolePolicy (service)");
+    let base = aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(&world.task_definition_arn)
+        .send()
+        .await
+        .or_die("DescribeTaskDefinition")
+        .task_definition()
+        .cloned()
+        .expect("task definition");
+    let td = aws
+        .ecs
+        .register_task_definition()
+        .family(format!("{name}-app"))
+        .task_role_arn(role_arn)
+        .set_network_mode(base.network_mode().cloned())
+        .set_requires_compatibilities(Some(base.requires_compatibilities().to_vec()))
+        .set_cpu(base.cpu().map(str::to_string))
+        .set_memory(base.memory().map(str::to_string))
+        .set_container_definitions(Some(base.container_definitions().to_vec()))
+        .send()
+        .await
+        .or_die("RegisterTaskDefinition (service)")
+        .task_definition()
+        .and_then(|d| d.task_definition_arn())
+        .expect("task definition ARN")
+        .to_string();
+    let groups = aws
+        .ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values(format!("{}-tasks", world.cluster))
+                .build(),
+        )
+        .send()
+        .await
+        .or_die("DescribeSecurityGroups");
+    let sg = groups.security_groups()[0]
+        .group_id()
+        .expect("group id")
+        .to_string();
+    let network = NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .subnets(&world.subnet)
+                .security_groups(sg)
+                .build()
+                .expect("awsvpc configuration"),
+        )
+        .build();
+    aws.ecs
+        .create_service()
+        .cluster(&world.cluster)
+        .service_name(name)
+        .task_definition(&td)
+        .desired_count(0)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network.clone())
+        .send()
+        .await
+        .or_die("CreateService (service)");
+    aws.ecs
+        .update_service()
+        .cluster(&world.cluster)
+        .service(name)
+        .enable_execute_command(true)
+        .send()
+        .await
+        .or_die("UpdateService (service)");
+    let out = aws
+        .ecs
+        .run_task()
+        .cluster(&world.cluster)
+        .task_definition(&td)
+        .launch_type(LaunchType::Fargate)
+        .count(tasks as i32)
+        .enable_execute_command(true)
+        .network_configuration(network)
+        .group(format!("service:{name}"))
+        .send()
+        .await
+        .or_die("RunTask (service)");
+    let arns: Vec<String> = out
+        .tasks()
+        .iter()
+        .map(|t| t.task_arn().expect("task ARN").to_string())
+        .collect();
+    for t in &arns {
+        emu.shim.set_task_started(t, now() - 3600);
+    }
+    arns
 }

@@ -267,6 +267,13 @@ pub struct Diagnosis {
     pub log_destinations: Fact<LogDestinations>,
     #[serde(default)]
     pub subjects: Vec<Subject>,
+    /// Running tasks of the service or cluster that `--max-tasks` left out.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tasks_left_out: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The facts of one task.

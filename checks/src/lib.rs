@@ -8,6 +8,7 @@ pub mod check;
 pub mod docs;
 pub mod facts;
 pub mod fixes;
+pub mod fleet;
 pub mod lint;
 pub mod model;
 pub mod outcome;

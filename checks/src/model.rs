@@ -25,6 +25,9 @@ pub struct Target {
     pub service: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+    /// `--all`: every running task of the cluster.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
 }
 
 /// The AWS CLI and session-manager-plugin as found on this machine.

@@ -664,6 +664,7 @@ impl Redactor {
             kms_key_policy,
             log_destinations,
             subjects,
+            tasks_left_out,
         } = d;
         Diagnosis {
             target: self.target(target),
@@ -675,6 +676,7 @@ impl Redactor {
             kms_key_policy: self.fact(kms_key_policy, Self::key_policy),
             log_destinations: self.fact(log_destinations, Self::log_destinations),
             subjects: subjects.into_iter().map(|s| self.subject(s)).collect(),
+            tasks_left_out,
         }
     }
 
@@ -686,8 +688,10 @@ impl Redactor {
             task,
             service,
             container,
+            all,
         } = t;
         Target {
+            all,
             region,
             partition,
             cluster: self.cluster(&cluster),

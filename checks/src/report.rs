@@ -12,7 +12,7 @@ use crate::outcome::Finding;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The outcome of one check on one subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Error,
@@ -150,6 +150,9 @@ pub struct Report {
     /// Each task's path to `ssmmessages`, hop by hop, when a network check ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub network_paths: Vec<NetworkPath>,
+    /// With several tasks: how many are exec-ready, and the problems grouped by cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<crate::fleet::Fleet>,
 }
 
 /// The hops of one task's connection to Session Manager (see

@@ -168,6 +168,7 @@ pub fn diagnosis() -> Diagnosis {
             task: Some(TASK_ID.into()),
             service: None,
             container: None,
+            all: false,
         },
         observed_at: Some(OBSERVED_AT),
         local: Fact::ok(LocalTools {
@@ -207,6 +208,7 @@ pub fn diagnosis() -> Diagnosis {
         kms_key: Fact::absent("the cluster has no exec KMS key"),
         kms_key_policy: Fact::absent("the cluster has no exec KMS key"),
         log_destinations: Fact::absent("the cluster does not override the session log destination"),
+        tasks_left_out: 0,
         subjects: vec![Subject {
             task_ref: TASK_ID.into(),
             task: Fact::ok(Task {

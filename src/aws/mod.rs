@@ -98,6 +98,7 @@ async fn diagnose_async(
         task: request.task.clone(),
         service: request.service.clone(),
         container: request.container.clone(),
+        all: request.all,
     };
     let clients = clients(&sdk, aws.endpoint_url.as_deref());
     let fetcher = fetch::Fetcher::new(clients, target, needs, request.max_tasks);

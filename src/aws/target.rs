@@ -16,7 +16,9 @@ pub struct Request {
     pub container: Option<String>,
     pub region: Option<String>,
     pub partition: Option<String>,
-    pub max_tasks: usize,
+    /// `--all`: every running task of the cluster.
+    pub all: bool,
+    pub max_tasks: Option<usize>,
 }
 
 pub fn request(args: &CheckArgs) -> Result<Request> {
@@ -41,13 +43,13 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
             "no cluster given: run `ecs-exec-doctor check CLUSTER TASK` (or --cluster C --service S)"
         );
     };
-    if task.is_none() && args.service.is_none() {
+    if task.is_none() && args.service.is_none() && !args.all {
         crate::fail!(
-            "no task given: run `ecs-exec-doctor check {cluster} TASK`, or pass --service NAME"
+            "no task given: run `ecs-exec-doctor check {cluster} TASK`, or pass --service NAME or --all"
         );
     }
-    if task.is_some() && args.service.is_some() {
-        crate::fail!("give either a task or --service, not both");
+    if task.is_some() && (args.service.is_some() || args.all) {
+        crate::fail!("give either a task, --service or --all, not several");
     }
     if let Some(t) = &task
         && !arn::is_plausible_task(t)
@@ -104,7 +106,10 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
         container: args.container.clone(),
         region,
         partition: from_arn.map(|a| a.partition.clone()),
-        max_tasks: args.max_tasks.max(1),
+        all: args.all,
+        max_tasks: args
+            .max_tasks
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     })
 }
 

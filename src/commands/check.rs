@@ -61,6 +61,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
             &render::text::TextOptions {
                 color,
                 quiet: args.quiet,
+                detail: args.detail,
             },
         ),
         CheckFormat::Json => render::json::check_report(&report),
@@ -113,22 +114,24 @@ pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Rep
         .collect();
     missing.sort();
     missing.dedup();
+    let tasks: Vec<String> = d
+        .subjects
+        .iter()
+        .map(|s| match s.task.value() {
+            Some(t) => t.id().to_string(),
+            None => ecs_exec_doctor_checks::arn::task_id(&s.task_ref).to_string(),
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
     Report {
+        fleet: ecs_exec_doctor_checks::fleet::of(&results, &tasks, d.tasks_left_out),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "ecs-exec-doctor".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
         target: d.target.clone(),
-        tasks: d
-            .subjects
-            .iter()
-            .map(|s| match s.task.value() {
-                Some(t) => t.id().to_string(),
-                None => ecs_exec_doctor_checks::arn::task_id(&s.task_ref).to_string(),
-            })
-            .filter(|t| !t.is_empty())
-            .collect(),
+        tasks,
         error_context: None,
         summary: Summary::of(&results),
         results,

@@ -131,6 +131,32 @@ fn status_word(status: Status) -> &'static str {
 }
 
 /// The report of `check`.
+/// The fleet headline and one row per problem group, for tickets.
+fn fleet_table(out: &mut String, fleet: &ecs_exec_doctor_checks::fleet::Fleet) {
+    use ecs_exec_doctor_checks::fleet::{SHOWN_TASKS, thousands};
+    let _ = writeln!(out, "\n**{}**\n", fleet.headline());
+    if fleet.groups.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "| | Check | Problem | Tasks |");
+    let _ = writeln!(out, "| --- | --- | --- | --- |");
+    for g in &fleet.groups {
+        let mut ids: Vec<String> = g.tasks.iter().take(SHOWN_TASKS).map(|t| code(t)).collect();
+        if g.tasks.len() > SHOWN_TASKS {
+            ids.push("…".into());
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} ({}) |",
+            g.status.as_str(),
+            g.code,
+            g.message.replace('|', "\\|"),
+            thousands(g.count),
+            ids.join(", ")
+        );
+    }
+}
+
 pub fn check_report(report: &Report) -> String {
     let mut out = String::new();
     let t = &report.target;
@@ -169,6 +195,9 @@ pub fn check_report(report: &Report) -> String {
         s.pass,
         s.not_applicable
     );
+    if let Some(fleet) = &report.fleet {
+        fleet_table(&mut out, fleet);
+    }
     if let Some(ctx) = &report.error_context {
         error_context(&mut out, ctx);
     }

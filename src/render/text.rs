@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use ecs_exec_doctor_checks::catalog::relate::{ErrorContext, ErrorVerdict};
 use ecs_exec_doctor_checks::check::Category;
+use ecs_exec_doctor_checks::fleet::{Fleet, SHOWN_TASKS, thousands};
 use ecs_exec_doctor_checks::outcome::{Finding, FixStep};
 use ecs_exec_doctor_checks::report::{CheckResult, Report, Status};
 use owo_colors::OwoColorize;
@@ -15,6 +16,8 @@ use crate::style::Palette;
 pub struct TextOptions {
     pub color: bool,
     pub quiet: bool,
+    /// With several tasks: every task's results, not only the fleet groups.
+    pub detail: bool,
 }
 
 pub fn check_report(report: &Report, opts: &TextOptions) -> String {
@@ -42,11 +45,17 @@ pub fn check_report(report: &Report, opts: &TextOptions) -> String {
     if let Some(ctx) = &report.error_context {
         error_section(&mut out, ctx, &p);
     }
+    // Several tasks: the fleet view first; per-task results only with --detail.
+    let grouped = report.fleet.as_ref().filter(|_| !opts.detail);
+    if let Some(fleet) = grouped {
+        fleet_section(&mut out, fleet, &p);
+    }
     for category in Category::ALL {
         let results: Vec<&CheckResult> = report
             .results
             .iter()
             .filter(|r| r.category == category)
+            .filter(|r| grouped.is_none() || r.task.is_none())
             .filter(|r| !opts.quiet || !matches!(r.status, Status::Pass | Status::NotApplicable))
             .collect();
         if results.is_empty() {
@@ -61,7 +70,7 @@ pub fn check_report(report: &Report, opts: &TextOptions) -> String {
                 .unwrap_or_default();
             result(&mut out, r, &p, &mark);
         }
-        if category == Category::Network {
+        if category == Category::Network && grouped.is_none() {
             network_paths(&mut out, report, &p, opts.quiet);
         }
     }
@@ -100,6 +109,65 @@ fn network_paths(out: &mut String, report: &Report, p: &Palette, quiet: bool) {
             );
         }
     }
+}
+
+/// `1,000 tasks: 963 ready, 37 not`, then one line per distinct problem with its task count,
+/// a few task ids and the fix once.
+fn fleet_section(out: &mut String, fleet: &Fleet, p: &Palette) {
+    let _ = writeln!(out, "\n{}", "Tasks".style(p.bold));
+    let _ = writeln!(out, "  {}", fleet.headline());
+    let mut previous_fix = None;
+    for g in &fleet.groups {
+        let mut ids: Vec<&str> = g.tasks.iter().take(SHOWN_TASKS).map(|t| short(t)).collect();
+        if g.tasks.len() > SHOWN_TASKS {
+            ids.push("…");
+        }
+        let count = if g.count == 1 {
+            "1 task".to_string()
+        } else {
+            format!("{} tasks", thousands(g.count))
+        };
+        let what = if g.status == Status::Unknown {
+            format!(
+                "{} could not be checked: {}",
+                g.name,
+                crate::render::safe(&g.message)
+            )
+        } else {
+            crate::render::safe(&g.message).into_owned()
+        };
+        let _ = writeln!(
+            out,
+            "  {} {} {what} — {count} ({})",
+            symbol(g.status, p),
+            g.code.style(p.dim),
+            ids.join(", ")
+        );
+        let f = Finding {
+            evidence: g
+                .evidence
+                .iter()
+                .map(|e| crate::render::safe(e).into_owned())
+                .collect(),
+            fix: g.fix.clone(),
+            ..Finding::new(ecs_exec_doctor_checks::Severity::Error, "")
+        };
+        let same_fix = g.fix.is_some() && g.fix == previous_fix;
+        finding_details(out, &f, p, same_fix);
+        previous_fix = g.fix.clone();
+    }
+    if fleet.groups.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} every task passes every check",
+            symbol(Status::Pass, p)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {}",
+        "per-task results: --detail (every task id: --format json)".style(p.dim)
+    );
 }
 
 fn symbol(status: Status, p: &Palette) -> String {

@@ -197,7 +197,7 @@ def main():
                         help="also print when each call of the +50 ms run started and ended")
     args = parser.parse_args()
     binary = Path(args.binary) if args.binary else next(
-        (p for p in (ROOT / "target/release/ecs-exec-doctor", ROOT / "target/debug/ecs-exec-doctor") if p.exists()),
+        (p for p in (EMULATOR_PYTHON.parent / "release/ecs-exec-doctor", EMULATOR_PYTHON.parent / "debug/ecs-exec-doctor") if p.exists()),
         None)
     if binary is None or not binary.exists():
         sys.exit("build the doctor first: cargo build [--release]")

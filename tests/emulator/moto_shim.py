@@ -286,6 +286,12 @@ def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
+def ecs_error(start_response, error_code, message):
+    """awsJson1.1 error shape (ECS), HTTP 400."""
+    body = json.dumps({"__type": error_code, "message": message})
+    return respond(start_response, 400, body, content_type="application/x-amz-json-1.1")
+
+
 def iam_error(start_response, code, error_code, message, namespace=IAM_NS):
     """awsQuery error shape (IAM, STS)."""
     xml = (f'<ErrorResponse xmlns="{namespace}"><Error><Type>Sender</Type>'
@@ -516,8 +522,13 @@ def simulate_principal_policy(form):
             f"<EvalResourceName>{escape(resources[0] if len(resources) == 1 else '*')}</EvalResourceName>"
             f"<EvalDecision>{decision}</EvalDecision>{statements_xml(matched)}{missing_xml(missing)}"
             f"<ResourceSpecificResults>{specific}</ResourceSpecificResults></member>")
+    # Pages of MaxItems results (IAM's default is 100), the Marker being the next index.
+    size = int((form.get("MaxItems") or ["100"])[0])
+    start = int((form.get("Marker") or ["0"])[0])
+    page, rest = results[start:start + size], results[start + size:]
+    more = f"<IsTruncated>true</IsTruncated><Marker>{start + size}</Marker>" if rest else "<IsTruncated>false</IsTruncated>"
     return (f'<SimulatePrincipalPolicyResponse xmlns="{IAM_NS}"><SimulatePrincipalPolicyResult>'
-            f"<IsTruncated>false</IsTruncated><EvaluationResults>{''.join(results)}</EvaluationResults>"
+            f"{more}<EvaluationResults>{''.join(page)}</EvaluationResults>"
             f"</SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>{uuid.uuid4()}"
             f"</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>")
 
@@ -534,6 +545,7 @@ class Shim:
             "ecs:StartTask": self.run_task,
             "ecs:DescribeTasks": self.describe_tasks,
             "ecs:ListTasks": self.list_tasks,
+            "ecs:DescribeServices": self.describe_services,
             "ecs:RegisterContainerInstance": self.container_instances,
             "ecs:DescribeContainerInstances": self.container_instances,
             "iam:SimulatePrincipalPolicy": self.simulate,
@@ -712,6 +724,9 @@ class Shim:
     def describe_tasks(self, req, environ, start_response):
         params = req.json()
         cluster = last_segment(params.get("cluster") or "default")
+        if len(params.get("tasks") or []) > 100:  # moto takes any number; ECS refuses
+            return ecs_error(start_response, "InvalidParameterException",
+                             "Tasks cannot be longer than 100.")
 
         def patch(response):
             # moto ignores the cluster parameter; AWS only returns that cluster's tasks.
@@ -728,20 +743,39 @@ class Shim:
 
         return self.patched_json(environ, start_response, patch)
 
+    def describe_services(self, req, environ, start_response):
+        if len(req.json().get("services") or []) > 10:  # moto takes any number; ECS refuses
+            return ecs_error(start_response, "InvalidParameterException",
+                             "services can have at most 10 items.")
+        return self.patched_json(environ, start_response, lambda response: None)
+
     def list_tasks(self, req, environ, start_response):
         params = req.json()
         service = params.get("serviceName")
+        try:
+            page_size = int(params.get("maxResults") or 100)
+            offset = int(params.get("nextToken") or 0)
+        except ValueError:
+            return ecs_error(start_response, "InvalidParameterException", "Invalid nextToken")
+        if not 1 <= page_size <= 100:
+            return ecs_error(start_response, "InvalidParameterException",
+                             "maxResults must be between 1 and 100")
 
         def patch(response):
+            arns = response.get("taskArns", [])
             # moto ignores serviceName; ECS lists only the tasks the service started, whose
             # group is "service:NAME" (RunTask with group="service:NAME" imitates one).
-            if not service:
-                return
-            backend = ecs_backends[req.account][req.region]
-            groups = {t.id: t.group for tasks in backend.tasks.values() for t in tasks.values()}
-            wanted = f"service:{last_segment(service)}"
-            response["taskArns"] = [arn for arn in response.get("taskArns", [])
-                                    if groups.get(last_segment(arn)) == wanted]
+            if service:
+                backend = ecs_backends[req.account][req.region]
+                groups = {t.id: t.group for tasks in backend.tasks.values() for t in tasks.values()}
+                wanted = f"service:{last_segment(service)}"
+                arns = [arn for arn in arns if groups.get(last_segment(arn)) == wanted]
+            # moto returns every task at once; ECS pages by maxResults (at most 100).
+            response["taskArns"] = arns[offset:offset + page_size]
+            if offset + page_size < len(arns):
+                response["nextToken"] = str(offset + page_size)
+            else:
+                response.pop("nextToken", None)
 
         return self.patched_json(environ, start_response, patch)
 

@@ -416,6 +416,7 @@ mod tests {
             missing_permissions: vec![],
             aws_calls: 0,
             network_paths: vec![],
+            fleet: None,
         };
         apply_error(
             &mut report,

@@ -1,0 +1,314 @@
+//! The fleet view of a run over several tasks (`--service`, `--all`): how many tasks are
+//! exec-ready, and one group per distinct problem with its task count, the tasks and one fix,
+//! so that a 1,000-task service whose tasks share their findings fits on one screen.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::Severity;
+use crate::outcome::Fix;
+use crate::report::{CheckResult, Status};
+
+/// How a message names the task it is about, once grouped.
+pub const TASK_PLACEHOLDER: &str = "<task>";
+/// Task ids listed per group in text; JSON lists all of them.
+pub const SHOWN_TASKS: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fleet {
+    /// Tasks diagnosed.
+    pub tasks: usize,
+    /// Tasks with no error and no UNKNOWN, in their own results or the run's.
+    pub ready: usize,
+    /// Tasks with at least one error.
+    pub not_ready: usize,
+    /// Tasks without an error but with an UNKNOWN result: not shown to be ready.
+    pub unknown: usize,
+    /// Running tasks `--max-tasks` left out.
+    #[serde(default)]
+    pub left_out: usize,
+    /// One group per distinct problem, worst first, then by task count.
+    pub groups: Vec<FleetGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetGroup {
+    pub code: String,
+    pub name: String,
+    /// `error`, `warning`, `info` or `unknown`.
+    pub status: Status,
+    /// The message with the task's id replaced by [`TASK_PLACEHOLDER`].
+    pub message: String,
+    pub count: usize,
+    /// Every task id of the group.
+    pub tasks: Vec<String>,
+    /// The evidence of the group's first task (the task's id replaced), e.g. the agent's
+    /// stopping reason; other tasks' evidence is in their per-task results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    /// The fix of the group's first task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// The fleet view of `results` over `tasks` (ids); `None` for one task when none was left out.
+pub fn of(results: &[CheckResult], tasks: &[String], left_out: usize) -> Option<Fleet> {
+    if tasks.len() < 2 && left_out == 0 {
+        return None;
+    }
+    let blocks = |s: Status| matches!(s, Status::Error | Status::Unknown);
+    let run_level = results.iter().filter(|r| r.task.is_none());
+    let run_blocked = run_level.clone().any(|r| blocks(r.status));
+    let run_error = run_level.clone().any(|r| r.status == Status::Error);
+    // Every lookup by task or group is indexed: linear in the results, not tasks x results.
+    let mut by_task: HashMap<&str, Vec<&CheckResult>> = HashMap::new();
+    for r in results {
+        if let Some(t) = r.task.as_deref() {
+            by_task.entry(t).or_default().push(r);
+        }
+    }
+    let mut groups: Vec<FleetGroup> = Vec::new();
+    let mut group_of: HashMap<(String, Status, String), usize> = HashMap::new();
+    let (mut ready, mut not_ready, mut unknown) = (0, 0, 0);
+    for task in tasks {
+        let own = by_task.remove(task.as_str()).unwrap_or_default();
+        let error = run_error || own.iter().any(|r| r.status == Status::Error);
+        if error {
+            not_ready += 1;
+        } else if run_blocked || own.iter().any(|r| blocks(r.status)) {
+            unknown += 1;
+        } else {
+            ready += 1;
+        }
+        for r in own {
+            for (status, message, evidence, fix) in problems(r) {
+                let message = generic(&message, task);
+                let key = (r.code.clone(), status, message);
+                match group_of.get(&key) {
+                    Some(&i) => {
+                        let g = &mut groups[i];
+                        if g.tasks.last() != Some(task) {
+                            g.tasks.push(task.clone());
+                        }
+                    }
+                    None => {
+                        group_of.insert(key.clone(), groups.len());
+                        groups.push(FleetGroup {
+                            code: r.code.clone(),
+                            name: r.name.clone(),
+                            status,
+                            message: key.2,
+                            count: 1,
+                            tasks: vec![task.clone()],
+                            evidence: evidence.iter().map(|e| generic(e, task)).collect(),
+                            fix,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // A group's count is its number of tasks (a task can have the same finding twice).
+    for g in &mut groups {
+        g.count = g.tasks.len();
+    }
+    groups.sort_by(|a, b| {
+        rank(a.status)
+            .cmp(&rank(b.status))
+            .then(b.count.cmp(&a.count))
+    });
+    Some(Fleet {
+        tasks: tasks.len(),
+        ready,
+        not_ready,
+        unknown,
+        left_out,
+        groups,
+    })
+}
+
+/// The problems a result shows: each finding, or the result itself when UNKNOWN.
+fn problems(r: &CheckResult) -> Vec<(Status, String, Vec<String>, Option<Fix>)> {
+    match r.status {
+        Status::Unknown => vec![(Status::Unknown, r.message.clone(), Vec::new(), None)],
+        Status::Pass | Status::NotApplicable => Vec::new(),
+        _ => r
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    Status::from_severity(f.severity),
+                    f.message.clone(),
+                    f.evidence.clone(),
+                    f.fix.clone(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// `message` with the task's id (alone or in its ARN) replaced by the placeholder.
+fn generic(message: &str, task: &str) -> String {
+    if task.is_empty() {
+        return message.to_string();
+    }
+    // An ARN ending in the id goes whole: `arn:aws:ecs:...:task/cluster/ID`.
+    let mut out = String::with_capacity(message.len());
+    for (i, word) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if word.starts_with("arn:") && word.ends_with(task) || word == task {
+            out.push_str(TASK_PLACEHOLDER);
+        } else {
+            out.push_str(&word.replace(task, TASK_PLACEHOLDER));
+        }
+    }
+    out
+}
+
+fn rank(s: Status) -> u8 {
+    match s {
+        Status::Error => 0,
+        Status::Unknown => 1,
+        Status::Warning => 2,
+        Status::Info => 3,
+        _ => 4,
+    }
+}
+
+impl Fleet {
+    /// `1,000 tasks: 963 ready, 37 not` and the rest, as one line.
+    pub fn headline(&self) -> String {
+        let mut parts = vec![format!("{} ready", self.ready)];
+        if self.not_ready > 0 {
+            parts.push(format!("{} not", self.not_ready));
+        }
+        if self.unknown > 0 {
+            parts.push(format!("{} not verified (UNKNOWN)", self.unknown));
+        }
+        let noun = if self.tasks == 1 { "task" } else { "tasks" };
+        let mut line = format!("{} {noun}: {}", thousands(self.tasks), parts.join(", "));
+        if self.left_out > 0 {
+            line.push_str(&format!(
+                "; {} more running tasks left out by --max-tasks",
+                thousands(self.left_out)
+            ));
+        }
+        line
+    }
+}
+
+/// `1000` as `1,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The severity a group's status stands for, if any.
+pub fn severity(s: Status) -> Option<Severity> {
+    match s {
+        Status::Error => Some(Severity::Error),
+        Status::Warning => Some(Severity::Warning),
+        Status::Info => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Category;
+    use crate::outcome::Finding;
+
+    fn result(code: &str, task: Option<&str>, status: Status, message: &str) -> CheckResult {
+        CheckResult {
+            code: code.into(),
+            name: code.to_lowercase(),
+            category: Category::Task,
+            task: task.map(str::to_string),
+            status,
+            heuristic: false,
+            message: message.into(),
+            evidence: Vec::new(),
+            findings: match crate::fleet::severity(status) {
+                Some(s) => vec![Finding::new(s, message)],
+                None => Vec::new(),
+            },
+            missing_action: None,
+        }
+    }
+
+    #[test]
+    fn groups_by_problem_with_the_task_id_taken_out() {
+        let tasks: Vec<String> = (0..5)
+            .map(|i| format!("{i}aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"))
+            .collect();
+        let mut results = vec![result("CL001", None, Status::Pass, "ok")];
+        for (i, t) in tasks.iter().enumerate() {
+            results.push(result("TK001", Some(t), Status::Pass, "running"));
+            if i < 2 {
+                results.push(result(
+                    "TK002",
+                    Some(t),
+                    Status::Error,
+                    &format!("task `{t}` was started without enableExecuteCommand"),
+                ));
+            }
+            if i == 4 {
+                results.push(result(
+                    "IR002",
+                    Some(t),
+                    Status::Unknown,
+                    "task role permission simulation could not be fetched",
+                ));
+            }
+        }
+        let fleet = of(&results, &tasks, 7).unwrap();
+        assert_eq!((fleet.ready, fleet.not_ready, fleet.unknown), (2, 2, 1));
+        assert_eq!(fleet.groups.len(), 2);
+        let g = &fleet.groups[0];
+        assert_eq!((g.code.as_str(), g.count), ("TK002", 2));
+        assert_eq!(
+            g.message,
+            "task `<task>` was started without enableExecuteCommand"
+        );
+        assert_eq!(fleet.groups[1].status, Status::Unknown);
+        assert_eq!(
+            fleet.headline(),
+            "5 tasks: 2 ready, 2 not, 1 not verified (UNKNOWN); 7 more running tasks left out by --max-tasks"
+        );
+        assert!(of(&results, &tasks[..1], 0).is_none());
+    }
+
+    #[test]
+    fn a_run_level_error_makes_every_task_not_ready() {
+        let tasks = vec!["a".repeat(32), "b".repeat(32)];
+        let results = vec![result("CR001", None, Status::Error, "denied")];
+        let fleet = of(&results, &tasks, 0).unwrap();
+        assert_eq!((fleet.ready, fleet.not_ready), (0, 2));
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(963), "963");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn arns_of_the_task_are_replaced_whole() {
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            generic(
+                &format!("agent on `arn:aws:ecs:us-east-1:1:task/prod/{id}` and {id}"),
+                id
+            ),
+            "agent on `<task>` and <task>"
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! Which tasks to diagnose: the one named, every running task of a service (`--service`) or
+//! of the cluster (`--all`). Task lists are paginated to the end, so that `--max-tasks` can
+//! say how many it left out, and described 100 at a time, concurrently.
+
+use aws_sdk_ecs::types::DesiredStatus;
+use ecs_exec_doctor_checks::FactKind;
+use ecs_exec_doctor_checks::arn;
+use ecs_exec_doctor_checks::facts::{Fact, FactError};
+use ecs_exec_doctor_checks::model::Task;
+use futures::future::join_all;
+
+use super::{Fetcher, Listing, convert};
+
+/// DescribeTasks takes at most this many tasks per call.
+const DESCRIBE_TASKS_BATCH: usize = 100;
+
+impl Fetcher {
+    pub(super) async fn listing(&self) -> Listing {
+        if !self.need(FactKind::Task) {
+            let task_ref = self.target.task.clone().unwrap_or_default();
+            return Listing {
+                subjects: vec![(task_ref, Fact::NotFetched)],
+                service: None,
+                left_out: 0,
+            };
+        }
+        match (&self.target.task, &self.target.service) {
+            (Some(task), _) => {
+                let mut found = self.describe_tasks(std::slice::from_ref(task)).await;
+                let fact = match &mut found {
+                    Ok(tasks) => match tasks.pop() {
+                        Some(t) => Fact::ok(t),
+                        None => Fact::absent(format!(
+                            "task `{}` not found in cluster `{}` (stopped tasks disappear about an hour after they stop)",
+                            arn::task_id(task),
+                            self.cluster_name()
+                        )),
+                    },
+                    Err(e) => Fact::failed(e.clone()),
+                };
+                Listing {
+                    subjects: vec![(task.clone(), fact)],
+                    service: None,
+                    left_out: 0,
+                }
+            }
+            (None, Some(service)) => self.service_listing(service).await,
+            (None, None) if self.target.all => self.cluster_listing().await,
+            (None, None) => Listing {
+                subjects: vec![],
+                service: None,
+                left_out: 0,
+            },
+        }
+    }
+
+    async fn service_listing(&self, service: &str) -> Listing {
+        let names = [service.to_string()];
+        let (described, listed) = tokio::join!(
+            self.describe_services(&names),
+            self.running_tasks(Some(service))
+        );
+        let service_fact = match described {
+            Ok(mut map) => match map.remove(service) {
+                Some(s) => Fact::ok(s),
+                None => Fact::absent(format!(
+                    "service `{service}` not found in cluster `{}`",
+                    self.cluster_name()
+                )),
+            },
+            Err(e) => Fact::failed(e),
+        };
+        if let Fact::Absent { reason } = &service_fact {
+            return Listing {
+                subjects: vec![(String::new(), Fact::absent(reason.clone()))],
+                service: Some(service_fact),
+                left_out: 0,
+            };
+        }
+        let mut listing = self
+            .described(listed, format!("service `{service}` has no RUNNING task"))
+            .await;
+        listing.service = Some(service_fact);
+        listing
+    }
+
+    async fn cluster_listing(&self) -> Listing {
+        let listed = self.running_tasks(None).await;
+        self.described(
+            listed,
+            format!("cluster `{}` has no RUNNING task", self.cluster_name()),
+        )
+        .await
+    }
+
+    /// Every RUNNING task of the cluster, or of `service`, all pages.
+    async fn running_tasks(&self, service: Option<&str>) -> Result<Vec<String>, FactError> {
+        let mut arns = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let request = self
+                .clients
+                .ecs
+                .list_tasks()
+                .cluster(&self.target.cluster)
+                .set_service_name(service.map(str::to_string))
+                .desired_status(DesiredStatus::Running)
+                .max_results(100)
+                .set_next_token(token.take())
+                .send();
+            let out = self.call("ecs:ListTasks", request).await?;
+            arns.extend(out.task_arns().iter().cloned());
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(arns),
+            }
+        }
+    }
+
+    /// The listed tasks (up to `--max-tasks`), described; `none` when there is none.
+    async fn described(&self, listed: Result<Vec<String>, FactError>, none: String) -> Listing {
+        let mut arns = match listed {
+            Ok(arns) => arns,
+            Err(e) => {
+                return Listing {
+                    subjects: vec![(String::new(), Fact::failed(e))],
+                    service: None,
+                    left_out: 0,
+                };
+            }
+        };
+        if arns.is_empty() {
+            return Listing {
+                subjects: vec![(String::new(), Fact::absent(none))],
+                service: None,
+                left_out: 0,
+            };
+        }
+        let cap = self.max_tasks.unwrap_or(usize::MAX);
+        let left_out = arns.len().saturating_sub(cap);
+        arns.truncate(cap);
+        let batches = arns
+            .chunks(DESCRIBE_TASKS_BATCH)
+            .map(|chunk| async move { (chunk, self.describe_tasks(chunk).await) });
+        let mut subjects = Vec::with_capacity(arns.len());
+        for (chunk, described) in join_all(batches).await {
+            for a in chunk {
+                let fact = match &described {
+                    Ok(tasks) => match tasks.iter().find(|t| &t.arn == a) {
+                        Some(t) => Fact::ok(t.clone()),
+                        None => Fact::absent(format!(
+                            "task `{}` stopped while being diagnosed",
+                            arn::task_id(a)
+                        )),
+                    },
+                    Err(e) => Fact::failed(e.clone()),
+                };
+                subjects.push((a.clone(), fact));
+            }
+        }
+        Listing {
+            subjects,
+            service: None,
+            left_out,
+        }
+    }
+
+    pub(super) async fn describe_tasks(&self, tasks: &[String]) -> Result<Vec<Task>, FactError> {
+        use aws_sdk_ecs::types::TaskField;
+        let request = self
+            .clients
+            .ecs
+            .describe_tasks()
+            .cluster(&self.target.cluster)
+            .set_tasks(Some(tasks.to_vec()))
+            .include(TaskField::Tags)
+            .send();
+        let out = self.call("ecs:DescribeTasks", request).await?;
+        Ok(out.tasks().iter().map(convert::task).collect())
+    }
+}
