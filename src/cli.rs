@@ -169,8 +169,8 @@ pub struct SelectionArgs {
     /// Skip these checks.
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Exit 1 when a finding is at or above this severity (`unknown`: also when a check could
-    /// not be evaluated).
+    /// Exit 1 when a finding is at or above this severity; a check that could not be
+    /// evaluated (UNKNOWN) always exits 1.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
 }
@@ -181,7 +181,7 @@ pub enum FailOn {
     Error,
     Warning,
     Info,
-    /// Errors, and any check that could not be evaluated (UNKNOWN).
+    /// The same as `error` (kept for compatibility: UNKNOWN always exits 1).
     Unknown,
 }
 
@@ -194,11 +194,6 @@ impl FailOn {
             FailOn::Info => Severity::Info,
             FailOn::Unknown => Severity::Error,
         }
-    }
-
-    /// Whether an UNKNOWN result fails the run.
-    pub fn counts_unknown(self) -> bool {
-        self == FailOn::Unknown
     }
 }
 

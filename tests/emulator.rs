@@ -1144,6 +1144,38 @@ fn deny_one_api_at_a_time(
     (called, made_unknown, problems)
 }
 
+/// When every call is refused the same way (an SCP denying everything), the run stops with
+/// one line and exit 2 instead of a report of identical UNKNOWNs.
+#[test]
+fn every_call_denied_the_same_way_is_one_message() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::healthy("denied"));
+    emu.shim.deny(&[
+        "sts:GetCallerIdentity",
+        "ecs:DescribeClusters",
+        "ecs:DescribeTasks",
+    ]);
+    let run = emu.diagnose(&world);
+    emu.shim.deny(&[]);
+    run.assert_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains("every AWS call failed the same way")
+            && lines[0].contains("ecs-exec-doctor permissions"),
+        "{}",
+        run.stderr
+    );
+
+    // One API denied is an UNKNOWN, not a stop, and never exit 0.
+    emu.shim.deny(&["ecs:DescribeClusters"]);
+    let run = emu.diagnose(&world);
+    emu.shim.deny(&[]);
+    run.assert_code(1);
+    assert!(run.report().summary.unknown > 0);
+}
+
 /// The worlds of the degradation tests: healthy, with every fact in play. `Spec::rich` (an
 /// assumed-role caller, a KMS key, endpoints, a service) and, on EC2, a task without a task
 /// role, so that the container instance, the instance and its instance profile are fetched.

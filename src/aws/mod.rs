@@ -198,6 +198,36 @@ fn stop_on_unusable_credentials(d: &Diagnosis, endpoint: Option<&str>) -> Result
             e.message
         );
     }
+    // Every first call refused the same way (an SCP or permissions boundary denying
+    // everything, throttling, an endpoint that answers every call with one error): one
+    // message instead of a report of identical UNKNOWNs.
+    let own: Vec<&&FactError> = errors
+        .iter()
+        .filter(|e| e.kind != FactErrorKind::Dependency)
+        .collect();
+    if !any_ok
+        && d.caller.error().is_some()
+        && d.cluster.error().is_some()
+        && let Some(first) = own.first()
+        && own.iter().all(|e| e.kind == first.kind)
+        && first.kind != FactErrorKind::NotFound
+    {
+        let what = match first.kind {
+            FactErrorKind::AccessDenied => {
+                "the credentials may not call them: check which account and role they are (`aws sts get-caller-identity`) and grant what `ecs-exec-doctor permissions` prints"
+            }
+            FactErrorKind::Throttled => "AWS throttled them: retry in a minute",
+            FactErrorKind::NotImplemented => {
+                "the endpoint does not implement them: check --endpoint-url"
+            }
+            _ => "check --region, --profile and --endpoint-url",
+        };
+        crate::fail!(
+            "every AWS call failed the same way ({}: {}); {what}",
+            first.action,
+            first.message
+        );
+    }
     Ok(())
 }
 

@@ -141,9 +141,8 @@ pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Rep
     }
 }
 
-/// 1 when a finding is at or above `fail_on` (or, with `--fail-on unknown`, a check could not
-/// be evaluated), else 0. Without that flag UNKNOWN results are printed prominently and named
-/// in the summary line instead.
+/// 1 when a finding is at or above `fail_on` or a check could not be evaluated (UNKNOWN is
+/// never "fine"), else 0.
 pub fn exit_code(report: &Report, fail_on: crate::cli::FailOn) -> u8 {
     let severity: Severity = fail_on.severity();
     let failing = report
@@ -152,8 +151,8 @@ pub fn exit_code(report: &Report, fail_on: crate::cli::FailOn) -> u8 {
         .filter(|r| r.status != Status::Unknown)
         .flat_map(|r| r.findings.iter())
         .any(|f| f.severity >= severity);
-    let unknown =
-        fail_on.counts_unknown() && report.results.iter().any(|r| r.status == Status::Unknown);
+    // A check that could not run never lets the exit code say "fine", whatever --fail-on.
+    let unknown = report.results.iter().any(|r| r.status == Status::Unknown);
     if failing || unknown {
         exit::FINDINGS
     } else {
