@@ -107,6 +107,12 @@ pub struct CheckArgs {
     /// groups.
     #[arg(long)]
     pub detail: bool,
+    /// Poll until the task(s) are exec-ready (running, exec enabled, agent RUNNING, every
+    /// check passing) or DURATION ends (default 10m; e.g. 90s, 5m): exit 0 when ready, 1 with
+    /// the remaining blockers when the time ran out.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10m",
+          value_parser = parse_wait)]
+    pub wait: Option<std::time::Duration>,
 
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -232,4 +238,48 @@ fn endpoint_url(text: &str) -> Result<String, String> {
         return Err(format!("`{text}` has no host"));
     }
     Ok(text.to_string())
+}
+
+/// `90s`, `5m`, `1h` or plain seconds, from 1 second to 1 hour.
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: use e.g. 90s, 5m or 1h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => {
+            return Err(format!(
+                "`{text}` is not a duration: use e.g. 90s, 5m or 1h"
+            ));
+        }
+    };
+    if !(1..=3600).contains(&seconds) {
+        return Err(format!("`{text}` is out of range: from 1s to 1h"));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod wait_tests {
+    use super::parse_wait;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_with_and_without_units() {
+        assert_eq!(parse_wait("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_wait("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_wait("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_wait("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_wait("2h").is_err());
+        assert!(parse_wait("0s").is_err());
+        assert!(parse_wait("soon").is_err());
+        assert!(parse_wait("5d").is_err());
+    }
 }

@@ -1044,6 +1044,71 @@ fn in_a_cluster_of_several_services_only_the_broken_one_is_red() {
     );
 }
 
+/// `--wait`: a service whose agents are still PENDING for two polls becomes ready on the
+/// third; the progress goes to stderr and the exit is 0. When the time runs out first, exit 1
+/// with what still blocks.
+#[test]
+fn wait_polls_until_the_agents_run() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        service: Some(Service {
+            name: "waiting-web".into(),
+            exec_enabled: true,
+        }),
+        tasks: 3,
+        ..Spec::healthy("waiting")
+    });
+    for t in &world.tasks {
+        emu.shim.set_agent_for(t, "web", "PENDING", 2);
+    }
+    emu.shim.reset_calls();
+    let ignore = local_codes().join(",");
+    let args = [
+        "check",
+        "waiting",
+        "--service",
+        "waiting-web",
+        "--format",
+        "json",
+        "--ignore",
+        &ignore,
+    ];
+    let run = emu.doctor(&world).args(args).args(["--wait", "60s"]).run();
+    run.assert_code(0);
+    assert!(run.stderr.contains("0/3 tasks ready"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("exec-ready (3/3 tasks ready)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.report().fleet.expect("fleet").ready, 3);
+    assert_eq!(
+        count(&emu.shim.calls(), "ecs:DescribeTasks"),
+        3,
+        "three polls"
+    );
+
+    for t in &world.tasks {
+        emu.shim.set_agent_for(t, "web", "PENDING", 1000);
+    }
+    let run = emu.doctor(&world).args(args).args(["--wait", "3s"]).run();
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("time ran out: 0/3 tasks ready (TK003"),
+        "{}",
+        run.stderr
+    );
+    for t in &world.tasks {
+        emu.shim.set_agent_for(t, "web", "RUNNING", 0);
+    }
+
+    let replayed = emu
+        .bare_doctor()
+        .args(["check", "--replay", "x.json", "--wait"])
+        .run();
+    replayed.assert_code(2);
+}
+
 // ------------------------------------------------------------------------------ degradation
 
 /// Denies each API the doctor called in a baseline run, one at a time, and checks that the

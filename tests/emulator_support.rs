@@ -273,6 +273,18 @@ impl Shim {
         );
     }
 
+    /// Overrides the ExecuteCommandAgent of one container for the next `times` DescribeTasks
+    /// answers about the task; after that the agent is RUNNING.
+    pub fn set_agent_for(&self, task: &str, container: &str, status: &str, times: u32) {
+        self.control(
+            "POST",
+            "/_shim/agent",
+            Some(
+                json!({"task": task, "container": container, "lastStatus": status, "times": times}),
+            ),
+        );
+    }
+
     /// Moves a task's start (and its agents' start) to `started_at` (epoch seconds).
     pub fn set_task_started(&self, task: &str, started_at: i64) {
         self.control(

@@ -2,7 +2,7 @@
 //! concurrently, or from a recording), evaluate the checks, render, record.
 
 use ecs_exec_doctor_checks::facts::{Diagnosis, Fact, Mode};
-use ecs_exec_doctor_checks::report::{Report, SCHEMA_VERSION, Summary, Tool};
+use ecs_exec_doctor_checks::report::{CheckResult, Report, SCHEMA_VERSION, Summary, Tool};
 use ecs_exec_doctor_checks::runner::{self, Selection};
 use ecs_exec_doctor_checks::snapshot::Snapshot;
 use ecs_exec_doctor_checks::{FactKind, Severity, Status};
@@ -14,8 +14,13 @@ use crate::render;
 
 pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     let selection = super::selection(&args.selection)?;
+    // `--wait` that ran out of time exits 1 even when only warnings (PENDING) remain.
+    let mut timed_out = false;
     let (diagnosis, aws_calls) = match &args.replay {
         Some(path) => {
+            if args.wait.is_some() {
+                crate::fail!("--wait polls AWS: it cannot be used with --replay");
+            }
             if args.cluster_arg.is_some()
                 || args.cluster.is_some()
                 || args.task_arg.is_some()
@@ -32,9 +37,17 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
             (snapshot.diagnosis, snapshot.aws_calls)
         }
         None => {
-            let request = crate::aws::target::request(&args)?;
             let needs = needed_facts(&selection);
-            crate::aws::diagnose(request, &args.aws, &needs)?
+            match args.wait {
+                None => {
+                    crate::aws::diagnose(crate::aws::target::request(&args)?, &args.aws, &needs)?
+                }
+                Some(limit) => {
+                    let (d, calls, ready) = wait_until_ready(&args, &needs, &selection, limit)?;
+                    timed_out = !ready;
+                    (d, calls)
+                }
+            }
         }
     };
     if let Some(path) = &args.record {
@@ -69,8 +82,87 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     };
     Ok(Output {
         text,
-        code: exit_code(&report, args.selection.fail_on),
+        code: if timed_out {
+            exit::FINDINGS
+        } else {
+            exit_code(&report, args.selection.fail_on)
+        },
     })
+}
+
+/// `--wait`: diagnoses again, a few seconds apart (2 s, doubling, at most 15 s), until every
+/// selected task is exec-ready or `limit` has passed; the progress goes to stderr (not with
+/// `--quiet`). Every poll re-reads the facts: any of them (an agent, a role, an endpoint) may be
+/// what the user is changing. Returns the last diagnosis and whether it was ready.
+fn wait_until_ready(
+    args: &CheckArgs,
+    needs: &[FactKind],
+    selection: &Selection,
+    limit: std::time::Duration,
+) -> Result<(Diagnosis, u32, bool)> {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + limit;
+    let mut pause = Duration::from_secs(2);
+    let mut calls = 0;
+    loop {
+        let (diagnosis, made) =
+            crate::aws::diagnose(crate::aws::target::request(args)?, &args.aws, needs)?;
+        calls += made;
+        let report = build_report(&render::sanitized(diagnosis.clone()), made, selection);
+        let blockers: Vec<&CheckResult> = report.results.iter().filter(|r| not_ready(r)).collect();
+        let left = deadline.saturating_duration_since(Instant::now());
+        if blockers.is_empty() || left.is_zero() {
+            if !args.quiet {
+                if blockers.is_empty() {
+                    eprintln!("--wait: exec-ready ({})", progress(&report, &blockers));
+                } else {
+                    eprintln!("--wait: time ran out: {}", progress(&report, &blockers));
+                }
+            }
+            return Ok((diagnosis, calls, blockers.is_empty()));
+        }
+        let sleep = pause.min(left);
+        if !args.quiet {
+            eprintln!(
+                "--wait: {}; again in {} s",
+                progress(&report, &blockers),
+                sleep.as_secs().max(1)
+            );
+        }
+        std::thread::sleep(sleep);
+        pause = (pause * 2).min(Duration::from_secs(15));
+    }
+}
+
+/// What `--wait` keeps waiting for: an error or UNKNOWN, or a task or agent that is not
+/// RUNNING yet (TK001 and TK003 warn about PENDING ones).
+fn not_ready(r: &CheckResult) -> bool {
+    matches!(r.status, Status::Error | Status::Unknown)
+        || (matches!(r.code.as_str(), "TK001" | "TK003") && r.status == Status::Warning)
+}
+
+/// `3/10 tasks ready (TK003 ...)` or, for one task, the first blocker.
+fn progress(report: &Report, blockers: &[&CheckResult]) -> String {
+    let first = blockers
+        .first()
+        .map(|r| format!(" ({} {})", r.code, render::safe(&r.message)))
+        .unwrap_or_default();
+    let tasks = report.tasks.len();
+    if tasks > 1 {
+        let blocked: std::collections::BTreeSet<&str> =
+            blockers.iter().filter_map(|r| r.task.as_deref()).collect();
+        let run_blocked = blockers.iter().any(|r| r.task.is_none());
+        let ready = if run_blocked {
+            0
+        } else {
+            tasks - blocked.len()
+        };
+        format!("{ready}/{tasks} tasks ready{first}")
+    } else if blockers.is_empty() {
+        "1/1 task ready".to_string()
+    } else {
+        format!("not ready{first}")
+    }
 }
 
 fn redact(snapshot: Snapshot) -> Snapshot {

@@ -833,6 +833,11 @@ class Shim:
             if state["exec"]:
                 agent = {"name": EXEC_AGENT, "lastStatus": status, "lastStartedAt": state["started"]}
                 override = self.agents.get((task_id, name))
+                if override is not None and override.get("times") is not None:
+                    if override["times"] <= 0:
+                        override = None
+                    else:
+                        override["times"] -= 1
                 if override is not None:
                     agent["lastStatus"] = override["lastStatus"]
                     if override.get("reason"):
@@ -956,8 +961,11 @@ class Shim:
             if (method, path) == ("POST", "/_shim/agent"):
                 if not body.get("task") or not body.get("container") or "lastStatus" not in body:
                     return reply(400, {"error": "expected task, container and lastStatus"})
+                # With "times": N, the override holds for the next N DescribeTasks answers
+                # about the task, then the agent is as ECS would have it (RUNNING).
                 self.agents[(last_segment(body["task"]), body["container"])] = {
-                    "lastStatus": body["lastStatus"], "reason": body.get("reason")}
+                    "lastStatus": body["lastStatus"], "reason": body.get("reason"),
+                    "times": body.get("times")}
                 return reply(200, {"ok": True})
             if (method, path) == ("POST", "/_shim/latency"):
                 seconds = body.get("seconds")
