@@ -2,6 +2,7 @@ mod cli;
 mod emulator;
 mod emulator_support;
 mod explain;
+mod install;
 mod lint;
 mod scenarios;
 mod support;
