@@ -96,6 +96,13 @@ pub struct CheckArgs {
     /// Diagnose every running task of the cluster, grouped by cause.
     #[arg(long)]
     pub all: bool,
+    /// With --all or --service: only the tasks of this task definition family.
+    #[arg(long, value_name = "FAMILY")]
+    pub family: Option<String>,
+    /// With --all: only the tasks started with this startedBy value (ECS allows no other
+    /// filter beside it).
+    #[arg(long, value_name = "VALUE", requires = "all", conflicts_with_all = ["family", "service"])]
+    pub started_by: Option<String>,
     /// The container you will exec into (required by execute-command for multi-container tasks).
     #[arg(long, value_name = "NAME")]
     pub container: Option<String>,

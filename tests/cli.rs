@@ -188,6 +188,15 @@ fn usage_errors_exit_2_with_one_line() {
     usage_error(&["check", "prod"], "no task given");
     usage_error(&["check", "prod", "web"], "is not a task id or ARN");
     usage_error(
+        &["check", "prod", "--family", "web", "--region", "us-east-1"],
+        "--family filters the tasks of --all or --service",
+    );
+    usage_error(&["check", "prod", "--started-by", "ci"], "--all");
+    usage_error(
+        &["check", "prod", "--all", "--started-by", "ci", "--family", "web"],
+        "cannot be used with",
+    );
+    usage_error(
         &[
             "check",
             "prod",

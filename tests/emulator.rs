@@ -1030,6 +1030,23 @@ fn in_a_cluster_of_several_services_only_the_broken_one_is_red() {
         text.stdout
     );
     assert!(text.stdout.contains("— 5 tasks ("), "{}", text.stdout);
+    // --family: only the worker's tasks (its task definition family).
+    let family = emu
+        .doctor(&world)
+        .args([
+            "check",
+            "several",
+            "--all",
+            "--family",
+            "several-worker-app",
+            "--format",
+            "json",
+            "--ignore",
+            &ignore,
+        ])
+        .run();
+    let fleet = family.report().fleet.expect("fleet");
+    assert_eq!((fleet.tasks, fleet.not_ready), (5, 5), "{fleet:?}");
     assert_eq!(
         text.stdout.matches("put-role-policy").count(),
         1,

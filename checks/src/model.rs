@@ -28,6 +28,12 @@ pub struct Target {
     /// `--all`: every running task of the cluster.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all: bool,
+    /// `--family`: only the tasks of this task definition family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// `--started-by`: only the tasks started with this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 /// The AWS CLI and session-manager-plugin as found on this machine.

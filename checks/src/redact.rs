@@ -689,9 +689,13 @@ impl Redactor {
             service,
             container,
             all,
+            family,
+            started_by,
         } = t;
         Target {
             all,
+            family: self.opt(family, |r, f| r.name("family", f)),
+            started_by: self.opt(started_by, |r, b| r.name("started-by", b)),
             region,
             partition,
             cluster: self.cluster(&cluster),

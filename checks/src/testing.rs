@@ -169,6 +169,8 @@ pub fn diagnosis() -> Diagnosis {
             service: None,
             container: None,
             all: false,
+            family: None,
+            started_by: None,
         },
         observed_at: Some(OBSERVED_AT),
         local: Fact::ok(LocalTools {

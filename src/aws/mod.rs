@@ -99,6 +99,8 @@ async fn diagnose_async(
         service: request.service.clone(),
         container: request.container.clone(),
         all: request.all,
+        family: request.family.clone(),
+        started_by: request.started_by.clone(),
     };
     let clients = clients(&sdk, aws.endpoint_url.as_deref());
     let fetcher = fetch::Fetcher::new(clients, target, needs, request.max_tasks);

@@ -18,6 +18,9 @@ pub struct Request {
     pub partition: Option<String>,
     /// `--all`: every running task of the cluster.
     pub all: bool,
+    /// `--family`, `--started-by`: ListTasks filters.
+    pub family: Option<String>,
+    pub started_by: Option<String>,
     pub max_tasks: Option<usize>,
 }
 
@@ -43,6 +46,9 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
             "no cluster given: run `ecs-exec-doctor check CLUSTER TASK` (or --cluster C --service S)"
         );
     };
+    if args.family.is_some() && args.service.is_none() && !args.all {
+        crate::fail!("--family filters the tasks of --all or --service: add one of them");
+    }
     if task.is_none() && args.service.is_none() && !args.all {
         crate::fail!(
             "no task given: run `ecs-exec-doctor check {cluster} TASK`, or pass --service NAME or --all"
@@ -107,6 +113,8 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
         region,
         partition: from_arn.map(|a| a.partition.clone()),
         all: args.all,
+        family: args.family.clone(),
+        started_by: args.started_by.clone(),
         max_tasks: args
             .max_tasks
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),

@@ -86,11 +86,14 @@ impl Fetcher {
 
     async fn cluster_listing(&self) -> Listing {
         let listed = self.running_tasks(None).await;
-        self.described(
-            listed,
-            format!("cluster `{}` has no RUNNING task", self.cluster_name()),
-        )
-        .await
+        let mut none = format!("cluster `{}` has no RUNNING task", self.cluster_name());
+        if let Some(family) = &self.target.family {
+            none.push_str(&format!(" of family `{family}`"));
+        }
+        if let Some(by) = &self.target.started_by {
+            none.push_str(&format!(" started by `{by}`"));
+        }
+        self.described(listed, none).await
     }
 
     /// Every RUNNING task of the cluster, or of `service`, all pages.
@@ -104,7 +107,15 @@ impl Fetcher {
                 .list_tasks()
                 .cluster(&self.target.cluster)
                 .set_service_name(service.map(str::to_string))
-                .desired_status(DesiredStatus::Running)
+                .set_family(self.target.family.clone())
+                .set_started_by(self.target.started_by.clone())
+                // startedBy must be the only filter; RUNNING is the default anyway.
+                .set_desired_status(
+                    self.target
+                        .started_by
+                        .is_none()
+                        .then_some(DesiredStatus::Running),
+                )
                 .max_results(100)
                 .set_next_token(token.take())
                 .send();
