@@ -193,7 +193,15 @@ fn usage_errors_exit_2_with_one_line() {
     );
     usage_error(&["check", "prod", "--started-by", "ci"], "--all");
     usage_error(
-        &["check", "prod", "--all", "--started-by", "ci", "--family", "web"],
+        &[
+            "check",
+            "prod",
+            "--all",
+            "--started-by",
+            "ci",
+            "--family",
+            "web",
+        ],
         "cannot be used with",
     );
     usage_error(
