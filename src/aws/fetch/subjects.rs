@@ -291,19 +291,9 @@ impl Fetcher {
                         if !self.need(FactKind::TaskRolePermissions) {
                             return Fact::NotFetched;
                         }
-                        let task_definition = task_definition.await;
-                        if let Fact::Failed { error } = &task_definition
-                            && task.task_role_override.is_none()
-                        {
-                            return Fact::failed(FactError::dependency("iam:SimulatePrincipalPolicy", "task definition", error));
-                        }
-                        let instance_role = instance_role.await;
-                        let role = task_role::effective(Some(task), task_definition.value(), instance_role.value());
-                        let Some(role_arn) = role.arn().map(str::to_string) else {
-                            return match &instance_role {
-                                Fact::Failed { error } => Fact::failed(FactError::dependency("iam:SimulatePrincipalPolicy", "EC2 instance role", error)),
-                                _ => Fact::absent("the task has no role"),
-                            };
+                        let (role, role_arn) = match agent_role(task, task_definition, instance_role, "iam:SimulatePrincipalPolicy").await {
+                            Ok(found) => found,
+                            Err(missing) => return missing,
                         };
                         let (cluster, kms) = tokio::join!(cluster, kms);
                         let fut = role_sims
@@ -321,19 +311,9 @@ impl Fetcher {
                         if !self.need(FactKind::TaskRole) {
                             return Fact::NotFetched;
                         }
-                        let task_definition = task_definition.await;
-                        if let Fact::Failed { error } = &task_definition
-                            && task.task_role_override.is_none()
-                        {
-                            return Fact::failed(FactError::dependency("iam:GetRole", "task definition", error));
-                        }
-                        let instance_role = instance_role.await;
-                        let role = task_role::effective(Some(task), task_definition.value(), instance_role.value());
-                        let Some(role_arn) = role.arn().map(str::to_string) else {
-                            return match &instance_role {
-                                Fact::Failed { error } => Fact::failed(FactError::dependency("iam:GetRole", "EC2 instance role", error)),
-                                _ => Fact::absent("the task has no role"),
-                            };
+                        let role_arn = match agent_role(task, task_definition, instance_role, "iam:GetRole").await {
+                            Ok((_, arn)) => arn,
+                            Err(missing) => return missing,
                         };
                         let fut = role_facts
                             .lock()
@@ -373,5 +353,38 @@ impl Fetcher {
             }
         });
         join_all(futures).await
+    }
+}
+
+/// The role the exec agent uses (override > task definition > EC2 instance profile) and its
+/// ARN, or what a fact fetched with `action` on that role becomes when the task definition or
+/// the instance role could not be read, or there is no role. The instance role is awaited
+/// only once the task definition is known.
+async fn agent_role<U>(
+    task: &Task,
+    task_definition: SharedFact<'_, TaskDefinition>,
+    instance_role: SharedFact<'_, InstanceRole>,
+    action: &str,
+) -> Result<(task_role::TaskRole, String), Fact<U>> {
+    let task_definition = task_definition.await;
+    if let Fact::Failed { error } = &task_definition
+        && task.task_role_override.is_none()
+    {
+        return Err(Fact::failed(FactError::dependency(
+            action,
+            "task definition",
+            error,
+        )));
+    }
+    let instance_role = instance_role.await;
+    let role = task_role::effective(Some(task), task_definition.value(), instance_role.value());
+    match role.arn().map(str::to_string) {
+        Some(arn) => Ok((role, arn)),
+        None => Err(match &instance_role {
+            Fact::Failed { error } => {
+                Fact::failed(FactError::dependency(action, "EC2 instance role", error))
+            }
+            _ => Fact::absent("the task has no role"),
+        }),
     }
 }
