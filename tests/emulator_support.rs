@@ -807,6 +807,8 @@ pub struct World {
     pub credentials: CallerCredentials,
     pub vpc: String,
     pub subnet: String,
+    /// The tasks' security group.
+    pub security_group: String,
     pub kms_key_arn: Option<String>,
     pub container_instance_arn: Option<String>,
     pub service: Option<String>,
@@ -822,6 +824,37 @@ fn trust(service: &str) -> String {
         "Principal": {"Service": service},
         "Action": "sts:AssumeRole"
     })])
+}
+
+/// Role `name` trusted by `service`, with one inline policy of `statements`; its ARN.
+async fn create_role(
+    aws: &Aws,
+    name: &str,
+    service: &str,
+    policy_name: &str,
+    statements: Vec<Value>,
+) -> String {
+    let arn = aws
+        .iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust(service))
+        .send()
+        .await
+        .or_die(&format!("CreateRole {name}"))
+        .role()
+        .expect("role")
+        .arn()
+        .to_string();
+    aws.iam
+        .put_role_policy()
+        .role_name(name)
+        .policy_name(policy_name)
+        .policy_document(policy(statements))
+        .send()
+        .await
+        .or_die(&format!("PutRolePolicy {name}"));
+    arn
 }
 
 async fn build_world(emu: &Emulator, spec: Spec) -> World {
@@ -1200,18 +1233,6 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
     let mut task_role_arn = None;
     if let Some(role) = &spec.task_role {
         let role_name = format!("{name}-task");
-        let arn = aws
-            .iam
-            .create_role()
-            .role_name(&role_name)
-            .assume_role_policy_document(trust("ecs-tasks.amazonaws.com"))
-            .send()
-            .await
-            .or_die("CreateRole (task)")
-            .role()
-            .expect("role")
-            .arn()
-            .to_string();
         let mut statements =
             vec![json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})];
         if role.ssmmessages {
@@ -1231,14 +1252,14 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
                 "Resource": "*"
             }));
         }
-        aws.iam
-            .put_role_policy()
-            .role_name(&role_name)
-            .policy_name("app")
-            .policy_document(policy(statements))
-            .send()
-            .await
-            .or_die("PutRolePolicy (task)");
+        let arn = create_role(
+            aws,
+            &role_name,
+            "ecs-tasks.amazonaws.com",
+            "app",
+            statements,
+        )
+        .await;
         task_role_name = Some(role_name);
         task_role_arn = Some(arn);
     }
@@ -1330,24 +1351,11 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
             .security_group_ids(&sg);
         if *instance_role {
             let role = format!("{name}-instance");
-            aws.iam
-                .create_role()
-                .role_name(&role)
-                .assume_role_policy_document(trust("ec2.amazonaws.com"))
-                .send()
-                .await
-                .or_die("CreateRole (instance)");
-            aws.iam
-                .put_role_policy()
-                .role_name(&role)
-                .policy_name("exec")
-                .policy_document(policy(vec![
-                    json!({"Effect": "Allow", "Action": SSMMESSAGES, "Resource": "*"}),
-                    json!({"Effect": "Allow", "Action": ["logs:*", "s3:*", "kms:Decrypt"], "Resource": "*"}),
-                ]))
-                .send()
-                .await
-                .or_die("PutRolePolicy (instance)");
+            let statements = vec![
+                json!({"Effect": "Allow", "Action": SSMMESSAGES, "Resource": "*"}),
+                json!({"Effect": "Allow", "Action": ["logs:*", "s3:*", "kms:Decrypt"], "Resource": "*"}),
+            ];
+            create_role(aws, &role, "ec2.amazonaws.com", "exec", statements).await;
             aws.iam
                 .create_instance_profile()
                 .instance_profile_name(&role)
@@ -1537,6 +1545,7 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         credentials,
         vpc,
         subnet,
+        security_group: sg,
         kms_key_arn,
         container_instance_arn,
         service: spec.service.map(|s| s.name),
@@ -1558,26 +1567,7 @@ async fn add_service(
     if ssmmessages {
         statements.push(json!({"Effect": "Allow", "Action": SSMMESSAGES, "Resource": "*"}));
     }
-    let role_arn = aws
-        .iam
-        .create_role()
-        .role_name(&role)
-        .assume_role_policy_document(trust("ecs-tasks.amazonaws.com"))
-        .send()
-        .await
-        .or_die("CreateRole (service)")
-        .role()
-        .expect("role")
-        .arn()
-        .to_string();
-    aws.iam
-        .put_role_policy()
-        .role_name(&role)
-        .policy_name("app")
-        .policy_document(policy(statements))
-        .send()
-        .await
-        .or_die("PutRolePolicy (service)");
+    let role_arn = create_role(aws, &role, "ecs-tasks.amazonaws.com", "app", statements).await;
     let base = aws
         .ecs
         .describe_task_definition()
@@ -1605,27 +1595,11 @@ async fn add_service(
         .and_then(|d| d.task_definition_arn())
         .expect("task definition ARN")
         .to_string();
-    let groups = aws
-        .ec2
-        .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-name")
-                .values(format!("{}-tasks", world.cluster))
-                .build(),
-        )
-        .send()
-        .await
-        .or_die("DescribeSecurityGroups");
-    let sg = groups.security_groups()[0]
-        .group_id()
-        .expect("group id")
-        .to_string();
     let network = NetworkConfiguration::builder()
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()
                 .subnets(&world.subnet)
-                .security_groups(sg)
+                .security_groups(&world.security_group)
                 .build()
                 .expect("awsvpc configuration"),
         )
