@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod error;
 mod local_tools;
+mod progress;
 mod render;
 mod style;
 

@@ -969,6 +969,87 @@ fn tasks_that_predate_enable_execute_command_are_one_group() {
     assert_eq!(tk002.tasks.len(), 12, "every task id is in the JSON");
 }
 
+/// Right after `update-service --enable-execute-command --force-new-deployment`, old and new
+/// tasks coexist: the report counts each deployment's tasks apart, the new deployment ready and
+/// the old one (no longer listed by the service) not, with the old tasks alone in the TK002 group.
+#[test]
+fn old_and_new_deployment_tasks_are_reported_apart() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        service: Some(Service {
+            name: "roll".into(),
+            exec_enabled: false,
+        }),
+        tasks: 3,
+        exec_enabled: false,
+        ..Spec::healthy("rollout")
+    });
+    let (deployment, new) = emu.redeploy_with_exec(&world, 4);
+    assert_eq!(new.len(), 4);
+    let ignore = local_codes().join(",");
+    let json = emu
+        .doctor(&world)
+        .args([
+            "check",
+            "rollout",
+            "--service",
+            "roll",
+            "--format",
+            "json",
+            "--ignore",
+            &ignore,
+        ])
+        .run();
+    json.assert_code(1);
+    let fleet = json.report().fleet.expect("fleet");
+    assert_eq!(
+        (fleet.tasks, fleet.ready, fleet.not_ready),
+        (7, 4, 3),
+        "{fleet:?}"
+    );
+    let summary: Vec<(Option<&str>, Option<&str>, usize, usize)> = fleet
+        .deployments
+        .iter()
+        .map(|d| {
+            (
+                d.started_by.as_deref(),
+                d.status.as_deref(),
+                d.tasks,
+                d.ready,
+            )
+        })
+        .collect();
+    assert_eq!(summary.len(), 2, "{summary:?}");
+    assert_eq!(
+        summary[0],
+        (Some(deployment.as_str()), Some("PRIMARY"), 4, 4)
+    );
+    assert_eq!((summary[1].1, summary[1].2, summary[1].3), (None, 3, 0));
+    let tk002 = fleet
+        .groups
+        .iter()
+        .find(|g| g.code == "TK002")
+        .expect("TK002");
+    assert_eq!(tk002.count, 3, "only the old deployment's tasks: {tk002:?}");
+
+    let text = emu
+        .doctor(&world)
+        .args(["check", "rollout", "--service", "roll", "--ignore", &ignore])
+        .run();
+    let out = &text.stdout;
+    assert!(out.contains("by deployment of service `roll`"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{deployment} (PRIMARY, rollout-app:1): 4 tasks, 4 ready"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("(no longer a deployment of the service, rollout-app:1): 3 tasks, 0 ready"),
+        "{out}"
+    );
+}
+
 /// A cluster of several services where one service's role lacks the ssmmessages actions:
 /// `--all` reads every task and only that service's tasks are red, in one group.
 #[test]

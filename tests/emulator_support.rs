@@ -364,6 +364,13 @@ impl Emulator {
         self.block_on(add_service(self, world, name, tasks, ssmmessages))
     }
 
+    /// `update-service --enable-execute-command --force-new-deployment` on the world's
+    /// service, then `tasks` settled exec-enabled tasks started by the new deployment (the old
+    /// tasks stay, as mid-rollout); returns the new deployment's id and its task ARNs.
+    pub fn redeploy_with_exec(&self, world: &World, tasks: usize) -> (String, Vec<String>) {
+        self.block_on(redeploy_with_exec(self, world, tasks))
+    }
+
     /// The doctor with a clean AWS environment: no credentials, no region, no endpoint.
     pub fn bare_doctor(&self) -> Doctor {
         Doctor::new(self.home.path())
@@ -1515,7 +1522,11 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         .enable_execute_command(spec.exec_enabled)
         .network_configuration(network);
     if let Some(service) = &spec.service {
-        run = run.group(format!("service:{}", service.name));
+        // ECS starts a service's tasks with the deployment's id as startedBy.
+        let deployment = primary_deployment(aws, name, &service.name).await;
+        run = run
+            .group(format!("service:{}", service.name))
+            .started_by(deployment);
     }
     let out = run.send().await.or_die("RunTask");
     assert!(
@@ -1645,4 +1656,73 @@ async fn add_service(
         emu.shim.set_task_started(t, now() - 3600);
     }
     arns
+}
+
+async fn primary_deployment(aws: &Aws, cluster: &str, service: &str) -> String {
+    let out = aws
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .or_die("DescribeServices");
+    let service = out.services().first().expect("the service");
+    let primary = service
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .or_else(|| service.deployments().first());
+    primary
+        .and_then(|d| d.id())
+        .expect("a deployment id")
+        .to_string()
+}
+
+async fn redeploy_with_exec(emu: &Emulator, world: &World, tasks: usize) -> (String, Vec<String>) {
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+    let aws = &emu.aws;
+    let service = world.service.as_deref().expect("a world with a service");
+    aws.ecs
+        .update_service()
+        .cluster(&world.cluster)
+        .service(service)
+        .enable_execute_command(true)
+        .force_new_deployment(true)
+        .send()
+        .await
+        .or_die("UpdateService (redeploy)");
+    let deployment = primary_deployment(aws, &world.cluster, service).await;
+    let network = NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .subnets(&world.subnet)
+                .security_groups(&world.security_group)
+                .build()
+                .expect("awsvpc configuration"),
+        )
+        .build();
+    let out = aws
+        .ecs
+        .run_task()
+        .cluster(&world.cluster)
+        .task_definition(&world.task_definition_arn)
+        .launch_type(LaunchType::Fargate)
+        .count(tasks as i32)
+        .enable_execute_command(true)
+        .network_configuration(network)
+        .group(format!("service:{service}"))
+        .started_by(&deployment)
+        .send()
+        .await
+        .or_die("RunTask (redeploy)");
+    let arns: Vec<String> = out
+        .tasks()
+        .iter()
+        .map(|t| t.task_arn().expect("task ARN").to_string())
+        .collect();
+    for t in &arns {
+        emu.shim.set_task_started(t, now() - 60);
+    }
+    (deployment, arns)
 }

@@ -58,6 +58,14 @@ pub fn task_id(task: &str) -> &str {
     task.trim().rsplit('/').next().unwrap_or(task)
 }
 
+/// `family:revision` of a task definition ARN, or the argument itself.
+pub fn task_definition_name(task_definition: &str) -> &str {
+    match task_definition.trim().split_once(":task-definition/") {
+        Some((_, name)) => name,
+        None => task_definition.trim(),
+    }
+}
+
 /// The cluster name of a cluster ARN, or the argument itself.
 pub fn cluster_name(cluster: &str) -> &str {
     match cluster.trim().split_once(":cluster/") {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::check::Severity;
+use crate::facts::Diagnosis;
 use crate::outcome::Fix;
 use crate::report::{CheckResult, Status};
 
@@ -30,6 +31,82 @@ pub struct Fleet {
     pub left_out: usize,
     /// One group per distinct problem, worst first, then by task count.
     pub groups: Vec<FleetGroup>,
+    /// For each service whose tasks come from more than one deployment (mid-rollout, or old
+    /// tasks never replaced): the tasks and ready tasks of each deployment, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<FleetDeployment>,
+}
+
+/// The tasks of one service deployment (tasks with the same `startedBy` and task definition).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetDeployment {
+    pub service: String,
+    /// The deployment id (`ecs-svc/...`), the tasks' `startedBy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
+    /// `PRIMARY` or `ACTIVE` as the service lists it; `None` when the service no longer lists
+    /// the deployment (its tasks were never replaced) or was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `family:revision`.
+    pub task_definition: String,
+    pub tasks: usize,
+    pub ready: usize,
+}
+
+/// Where one task comes from, for [`FleetDeployment`].
+#[derive(Debug, Clone, PartialEq)]
+struct Origin {
+    service: String,
+    started_by: Option<String>,
+    status: Option<String>,
+    task_definition: String,
+}
+
+/// The id of each diagnosed task, in subject order.
+pub fn task_ids(d: &Diagnosis) -> Vec<String> {
+    d.subjects
+        .iter()
+        .map(subject_id)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn subject_id(s: &crate::facts::Subject) -> &str {
+    match s.task.value() {
+        Some(t) => t.id(),
+        None => crate::arn::task_id(&s.task_ref),
+    }
+}
+
+/// The fleet view of a diagnosis, with its deployments; `None` for one task.
+pub fn of_diagnosis(d: &Diagnosis, results: &[CheckResult]) -> Option<Fleet> {
+    let tasks = task_ids(d);
+    let origins: Vec<Option<Origin>> = d
+        .subjects
+        .iter()
+        .filter(|s| !subject_id(s).is_empty())
+        .map(|s| s.task.value().and_then(|t| origin(t, s.service.value())))
+        .collect();
+    build(results, &tasks, &origins, d.tasks_left_out)
+}
+
+fn origin(t: &crate::model::Task, service: Option<&crate::model::Service>) -> Option<Origin> {
+    let name = t.group.as_deref()?.strip_prefix("service:")?;
+    let status = service.and_then(|s| {
+        let by = t.started_by.as_deref()?;
+        s.deployments
+            .iter()
+            .find(|d| d.id == by)
+            .map(|d| d.status.clone())
+    });
+    Some(Origin {
+        service: name.to_string(),
+        started_by: t.started_by.clone(),
+        status,
+        task_definition: crate::arn::task_definition_name(&t.task_definition_arn).to_string(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +131,15 @@ pub struct FleetGroup {
 
 /// The fleet view of `results` over `tasks` (ids); `None` for one task when none was left out.
 pub fn of(results: &[CheckResult], tasks: &[String], left_out: usize) -> Option<Fleet> {
+    build(results, tasks, &[], left_out)
+}
+
+fn build(
+    results: &[CheckResult],
+    tasks: &[String],
+    origins: &[Option<Origin>],
+    left_out: usize,
+) -> Option<Fleet> {
     if tasks.len() < 2 && left_out == 0 {
         return None;
     }
@@ -71,6 +157,7 @@ pub fn of(results: &[CheckResult], tasks: &[String], left_out: usize) -> Option<
     let mut groups: Vec<FleetGroup> = Vec::new();
     let mut group_of: HashMap<(String, Status, String), usize> = HashMap::new();
     let (mut ready, mut not_ready, mut unknown) = (0, 0, 0);
+    let mut is_ready = Vec::with_capacity(tasks.len());
     for task in tasks {
         let own = by_task.remove(task.as_str()).unwrap_or_default();
         let error = run_error || own.iter().any(|r| r.status == Status::Error);
@@ -81,6 +168,7 @@ pub fn of(results: &[CheckResult], tasks: &[String], left_out: usize) -> Option<
         } else {
             ready += 1;
         }
+        is_ready.push(!error && !run_blocked && !own.iter().any(|r| blocks(r.status)));
         for r in own {
             for (status, message, evidence, fix) in problems(r) {
                 let message = generic(&message, task);
@@ -125,7 +213,71 @@ pub fn of(results: &[CheckResult], tasks: &[String], left_out: usize) -> Option<
         unknown,
         left_out,
         groups,
+        deployments: deployments(origins, &is_ready),
     })
+}
+
+/// The deployments of every service whose tasks come from more than one.
+fn deployments(origins: &[Option<Origin>], is_ready: &[bool]) -> Vec<FleetDeployment> {
+    let mut out: Vec<FleetDeployment> = Vec::new();
+    let mut index: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    for (o, &ready) in origins.iter().zip(is_ready) {
+        let Some(o) = o else { continue };
+        let key = (
+            o.service.as_str(),
+            o.started_by.as_deref(),
+            o.task_definition.as_str(),
+        );
+        let i = *index.entry(key).or_insert_with(|| {
+            out.push(FleetDeployment {
+                service: o.service.clone(),
+                started_by: o.started_by.clone(),
+                status: o.status.clone(),
+                task_definition: o.task_definition.clone(),
+                tasks: 0,
+                ready: 0,
+            });
+            out.len() - 1
+        });
+        out[i].tasks += 1;
+        out[i].ready += usize::from(ready);
+    }
+    let mut per_service: HashMap<String, usize> = HashMap::new();
+    for d in &out {
+        *per_service.entry(d.service.clone()).or_default() += 1;
+    }
+    out.retain(|d| per_service[&d.service] > 1);
+    let order = |s: &Option<String>| match s.as_deref() {
+        Some("PRIMARY") => 0,
+        Some(_) => 1,
+        None => 2,
+    };
+    out.sort_by(|a, b| {
+        a.service
+            .cmp(&b.service)
+            .then(order(&a.status).cmp(&order(&b.status)))
+            .then(b.tasks.cmp(&a.tasks))
+    });
+    out
+}
+
+impl FleetDeployment {
+    /// `ecs-svc/123 (PRIMARY, web:5): 10 tasks, 10 ready`.
+    pub fn line(&self) -> String {
+        let status = match self.status.as_deref() {
+            Some(s) => s.to_string(),
+            None if self.started_by.is_some() => "no longer a deployment of the service".into(),
+            None => "started without a deployment id".into(),
+        };
+        let noun = if self.tasks == 1 { "task" } else { "tasks" };
+        format!(
+            "{} ({status}, {}): {} {noun}, {} ready",
+            self.started_by.as_deref().unwrap_or("-"),
+            self.task_definition,
+            thousands(self.tasks),
+            thousands(self.ready)
+        )
+    }
 }
 
 /// The problems a result shows: each finding, or the result itself when UNKNOWN.
@@ -227,6 +379,7 @@ pub fn severity(s: Status) -> Option<Severity> {
 mod tests {
     use super::*;
     use crate::check::Category;
+    use crate::facts::Fact;
     use crate::outcome::Finding;
 
     fn result(code: &str, task: Option<&str>, status: Status, message: &str) -> CheckResult {
@@ -287,6 +440,43 @@ mod tests {
             "5 tasks: 2 ready, 2 not, 1 not verified (UNKNOWN); 7 more running tasks left out by --max-tasks"
         );
         assert!(of(&results, &tasks[..1], 0).is_none());
+    }
+
+    #[test]
+    fn tasks_of_an_old_deployment_are_counted_apart() {
+        let mut d = crate::testing::diagnosis();
+        let base = d.subjects[0].clone();
+        d.subjects.clear();
+        let mut results = Vec::new();
+        for i in 0..5 {
+            let mut s = base.clone();
+            let Fact::Ok { value: t } = &mut s.task else {
+                panic!()
+            };
+            t.arn = format!(
+                "{}{i:031}",
+                t.arn.rsplit_once('/').unwrap().0.to_string() + "/"
+            );
+            if i >= 3 {
+                t.started_by = Some("ecs-svc/42".into());
+                t.task_definition_arn = t.task_definition_arn.replace(":3", ":2");
+                results.push(result("TK002", Some(t.id()), Status::Error, "no exec"));
+            }
+            d.subjects.push(s);
+        }
+        let fleet = of_diagnosis(&d, &results).unwrap();
+        assert_eq!((fleet.ready, fleet.not_ready), (3, 2));
+        let lines: Vec<String> = fleet.deployments.iter().map(|d| d.line()).collect();
+        assert_eq!(
+            lines,
+            [
+                "ecs-svc/9876501234598765012 (PRIMARY, web:3): 3 tasks, 3 ready",
+                "ecs-svc/42 (no longer a deployment of the service, web:2): 2 tasks, 0 ready"
+            ]
+        );
+        // One deployment per service: nothing to compare, no section.
+        d.subjects.truncate(3);
+        assert!(of_diagnosis(&d, &[]).unwrap().deployments.is_empty());
     }
 
     #[test]

@@ -156,6 +156,23 @@ pub struct Service {
     pub platform_family: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_definition: Option<String>,
+    /// The service's deployments (`PRIMARY` first); empty when unknown (lint).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<Deployment>,
+}
+
+/// One deployment of a service; its tasks have its id as `startedBy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// `ecs-svc/9876501234598765012`.
+    pub id: String,
+    /// `PRIMARY` (the newest) or `ACTIVE` (still running tasks, being replaced).
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<String>,
+    /// `IN_PROGRESS`, `COMPLETED` or `FAILED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_state: Option<String>,
 }
 
 /// One task (`ecs:DescribeTasks` with `TAGS`).
@@ -182,6 +199,10 @@ pub struct Task {
     /// `service:NAME` for tasks a service started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// Who started the task: a service's deployment id (`ecs-svc/...`) or RunTask's
+    /// `startedBy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_instance_arn: Option<String>,
     /// `overrides.taskRoleArn` from RunTask.

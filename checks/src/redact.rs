@@ -99,6 +99,13 @@ pub fn hash(value: &str) -> u64 {
 }
 
 /// `len` hex digits derived from `value`.
+/// `ecs-svc/9876501234598765012`: the id ECS gives a service deployment (its tasks' startedBy).
+pub fn is_deployment_id(value: &str) -> bool {
+    value
+        .strip_prefix("ecs-svc/")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn hex_digits(value: &str, len: usize) -> String {
     let mut out = String::with_capacity(len + 16);
     let mut round = 0u32;
@@ -855,6 +862,7 @@ impl Redactor {
             enable_execute_command,
             task_definition_arn,
             group,
+            started_by,
             container_instance_arn,
             task_role_override,
             tags,
@@ -879,6 +887,14 @@ impl Redactor {
                 Some(("service", name)) => format!("service:{}", r.name("service", name)),
                 Some(("family", name)) => format!("family:{}", r.name("family", name)),
                 _ => r.name("group", g),
+            }),
+            // A deployment id is a number ECS chose; any other startedBy is the user's text.
+            started_by: self.opt(started_by, |r, b| {
+                if is_deployment_id(b) {
+                    b.to_string()
+                } else {
+                    r.name("started-by", b)
+                }
             }),
             container_instance_arn: self.opt(container_instance_arn, Self::arn),
             task_role_override: self.opt(task_role_override, Self::arn),
@@ -939,6 +955,7 @@ impl Redactor {
             platform_version,
             platform_family,
             task_definition,
+            deployments,
         } = s;
         Service {
             name: self.name("service", &name),
@@ -952,6 +969,13 @@ impl Redactor {
             platform_version,
             platform_family,
             task_definition: self.opt(task_definition, Self::task_definition_ref),
+            deployments: deployments
+                .into_iter()
+                .map(|d| Deployment {
+                    task_definition: self.opt(d.task_definition, Self::task_definition_ref),
+                    ..d
+                })
+                .collect(),
         }
     }
 

@@ -228,6 +228,7 @@ pub fn diagnosis() -> Diagnosis {
                     "arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:3"
                 ),
                 group: Some("service:web".into()),
+                started_by: Some("ecs-svc/9876501234598765012".into()),
                 container_instance_arn: None,
                 task_role_override: None,
                 tags: BTreeMap::new(),
@@ -255,6 +256,14 @@ pub fn diagnosis() -> Diagnosis {
                 platform_version: Some("LATEST".into()),
                 platform_family: Some("Linux".into()),
                 task_definition: None,
+                deployments: vec![Deployment {
+                    id: "ecs-svc/9876501234598765012".into(),
+                    status: "PRIMARY".into(),
+                    task_definition: Some(format!(
+                        "arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/web:3"
+                    )),
+                    rollout_state: Some("COMPLETED".into()),
+                }],
             }),
             task_definition: Fact::ok(TaskDefinition {
                 arn: Some(format!(

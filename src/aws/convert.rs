@@ -77,6 +77,7 @@ pub fn task(t: &aws_sdk_ecs::types::Task) -> Task {
         enable_execute_command: t.enable_execute_command(),
         task_definition_arn: t.task_definition_arn().unwrap_or_default().to_string(),
         group: t.group().map(str::to_string),
+        started_by: t.started_by().map(str::to_string),
         container_instance_arn: t.container_instance_arn().map(str::to_string),
         task_role_override: t
             .overrides()
@@ -206,6 +207,16 @@ pub fn service(s: &aws_sdk_ecs::types::Service) -> Service {
         platform_version: s.platform_version().map(str::to_string),
         platform_family: s.platform_family().map(str::to_string),
         task_definition: s.task_definition().map(str::to_string),
+        deployments: s
+            .deployments()
+            .iter()
+            .map(|d| Deployment {
+                id: d.id().unwrap_or_default().to_string(),
+                status: d.status().unwrap_or_default().to_string(),
+                task_definition: d.task_definition().map(str::to_string),
+                rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
+            })
+            .collect(),
     }
 }
 

@@ -12,7 +12,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use aws_sdk_ecs::config::http::HttpResponse;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
@@ -51,13 +51,22 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
 }
 
+/// How far a run has got, updated as it goes.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub calls: AtomicU32,
+    /// Tasks selected for diagnosis (known once the listing is done).
+    pub tasks: AtomicUsize,
+}
+
 pub struct Fetcher {
     pub clients: Clients,
     pub target: Target,
     pub needs: BTreeSet<FactKind>,
     /// `--max-tasks`: `None` diagnoses every running task.
     pub max_tasks: Option<usize>,
-    calls: AtomicU32,
+    /// Calls made and tasks listed so far, read by the progress indicator.
+    pub progress: Arc<Progress>,
     /// One per entry of [`MAX_IN_FLIGHT`], then the one for every other service.
     permits: Vec<Semaphore>,
 }
@@ -87,7 +96,7 @@ impl Fetcher {
             target,
             needs,
             max_tasks,
-            calls: AtomicU32::new(0),
+            progress: Arc::default(),
             permits: MAX_IN_FLIGHT
                 .iter()
                 .map(|(_, n)| Semaphore::new(*n))
@@ -97,7 +106,7 @@ impl Fetcher {
     }
 
     pub fn calls(&self) -> u32 {
-        self.calls.load(Ordering::Relaxed)
+        self.progress.calls.load(Ordering::Relaxed)
     }
 
     fn need(&self, kind: FactKind) -> bool {
@@ -126,7 +135,7 @@ impl Fetcher {
             .acquire()
             .await
             .expect("semaphore is never closed");
-        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.progress.calls.fetch_add(1, Ordering::Relaxed);
         request.await.map_err(|e| classify(action, &e))
     }
 

@@ -20,10 +20,13 @@ use crate::cli::AwsArgs;
 use crate::error::{DoctorError, Result};
 
 /// Fetches the facts `needs` for `request`; returns them and the number of AWS calls made.
+/// With `show_progress`, a scan that takes over a second shows a spinner on a terminal's
+/// stderr.
 pub fn diagnose(
     request: target::Request,
     aws: &AwsArgs,
     needs: &[FactKind],
+    show_progress: bool,
 ) -> Result<(Diagnosis, u32)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -32,9 +35,13 @@ pub fn diagnose(
         .map_err(|e| DoctorError::new(format!("cannot start the async runtime: {e}")))?;
     // --timeout bounds the whole run: credential resolution, every call, attempt and retry.
     let limit = Duration::from_secs(aws.timeout.max(1));
-    runtime
-        .block_on(async { tokio::time::timeout(limit, diagnose_async(request, aws, needs)).await })
-        .unwrap_or_else(|_| {
+    let progress = std::sync::Arc::new(fetch::Progress::default());
+    let spinner = crate::progress::Spinner::start(progress.clone(), show_progress);
+    let outcome = runtime.block_on(async {
+        tokio::time::timeout(limit, diagnose_async(request, aws, needs, progress)).await
+    });
+    spinner.finish();
+    outcome.unwrap_or_else(|_| {
             Err(DoctorError::new(format!(
                 "AWS did not answer within --timeout {}s; check the network and proxy settings, or raise --timeout",
                 aws.timeout
@@ -46,6 +53,7 @@ async fn diagnose_async(
     request: target::Request,
     aws: &AwsArgs,
     needs: &[FactKind],
+    progress: std::sync::Arc<fetch::Progress>,
 ) -> Result<(Diagnosis, u32)> {
     let needs: BTreeSet<FactKind> = needs.iter().copied().collect();
     let local = {
@@ -103,7 +111,8 @@ async fn diagnose_async(
         started_by: request.started_by.clone(),
     };
     let clients = clients(&sdk, aws.endpoint_url.as_deref());
-    let fetcher = fetch::Fetcher::new(clients, target, needs, request.max_tasks);
+    let mut fetcher = fetch::Fetcher::new(clients, target, needs, request.max_tasks);
+    fetcher.progress = progress;
     let diagnosis = fetcher.gather(local).await;
     stop_on_unusable_credentials(&diagnosis, aws.endpoint_url.as_deref())?;
     Ok((diagnosis, fetcher.calls()))

@@ -40,7 +40,8 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
             let needs = needed_facts(&selection);
             match args.wait {
                 None => {
-                    crate::aws::diagnose(crate::aws::target::request(&args)?, &args.aws, &needs)?
+                    let request = crate::aws::target::request(&args)?;
+                    crate::aws::diagnose(request, &args.aws, &needs, !args.quiet)?
                 }
                 Some(limit) => {
                     let (d, calls, ready) = wait_until_ready(&args, &needs, &selection, limit)?;
@@ -106,7 +107,8 @@ fn wait_until_ready(
     let mut calls = 0;
     loop {
         let (diagnosis, made) =
-            crate::aws::diagnose(crate::aws::target::request(args)?, &args.aws, needs)?;
+            // --wait prints its own progress lines: no spinner between them.
+            crate::aws::diagnose(crate::aws::target::request(args)?, &args.aws, needs, false)?;
         calls += made;
         let report = build_report(&render::sanitized(diagnosis.clone()), made, selection);
         let blockers: Vec<&CheckResult> = report.results.iter().filter(|r| not_ready(r)).collect();
@@ -206,17 +208,9 @@ pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Rep
         .collect();
     missing.sort();
     missing.dedup();
-    let tasks: Vec<String> = d
-        .subjects
-        .iter()
-        .map(|s| match s.task.value() {
-            Some(t) => t.id().to_string(),
-            None => ecs_exec_doctor_checks::arn::task_id(&s.task_ref).to_string(),
-        })
-        .filter(|t| !t.is_empty())
-        .collect();
+    let tasks = ecs_exec_doctor_checks::fleet::task_ids(d);
     Report {
-        fleet: ecs_exec_doctor_checks::fleet::of(&results, &tasks, d.tasks_left_out),
+        fleet: ecs_exec_doctor_checks::fleet::of_diagnosis(d, &results),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "ecs-exec-doctor".into(),

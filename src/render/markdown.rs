@@ -135,6 +135,26 @@ fn status_word(status: Status) -> &'static str {
 fn fleet_table(out: &mut String, fleet: &ecs_exec_doctor_checks::fleet::Fleet) {
     use ecs_exec_doctor_checks::fleet::{SHOWN_TASKS, thousands};
     let _ = writeln!(out, "\n**{}**\n", fleet.headline());
+    if !fleet.deployments.is_empty() {
+        let _ = writeln!(
+            out,
+            "| Service | Deployment | Status | Task definition | Tasks | Ready |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
+        for d in &fleet.deployments {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                code(&d.service),
+                d.started_by.as_deref().map(code).unwrap_or_default(),
+                d.status.as_deref().unwrap_or("not listed by the service"),
+                code(&d.task_definition),
+                thousands(d.tasks),
+                thousands(d.ready)
+            );
+        }
+        out.push('\n');
+    }
     if fleet.groups.is_empty() {
         return;
     }

@@ -116,6 +116,7 @@ fn network_paths(out: &mut String, report: &Report, p: &Palette, quiet: bool) {
 fn fleet_section(out: &mut String, fleet: &Fleet, p: &Palette) {
     let _ = writeln!(out, "\n{}", "Tasks".style(p.bold));
     let _ = writeln!(out, "  {}", fleet.headline());
+    deployments_section(out, fleet, p);
     let mut previous_fix = None;
     for g in &fleet.groups {
         let mut ids: Vec<&str> = g.tasks.iter().take(SHOWN_TASKS).map(|t| short(t)).collect();
@@ -168,6 +169,27 @@ fn fleet_section(out: &mut String, fleet: &Fleet, p: &Palette) {
         "  {}",
         "per-task results: --detail (every task id: --format json)".style(p.dim)
     );
+}
+
+/// Old versus new deployment tasks of each service that has both.
+fn deployments_section(out: &mut String, fleet: &Fleet, p: &Palette) {
+    let mut service = None;
+    for d in &fleet.deployments {
+        if service != Some(&d.service) {
+            let name = crate::render::safe(&d.service);
+            let _ = writeln!(out, "  by deployment of service `{name}`:");
+            service = Some(&d.service);
+        }
+        let _ = writeln!(out, "    {}", crate::render::safe(&d.line()));
+    }
+    if fleet
+        .deployments
+        .iter()
+        .any(|d| d.status.as_deref() != Some("PRIMARY"))
+    {
+        let note = "tasks keep the settings they started with: older deployments' tasks change only when they are replaced";
+        let _ = writeln!(out, "  {}", note.style(p.dim));
+    }
 }
 
 fn symbol(status: Status, p: &Palette) -> String {

@@ -336,6 +336,7 @@ pub fn service(r: &Reader, obj: &Node, fallback_name: &str) -> Service {
         platform_version: r.known_string(obj, "platformVersion"),
         platform_family: r.known_string(obj, "platformFamily"),
         task_definition: r.known_string(obj, "taskDefinition"),
+        deployments: Vec::new(),
     }
 }
 

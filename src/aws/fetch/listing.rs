@@ -150,6 +150,9 @@ impl Fetcher {
         let cap = self.max_tasks.unwrap_or(usize::MAX);
         let left_out = arns.len().saturating_sub(cap);
         arns.truncate(cap);
+        self.progress
+            .tasks
+            .store(arns.len(), std::sync::atomic::Ordering::Relaxed);
         let batches = arns
             .chunks(DESCRIBE_TASKS_BATCH)
             .map(|chunk| async move { (chunk, self.describe_tasks(chunk).await) });
