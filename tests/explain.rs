@@ -33,7 +33,7 @@ fn explains_an_error_given_as_an_argument() {
     assert!(stdout.contains("confirm: IR001 task-role-present, IR002 task-role-ssmmessages"));
     assert!(stdout.contains("confirm by hand: nothing in the configuration explains it"));
     assert!(stdout.contains(
-        "$ ecs-exec-doctor check CLUSTER TASK --select IR001,IR002,NW001,NW003,NW004,NW005,TD003,TD001,TK003,TD005,TD004,TK005,IR005,TD007,IR003,CL003,NW002,CL001 --error TargetNotConnectedException"
+        "$ ecs-exec-doctor check CLUSTER TASK --select IR001,IR002,TD003,TD001,NW001,NW003,NW004,NW005,TK003,TD005,TD004,TK005,IR005,TD007,IR003,CL003,NW002,CL001,TK002 --error TargetNotConnectedException"
     ));
     insta::assert_snapshot!("explain_e01_text", stdout);
 }
@@ -314,4 +314,74 @@ fn check_markdown_is_ticket_ready() {
     assert!(stdout.contains("**Fix:** allow the ssmmessages actions on"));
     assert!(stdout.contains("```sh\naws iam put-role-policy --role-name web-task"));
     assert!(stdout.contains("**Fix:** the same as above"));
+}
+
+/// describe-tasks output pasted beside the error: its facts rank the causes, are checked, and
+/// the JSON says why each cause is where it is.
+#[test]
+fn pasted_describe_tasks_json_ranks_the_causes_and_is_checked() {
+    let paste = format!(
+        "$ aws ecs describe-tasks --cluster prod --tasks 0123456789abcdef0123456789abcdef\n{{\n  \"tasks\": [\n    {{\n      \"taskArn\": \"arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef\",\n      \"clusterArn\": \"arn:aws:ecs:us-east-1:123456789012:cluster/prod\",\n      \"lastStatus\": \"RUNNING\",\n      \"launchType\": \"FARGATE\",\n      \"platformVersion\": \"1.4.0\",\n      \"enableExecuteCommand\": true,\n      \"containers\": [{{\"name\": \"app\", \"lastStatus\": \"RUNNING\", \"managedAgents\": [{{\"name\": \"ExecuteCommandAgent\", \"lastStatus\": \"STOPPED\", \"reason\": null}}]}}]\n    }}\n  ]\n}}\n{E01}\n"
+    );
+    let (stdout, stderr, code) = run(doctor()
+        .args(["explain", "-", "--color", "never"])
+        .write_stdin(paste.clone()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Causes, most likely for this text first"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "why: ranked first because the paste shows the ExecuteCommandAgent is STOPPED"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Checks on the facts in this text"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("FAIL TK003 exec-agent-running"), "{stdout}");
+
+    let (json, _, _) = run(doctor()
+        .args(["explain", "-", "--format", "json"])
+        .write_stdin(paste));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let first = &v["matches"][0]["ranked_causes"][0];
+    assert_eq!(first["because"][0]["clue"], "agent-stopped", "{first}");
+    assert!(first["catalog_rank"].as_u64().unwrap() > 1);
+    let verdicts = &v["pasted_facts"][0]["verdicts"];
+    assert!(
+        verdicts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "TK003" && x["status"] == "error"),
+        "{verdicts}"
+    );
+    assert!(
+        v["clues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["clue"] == "fargate")
+    );
+}
+
+/// A task definition alone, with no error message: its checks still run (exit 0).
+#[test]
+fn a_pasted_task_definition_alone_is_checked() {
+    let paste = "{\"taskDefinition\": {\"family\": \"web\", \"revision\": 3, \"containerDefinitions\": [{\"name\": \"web\", \"image\": \"nginx\", \"readonlyRootFilesystem\": true}]}}";
+    let (stdout, stderr, code) = run(doctor()
+        .args(["explain", "-", "--color", "never"])
+        .write_stdin(paste));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("No known ECS Exec error message in this text."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL TD001 readonly-root-filesystem"),
+        "{stdout}"
+    );
 }

@@ -17,7 +17,8 @@ use crate::render::explain::{Explanation, TextExplanation};
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Exit codes:
-  0  a known error was recognised, or the code exists
+  0  a known error was recognised, pasted JSON (describe-tasks, a task definition) was checked,
+     or the code exists
   1  no known error signature in the text
   2  bad usage: no input, an unreadable file, an unknown check code
 
@@ -140,6 +141,8 @@ fn explain(text: &str, from_argument: bool) -> Result<Explanation> {
         hint: matcher::target_hint(text),
         has_other_text,
         matches,
+        clues: catalog::evidence::clues_in(text),
+        pasted: catalog::pasted::check_pasted(text),
     };
     if !t.recognised() {
         t.closest = catalog::closest(text, 3);

@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use ecs_exec_doctor_checks::Check;
+use ecs_exec_doctor_checks::catalog::evidence::{self, RankedCause, Seen};
 use ecs_exec_doctor_checks::catalog::matcher::{CliError, TargetHint};
+use ecs_exec_doctor_checks::catalog::pasted::PastedFacts;
 use ecs_exec_doctor_checks::catalog::{self, Entry, EntryView, Kind, Match};
 use owo_colors::OwoColorize;
 use serde_json::json;
@@ -38,6 +40,10 @@ pub struct TextExplanation {
     pub hint: TargetHint,
     /// Whether the text holds more than benign lines.
     pub has_other_text: bool,
+    /// Evidence in the rest of the text, which ranks each entry's causes for this paste.
+    pub clues: Vec<Seen>,
+    /// Verdicts of the checks the pasted JSON (describe-tasks, task definitions) can feed.
+    pub pasted: Vec<PastedFacts>,
 }
 
 impl TextExplanation {
@@ -56,9 +62,10 @@ impl TextExplanation {
         }
     }
 
-    /// Whether the text was recognised (exit 0) or not (exit 1).
+    /// Whether the text was recognised (exit 0) or not (exit 1): a known error, or facts
+    /// the checks could read.
     pub fn recognised(&self) -> bool {
-        !self.shown().is_empty()
+        !self.shown().is_empty() || !self.pasted.is_empty()
     }
 
     /// Whether a benign line was recognised but is not shown.
@@ -70,6 +77,16 @@ impl TextExplanation {
     pub fn command(&self, entry: &Entry) -> Option<String> {
         command(entry, &self.hint)
     }
+
+    /// The entry's causes, most likely for this text first.
+    pub fn ranked(&self, entry: &'static Entry) -> Vec<RankedCause> {
+        evidence::rank(entry, &self.clues)
+    }
+}
+
+/// The entry's causes in catalog order (no text to read evidence from).
+pub fn catalog_order(entry: &'static Entry) -> Vec<RankedCause> {
+    evidence::rank(entry, &[])
 }
 
 /// `ecs-exec-doctor check CLUSTER TASK --select CODES --error KEY` for an entry's checks.
@@ -139,6 +156,11 @@ pub fn text(x: &Explanation, color: bool) -> String {
     match x {
         Explanation::Text(t) => {
             let shown = t.shown();
+            if shown.is_empty() && !t.pasted.is_empty() {
+                let _ = writeln!(out, "No known ECS Exec error message in this text.");
+                pasted_text(&mut out, t, &p);
+                return out;
+            }
             if shown.is_empty() {
                 no_match(&mut out, t, &p);
                 return out;
@@ -162,10 +184,12 @@ pub fn text(x: &Explanation, color: bool) -> String {
                     &mut out,
                     m.entry,
                     Some(m),
+                    &t.ranked(m.entry),
                     t.command(m.entry).as_deref(),
                     &p,
                 );
             }
+            pasted_text(&mut out, t, &p);
             if t.benign_noted() {
                 let _ = writeln!(
                     out,
@@ -176,17 +200,60 @@ pub fn text(x: &Explanation, color: bool) -> String {
             }
         }
         Explanation::Entry { entry, command } => {
-            entry_text(&mut out, entry, None, command.as_deref(), &p);
+            entry_text(
+                &mut out,
+                entry,
+                None,
+                &catalog_order(entry),
+                command.as_deref(),
+                &p,
+            );
         }
         Explanation::Check(check) => check_text(&mut out, check, &p),
     }
     out
 }
 
+/// The verdicts on the facts pasted with the error.
+fn pasted_text(out: &mut String, t: &TextExplanation, p: &Palette) {
+    if t.pasted.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        "Checks on the facts in this text".style(p.bold)
+    );
+    for facts in &t.pasted {
+        let _ = writeln!(out, "  {}", crate::render::safe(&facts.what));
+        for v in &facts.verdicts {
+            let mark = match v.status {
+                ecs_exec_doctor_checks::Status::Pass => "pass".style(p.pass).to_string(),
+                ecs_exec_doctor_checks::Status::Error => "FAIL".style(p.error).to_string(),
+                ecs_exec_doctor_checks::Status::Warning => "warn".style(p.warning).to_string(),
+                _ => "info".style(p.dim).to_string(),
+            };
+            let line = format!("{} {}: {}", v.code, v.name, crate::render::safe(&v.message));
+            out.push_str(&wrap_hanging(
+                &format!("{mark} {line}"),
+                "    ",
+                "         ",
+            ));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {}",
+        "only what the pasted JSON holds was checked; ecs-exec-doctor check CLUSTER TASK checks the rest"
+            .style(p.dim)
+    );
+}
+
 fn entry_text(
     out: &mut String,
     e: &'static Entry,
     found: Option<&Match>,
+    causes: &[RankedCause],
     command: Option<&str>,
     p: &Palette,
 ) {
@@ -232,11 +299,22 @@ fn entry_text(
     }
     let _ = writeln!(out, "\n  {}", "What it means".style(p.bold));
     out.push_str(&wrap(e.meaning, "    "));
-    let _ = writeln!(out, "\n  {}", "Causes, most likely first".style(p.bold));
-    for (i, c) in e.causes.iter().enumerate() {
-        let marker = format!("{:>2}. ", i + 1);
+    let moved = causes.iter().any(|c| c.reason().is_some());
+    let heading = if moved {
+        "Causes, most likely for this text first"
+    } else {
+        "Causes, most likely first"
+    };
+    let _ = writeln!(out, "\n  {}", heading.style(p.bold));
+    for ranked in causes {
+        let c = ranked.source;
+        let marker = format!("{:>2}. ", ranked.rank);
         let body = wrap(c.cause, "        ");
         let _ = write!(out, "    {marker}{}", body.trim_start());
+        if let Some(reason) = ranked.reason() {
+            let why = wrap_hanging(&format!("why: {reason}"), "        ", "          ");
+            out.push_str(&why.style(p.dim).to_string());
+        }
         if !c.checks.is_empty() {
             let checks: Vec<String> = c
                 .checks
@@ -373,6 +451,7 @@ pub fn json(x: &Explanation) -> String {
                 .iter()
                 .map(|m| {
                     let mut v = entry_json(m.entry, t.command(m.entry));
+                    v["ranked_causes"] = json!(t.ranked(m.entry));
                     v["strength"] = json!(m.strength);
                     v["excerpt"] = json!(m.excerpt);
                     v["occurrences"] = json!(m.occurrences);
@@ -387,6 +466,8 @@ pub fn json(x: &Explanation) -> String {
                 "aws_error": t.cli_error.as_ref().map(|e| json!({"code": e.code, "operation": e.operation})),
                 "closest": t.closest.iter().map(|e| json!({"id": e.id, "name": e.name, "title": e.title})).collect::<Vec<_>>(),
                 "similar_checks": t.similar_checks,
+                "clues": t.clues,
+                "pasted_facts": t.pasted,
             })
         }
         Explanation::Entry { entry, command } => json!({

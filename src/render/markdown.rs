@@ -472,7 +472,8 @@ pub fn explain(x: &Explanation) -> String {
         Explanation::Text(t) => explain_text(&mut out, t),
         Explanation::Entry { entry, command } => {
             let _ = writeln!(out, "## ecs-exec-doctor explain {}\n", entry.id);
-            explain_entry(&mut out, entry, None, command.as_deref());
+            let causes = crate::render::explain::catalog_order(entry);
+            explain_entry(&mut out, entry, None, &causes, command.as_deref());
         }
         Explanation::Check(check) => explain_check(&mut out, check),
     }
@@ -520,6 +521,7 @@ fn explain_text(out: &mut String, t: &TextExplanation) {
                     .join(", ")
             );
         }
+        pasted_facts(out, t);
         let _ = writeln!(
             out,
             "`ecs-exec-doctor check CLUSTER TASK` diagnoses the task whatever the message said."
@@ -554,9 +556,11 @@ fn explain_text(out: &mut String, t: &TextExplanation) {
             out,
             m.entry,
             Some(&m.excerpt),
+            &t.ranked(m.entry),
             t.command(m.entry).as_deref(),
         );
     }
+    pasted_facts(out, t);
     if t.benign_noted() {
         let _ = writeln!(
             out,
@@ -565,10 +569,34 @@ fn explain_text(out: &mut String, t: &TextExplanation) {
     }
 }
 
+/// The verdicts on the JSON pasted with the error, as a table per document.
+fn pasted_facts(out: &mut String, t: &TextExplanation) {
+    if t.pasted.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n### Checks on the facts in this text\n");
+    for facts in &t.pasted {
+        let _ = writeln!(out, "**{}**\n", inline(&facts.what));
+        let _ = writeln!(out, "| Check | Status | Message |\n| --- | --- | --- |");
+        for v in &facts.verdicts {
+            let _ = writeln!(
+                out,
+                "| {} {} | {} | {} |",
+                code(&v.code),
+                v.name,
+                v.status.as_str(),
+                cell(&v.message)
+            );
+        }
+        out.push('\n');
+    }
+}
+
 fn explain_entry(
     out: &mut String,
     e: &'static Entry,
     excerpt: Option<&str>,
+    causes: &[ecs_exec_doctor_checks::catalog::evidence::RankedCause],
     command: Option<&str>,
 ) {
     let _ = writeln!(out, "### {} {}\n", e.id, e.name);
@@ -595,7 +623,8 @@ fn explain_entry(
         out,
         "| # | Cause | How to confirm | Fix |\n| --- | --- | --- | --- |"
     );
-    for (i, c) in e.causes.iter().enumerate() {
+    for ranked in causes {
+        let c = ranked.source;
         let mut confirm: Vec<String> = c
             .checks
             .iter()
@@ -607,8 +636,11 @@ fn explain_entry(
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
-            i + 1,
-            cell(c.cause),
+            ranked.rank,
+            cell(&match ranked.reason() {
+                Some(why) => format!("{} ({why})", c.cause),
+                None => c.cause.to_string(),
+            }),
             cell(&confirm.join("; ")),
             cell(c.fix)
         );

@@ -49,7 +49,46 @@ pub fn errors_page() -> String {
         out.push('\n');
         entry(&mut out, e);
     }
+    clues(&mut out);
     out
+}
+
+/// The evidence `explain` reads in the rest of a paste, and what it moves.
+fn clues(out: &mut String) {
+    use super::evidence::Target;
+    out.push_str(
+        "\n## What moves a cause up or down\n\n\
+         The causes above are in the order they are most often the answer. For a pasted text, \
+         `explain` ranks them for that paste: each clue below found anywhere in the text moves up \
+         the causes it speaks for and down those it speaks against (ties keep the order above), \
+         and the output says which words moved each cause.\n\n\
+         | Clue | The paste shows | For | Against | Matched by (any of) |\n| --- | --- | --- | --- | --- |\n",
+    );
+    let targets = |ts: &[Target]| -> String {
+        ts.iter()
+            .map(|t| match t {
+                Target::Check(code) => format!("[{code}](checks/{code}.md)"),
+                Target::Cause(phrase) => format!("causes with \"{phrase}\""),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for c in super::clues::CLUES {
+        let patterns: Vec<String> = c
+            .patterns
+            .iter()
+            .map(|p| format!("`{}`", cell(&p.join(" … "))))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            c.id,
+            cell(c.shows),
+            targets(c.supports),
+            targets(c.against),
+            patterns.join(", ")
+        );
+    }
 }
 
 fn anchor(e: &Entry) -> String {

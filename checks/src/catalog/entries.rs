@@ -6,6 +6,7 @@ use super::{Entry, declare_error};
 pub static ENTRIES: &[&Entry] = &[
     &E01, &E02, &E03, &E04, &E05, &E06, &E07, &E08, &E09, &E10, &E11, &E12, &E13, &E14, &E15, &E16,
     &E17, &E18, &E19, &E20, &E21, &E22, &E23, &E24, &E25, &E26, &E27, &E28, &E29, &E30, &E31, &E32,
+    &E33, &E34, &E35, &E36,
 ];
 
 const ECS_EXEC_DOCS: &str =
@@ -23,6 +24,7 @@ declare_error! {
         patterns: [
             Exact "TargetNotConnectedException",
             Phrase "The execute command failed due to an internal error",
+            Exact ["(TargetNotConnected)", "StartSession"],
         ],
         meaning: "ECS accepted the request, but the SSM agent inside the container has no connection to Session Manager, so there is nothing to attach the session to; despite the wording it is almost never an internal error, but a permission, network or container setting that stops the agent from connecting out",
         causes: [
@@ -30,6 +32,16 @@ declare_error! {
                 cause: "the task has no task role, or its task role lacks the four ssmmessages actions (they often end up on the execution role instead)",
                 checks: [roles::task_role_present, roles::task_role_ssmmessages],
                 fix: "attach an ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel allow to the task role, then start new tasks",
+            },
+            {
+                cause: "AWS credentials in the container environment (environment, secrets or environment files) take the place of the task role for the agent",
+                checks: [containers::aws_credentials_in_environment],
+                fix: "remove AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and similar variables from the container, or rename them",
+            },
+            {
+                cause: "readonlyRootFilesystem is true, so the agent cannot create its directories",
+                checks: [containers::readonly_root_filesystem],
+                fix: "set readonlyRootFilesystem to false for the containers you exec into",
             },
             {
                 cause: "the task has no network path to ssmmessages: a private subnet without a NAT gateway and without an ssmmessages interface endpoint, a route to a deleted NAT gateway, an internet gateway without a public IP, or an endpoint without private DNS",
@@ -41,16 +53,6 @@ declare_error! {
                 cause: "a security group or network ACL drops the agent's HTTPS: the task's security group does not allow TCP 443 out, the subnet's ACL blocks 443 out or the ephemeral ports in, or the endpoint's security group does not admit the task",
                 checks: [network::security_group_egress, network::network_acl, network::endpoint_access],
                 fix: "allow outbound TCP 443 from the task's security group, inbound TCP 443 from it on the endpoint's security group, and both directions in the subnet's network ACL",
-            },
-            {
-                cause: "AWS credentials in the container environment (environment, secrets or environment files) take the place of the task role for the agent",
-                checks: [containers::aws_credentials_in_environment],
-                fix: "remove AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and similar variables from the container, or rename them",
-            },
-            {
-                cause: "readonlyRootFilesystem is true, so the agent cannot create its directories",
-                checks: [containers::readonly_root_filesystem],
-                fix: "set readonlyRootFilesystem to false for the containers you exec into",
             },
             {
                 cause: "the ExecuteCommandAgent in the container is STOPPED or still PENDING, or shows RUNNING but has not registered yet because the task started moments ago",
@@ -93,6 +95,23 @@ declare_error! {
                 cause: "the cluster encrypts sessions with a KMS key the task role may not decrypt with, or the VPC has no KMS endpoint",
                 checks: [roles::task_role_kms_decrypt, cluster::exec_kms_key_policy, network::exec_dependency_endpoints, cluster::exec_kms_key],
                 fix: "allow kms:Decrypt on the key for the task role and add a kms interface endpoint to private subnets",
+            },
+            {
+                cause: "exec was enabled (or the role, network or key fixed) after the task started, and the task was not replaced: a running task keeps what it started with",
+                checks: [task::exec_enabled],
+                confirm: "compare the task's startedAt (describe-tasks) with the time of the change; tasks older than it still have the old setting",
+                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --force-new-deployment, or stop the old tasks",
+            },
+            {
+                cause: "an essential sidecar (a FireLens or Fluent Bit log router, a proxy such as Envoy) in the task interferes with the agent or keeps restarting the task, so exec works only some of the time",
+                confirm: "try exec on a task of the same definition without the sidecar; look for `Essential container in task exited` in the stopped tasks' stoppedReason",
+                fix: "make the sidecar non-essential or fix its start-up, or move the log router's configuration so it no longer stops the task",
+            },
+            {
+                cause: "a regression in a newer ECS agent, SSM agent or Fargate platform release: every check passes, and it broke without a configuration change",
+                checks: [task::ecs_agent_version],
+                confirm: "compare the agent versions (describe-container-instances versionInfo, the SSM agent version in the agent log) of tasks where exec works and where it does not, and search the agents' issue trackers for that version",
+                fix: "pin the previous ECS agent or AMI version (or platform version) until a fixed release, and report it with the versions",
             },
             {
                 cause: "a session to another container of the same task, or a sidecar, left the agent unable to take a new session",
@@ -358,6 +377,11 @@ declare_error! {
             Phrase "session-manager-plugin: command not found",
             Phrase "command not found: session-manager-plugin",
             Phrase ["session-manager-plugin", "is not recognized as an internal or external command"],
+            Phrase "requires the SSM Session Manager plugin (session-manager-plugin) to be installed",
+            Phrase "could not find Session Manager Plugin CLI",
+            Phrase "Install the Session Manager Plugin</a> before proceeding",
+            Phrase "Failed to install AWS Session Manager Plugin",
+            Phrase "Failed to validate the Session Manager plugin",
         ],
         meaning: "ExecuteCommand succeeded and created a session, but the CLI needs the session-manager-plugin to carry it and could not run it",
         causes: [
@@ -592,7 +616,10 @@ declare_error! {
         phase: P2,
         shows_in: Plugin,
         message: "Installed version of AWS CLI does not support Session Manager encryption feature. Please upgrade to latest version of AWS CLI",
-        patterns: [Exact "does not support Session Manager encryption feature"],
+        patterns: [
+            Inner "does not support Session Manager encryption feature",
+            Phrase "support Session Manager encryption feature",
+        ],
         meaning: "the session-manager-plugin was called with the legacy argument list, by an old AWS CLI or a wrapper, so it cannot do the KMS handshake the cluster requires",
         causes: [
             {
@@ -601,12 +628,12 @@ declare_error! {
                 fix: "upgrade the AWS CLI",
             },
             {
-                cause: "a wrapper tool that starts the plugin itself",
+                cause: "a wrapper tool that starts the plugin itself with the legacy arguments (the AWS Toolkit for VS Code, ecspresso before 2.0, older ecsgo)",
                 confirm: "the error appears with the wrapper but not with aws ecs execute-command",
-                fix: "upgrade the wrapper",
+                fix: "upgrade the wrapper, or use aws ecs execute-command for clusters with a KMS key",
             },
         ],
-        references: ["kayac/ecspresso#320"],
+        references: ["kayac/ecspresso#320; aws/aws-toolkit-vscode#3995; tedsmitt/ecsgo"],
     };
 }
 
@@ -907,6 +934,12 @@ declare_error! {
                 fix: "set linuxParameters.initProcessEnabled to true",
             },
             {
+                cause: "a regression in the agent release on the host or platform (a Fargate agent that lost track of the SSM agent's process was fixed in August 2021)",
+                checks: [task::ecs_agent_version],
+                confirm: "the agent's reason is null or `address in use` on tasks whose configuration is otherwise fine; compare agent versions with tasks where exec works",
+                fix: "replace the task; pin the previous agent or AMI version if it recurs",
+            },
+            {
                 cause: "the task is short of memory or CPU for the agent",
                 confirm: "look at the task's memory and CPU utilisation and stopped-container reasons",
                 fix: "give the task more memory",
@@ -927,7 +960,7 @@ declare_error! {
         message: "Your session timed out due to inactivity and has been terminated.",
         patterns: [
             Exact "Your session timed out due to inactivity",
-            Generic "Exiting session with sessionId",
+            Exact ["Session:", "timed out."],
         ],
         meaning: "ECS Exec sessions have a fixed idle timeout of 20 minutes that cannot be changed; commands started in the session keep running after it ends",
         causes: [
@@ -1017,6 +1050,13 @@ declare_error! {
             Exact "does not clearly define entity type and name",
             Exact "not authorized to perform: iam:SimulatePrincipalPolicy",
             Phrase "Invalid Entity Arn",
+            Exact "ResourceNames are not in a valid ARN format",
+            Exact "is not a valid as a Resource Owner",
+            Exact "Caller must be an IAM user in this context",
+            Exact "Invalid Policy Source Arn",
+            Exact ["Invalid context key name", "SimulatePrincipalPolicy"],
+            Exact ["NoSuchEntity", "SimulatePrincipalPolicy"],
+            Phrase ["InvalidInput", "SimulatePrincipalPolicy"],
         ],
         meaning: "the original checker passed an assumed-role session ARN to the IAM policy simulator, or its identity may not call it; this says nothing about ECS Exec itself",
         causes: [
@@ -1030,8 +1070,18 @@ declare_error! {
                 confirm: "the ARN in the message is an sts assumed-role ARN",
                 fix: "use ecs-exec-doctor, which resolves the session to its role, path included",
             },
+            {
+                cause: "a KMS key id instead of its ARN was passed as a resource (ResourceNames are not in a valid ARN format), another bug of early checker versions",
+                confirm: "the value after the colon is a bare key id",
+                fix: "pass the key ARN (kms describe-key), or use ecs-exec-doctor, which does",
+            },
+            {
+                cause: "the simulated role does not exist (NoSuchEntity), or its policies live in another account (Invalid Policy Source Arn)",
+                checks: [roles::task_role_present],
+                fix: "check the role name in the task definition; simulate from the role's own account",
+            },
         ],
-        references: ["amazon-ecs-exec-checker#10, #11; aws/aws-toolkit-vscode#3969"],
+        references: ["amazon-ecs-exec-checker#10, #11, #35; aws/aws-toolkit-vscode#3969; boto/botocore#1346"],
     };
 }
 
@@ -1056,5 +1106,200 @@ declare_error! {
             },
         ],
         references: ["amazon-ecs-exec-checker#67, #84"],
+    };
+}
+
+declare_error! {
+    E33 = {
+        id: "E33",
+        name: "ExecNeedsTaskRole",
+        code: "InvalidParameterException",
+        title: "exec cannot be enabled: the task definition has no valid task role",
+        phase: P1 ("when enabling exec: CreateService, UpdateService, RunTask"),
+        shows_in: Api,
+        message: "An error occurred (InvalidParameterException) when calling the UpdateService operation: The service couldn't be updated because a valid taskRoleArn is not being used. Specify a valid task role in your task definition and try again.",
+        patterns: [
+            Exact "a valid taskRoleArn is not being used",
+            Exact "a valid task role is not being used",
+            Phrase "Containers must have a task role ARN",
+        ],
+        meaning: "ECS refuses enableExecuteCommand for a service or task whose task definition (or RunTask override) names no task role it can use: the exec agent needs a task role, even on EC2 where other calls could fall back to the instance role",
+        causes: [
+            {
+                cause: "the task definition has no taskRoleArn (common for EC2 services that relied on the instance role)",
+                checks: [roles::task_role_present],
+                fix: "add a taskRoleArn with the four ssmmessages actions to the task definition, register it, and update the service to the new revision with --enable-execute-command",
+            },
+            {
+                cause: "the taskRoleArn names a role that does not exist or that ECS tasks may not assume",
+                checks: [roles::task_role_present, roles::task_role_trust],
+                fix: "create the role, or let ecs-tasks.amazonaws.com assume it in its trust policy",
+            },
+            {
+                cause: "a RunTask (or a scheduler, Step Functions, boto3 run_task) with enableExecuteCommand but no task role in the task definition or in overrides.taskRoleArn",
+                confirm: "the failing call is RunTask or StartTask: the message says task override",
+                fix: "pass overrides={'taskRoleArn': ROLE_ARN} or add the role to the task definition",
+            },
+        ],
+        references: ["aws/aws-toolkit-jetbrains#3649; boto/boto3#3173"],
+    };
+}
+
+declare_error! {
+    E34 = {
+        id: "E34",
+        name: "SessionExited",
+        title: "the session ended because its shell or command exited",
+        phase: P4,
+        shows_in: Plugin,
+        kind: Informational,
+        message: "Exiting session with sessionId: ecs-execute-command-0a1b2c3d4e5f67890.",
+        patterns: [
+            Generic "Exiting session with sessionId",
+        ],
+        meaning: "the plugin closed the session because the other end closed it; alone, this line is the normal end of a session (you typed exit, or a one-shot --command finished), not an idle timeout, which prints its own line first",
+        causes: [
+            {
+                cause: "the shell exited or the --command finished: the normal end of a session",
+                confirm: "no `Your session timed out due to inactivity` line comes before it",
+                fix: "nothing to fix",
+            },
+            {
+                cause: "the remote command failed, but execute-command still exits 0: the plugin does not pass the command's exit code back",
+                confirm: "run the same command as sh -c 'CMD; echo EXIT=$?' and read the printed status",
+                fix: "print a marker with the status and parse it instead of relying on the exit code of execute-command",
+            },
+            {
+                cause: "an idle timeout (20 minutes without input) where the tool printed only this line, not the timeout's own",
+                confirm: "the session ended about 20 minutes after the last keystroke",
+                fix: "keep the session active, or run long work with nohup or as a separate task",
+            },
+            {
+                cause: "the container stopped or was replaced while the session was open",
+                checks: [task::task_running],
+                confirm: "describe-tasks shows the task or container stopped at about the time the session ended",
+                fix: "open a session to a running task",
+            },
+        ],
+        references: ["aws/session-manager-plugin#59; aws/amazon-ecs-agent#2846; yukiarrr/ecsk#23"],
+    };
+}
+
+declare_error! {
+    E35 = {
+        id: "E35",
+        name: "CheckerReport",
+        title: "the original amazon-ecs-exec-checker reported a problem",
+        phase: P0 ("the diagnostic tool itself"),
+        shows_in: Tool,
+        message: "  Exec Enabled for Task  | NO",
+        patterns: [
+            Phrase "Checks on ECS task and other resources",
+            Phrase "Prerequisites for check-ecs-exec.sh",
+            Phrase "Exec Enabled for Task |",
+            Phrase "Managed Agent Status",
+        ],
+        meaning: "output of check-ecs-exec.sh; its red and yellow lines correspond to ecs-exec-doctor checks, which also cover what it cannot see (network paths, KMS key policies, trust policies, endpoints that do not serve the subnet)",
+        causes: [
+            {
+                cause: "the checker printed `Exec Enabled for Task | NO`: the task was started without enableExecuteCommand",
+                checks: [task::exec_enabled, task::service_exec_enabled],
+                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --enable-execute-command --force-new-deployment",
+            },
+            {
+                cause: "the checker printed `STOPPED (Reason: ...)` under Managed Agent Status: the ExecuteCommandAgent is not running",
+                checks: [task::exec_agent_running],
+                fix: "replace the task; set initProcessEnabled and keep the root filesystem writable if it recurs",
+            },
+            {
+                cause: "the checker printed `EC2 or Task Role | Not Configured` or an ssmmessages action as implicitDeny: no task role or no ssmmessages permissions",
+                checks: [roles::task_role_present, roles::task_role_ssmmessages],
+                fix: "give the task a task role that allows the four ssmmessages actions",
+            },
+            {
+                cause: "the checker printed `SSM PrivateLink ... not found`: no ssmmessages endpoint, so the task needs a route to the internet",
+                checks: [network::ssmmessages_endpoint],
+                fix: "create the com.amazonaws.REGION.ssmmessages interface endpoint with private DNS, or route the subnet through a NAT gateway",
+            },
+            {
+                cause: "the checker printed `ReadOnly` under Read-Only Root Filesystem: the agent cannot create its directories",
+                checks: [containers::readonly_root_filesystem],
+                fix: "set readonlyRootFilesystem to false for the containers you exec into",
+            },
+            {
+                cause: "the checker printed `AWS_ACCESS_KEY_ID: defined` (or the secret key): credentials in the container environment",
+                checks: [containers::aws_credentials_in_environment],
+                fix: "remove the credentials from the container environment",
+            },
+            {
+                cause: "the checker printed `(Required: >= 1.4.0)` or `(Required: >= 1.50.2)`: the platform cannot run the exec agent",
+                checks: [task::fargate_platform_version, task::ecs_agent_version],
+                fix: "use Fargate platform version LATEST or a current ECS-optimized AMI",
+            },
+            {
+                cause: "the checker printed `ecs:ExecuteCommand` or `kms:GenerateDataKey` as implicitDeny for you: the caller may not start the session",
+                checks: [caller::execute_command_allowed, caller::kms_generate_data_key],
+                fix: "allow ecs:ExecuteCommand on the cluster and the task (and kms:GenerateDataKey on the exec key)",
+            },
+            {
+                cause: "the checker printed `Session Manager Plugin | Missing`: the plugin is not installed where the AWS CLI runs",
+                checks: [local::session_manager_plugin],
+                fix: "install the session-manager-plugin on this machine",
+            },
+            {
+                cause: "the checker printed `PidMode | task` or Init Process `Disabled` (yellow): exec into only one container, or leftover agent processes",
+                checks: [containers::pid_mode_task, containers::init_process_enabled],
+                fix: "drop pidMode task or exec into the first container; set initProcessEnabled to true",
+            },
+            {
+                cause: "every line is green but exec still fails: the checker does not look at network ACLs, endpoint security groups, private DNS, KMS key policies or trust policies",
+                checks: [network::network_acl, network::endpoint_access, cluster::exec_kms_key_policy, roles::task_role_trust],
+                fix: "run ecs-exec-doctor check CLUSTER TASK for the checks the original does not have",
+            },
+        ],
+        references: ["https://github.com/aws-containers/amazon-ecs-exec-checker"],
+    };
+}
+
+declare_error! {
+    E36 = {
+        id: "E36",
+        name: "ToolkitPermissionCheck",
+        title: "an IDE toolkit's permission pre-check refused ECS Exec",
+        phase: P0 ("the IDE toolkit, before or after ExecuteCommand"),
+        shows_in: Tool,
+        message: "Insufficient permissions to execute command, ensure the task role is configured. Task role arn:aws:iam::123456789012:role/app is not authorized to perform: ssmmessages:CreateControlChannel",
+        patterns: [
+            Exact "Insufficient permissions to execute command",
+            Exact "Permissions for ECS Exec could not be verified",
+            Phrase "Set up Valid Task Role with Permissions",
+            Phrase "Please set up a Task Role with the required permissions",
+            Phrase "You may not have the Permissions Required for using the execute command",
+        ],
+        meaning: "the AWS Toolkit for VS Code or JetBrains simulates the task role's ssmmessages permissions itself and shows this when the simulation denies them or cannot run; it is sometimes right and sometimes a false alarm",
+        causes: [
+            {
+                cause: "the task role lacks the ssmmessages actions",
+                checks: [roles::task_role_ssmmessages],
+                fix: "attach the four ssmmessages actions to the task role, then start new tasks",
+            },
+            {
+                cause: "the task definition has no task role",
+                checks: [roles::task_role_present],
+                fix: "add a taskRoleArn to the task definition",
+            },
+            {
+                cause: "the toolkit uses another profile or account than you think (the role is fine)",
+                confirm: "compare the toolkit's connection (profile, region) with the one where the task runs",
+                fix: "switch the toolkit's connection to the task's account and region",
+            },
+            {
+                cause: "a false negative of the toolkit's pre-check with SSO or MFA credentials, which it cannot simulate",
+                checks: [roles::task_role_ssmmessages],
+                confirm: "ecs-exec-doctor check CLUSTER TASK passes IR002 for the same task",
+                fix: "use aws ecs execute-command, or continue past the warning",
+            },
+        ],
+        references: ["aws/aws-toolkit-vscode#3797; aws/aws-toolkit-jetbrains#3649, #3645"],
     };
 }

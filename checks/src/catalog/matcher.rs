@@ -9,7 +9,7 @@
 use super::{ENTRIES, Entry, Kind, Strength};
 
 /// The fragments of one pattern must lie within this many normalised bytes of each other.
-const WINDOW: usize = 300;
+pub(crate) const WINDOW: usize = 300;
 /// A generic hit this close to a more specific hit of another entry belongs to that entry.
 const NEAR: usize = 400;
 
@@ -167,9 +167,9 @@ impl Hit {
 }
 
 /// Text with whitespace and formatting removed, mapped back to the original.
-struct Normalized<'a> {
+pub(crate) struct Normalized<'a> {
     original: &'a str,
-    text: String,
+    pub(crate) text: String,
     /// For each byte of `text`: the byte offset of the original character it came from.
     map: Vec<usize>,
     /// For each byte of `text` (and one past the end): whether whitespace or formatting was
@@ -178,7 +178,7 @@ struct Normalized<'a> {
 }
 
 impl<'a> Normalized<'a> {
-    fn new(original: &'a str) -> Self {
+    pub(crate) fn new(original: &'a str) -> Self {
         let mut text = String::with_capacity(original.len());
         let mut map = Vec::with_capacity(original.len());
         let mut gap = Vec::with_capacity(original.len() + 1);
@@ -217,7 +217,7 @@ impl<'a> Normalized<'a> {
     }
 
     /// Normalised byte ranges where `fragment` occurs at word boundaries.
-    fn find(&self, fragment: &str) -> Vec<(usize, usize)> {
+    pub(crate) fn find(&self, fragment: &str) -> Vec<(usize, usize)> {
         let needle = Normalized::new(fragment).text;
         if needle.is_empty() {
             return Vec::new();
@@ -249,7 +249,7 @@ impl<'a> Normalized<'a> {
     }
 
     /// The original byte range of a normalised range.
-    fn original(&self, start: usize, end: usize) -> (usize, usize) {
+    pub(crate) fn original(&self, start: usize, end: usize) -> (usize, usize) {
         let from = self.map[start];
         let last = self.map[end - 1];
         let to = last
@@ -315,7 +315,7 @@ fn line_span(text: &str, start: usize, end: usize) -> (usize, usize) {
 
 /// The input around `start..end` on one line: the lines that hold it, at most about 300
 /// characters, whitespace collapsed.
-fn excerpt(text: &str, start: usize, end: usize) -> String {
+pub(crate) fn excerpt(text: &str, start: usize, end: usize) -> String {
     const AROUND: usize = 120;
     let (mut from, mut to) = line_span(text, start, end);
     let mut cut_front = false;
@@ -551,7 +551,8 @@ mod tests {
         let found = find_all(paste);
         assert_eq!(
             found.iter().map(|m| m.entry.id).collect::<Vec<_>>(),
-            ["E01", "E23", "E12"]
+            ["E01", "E23", "E12"],
+            "the session's end right after a failure is not a finding of its own"
         );
         assert!(
             found[0]

@@ -326,7 +326,7 @@ mod tests {
             ctx.statement,
             "IR002, NW001 explain TargetNotConnectedException (E01)"
         );
-        assert_eq!(&ctx.linked[..3], ["IR001", "IR002", "NW001"]);
+        assert_eq!(&ctx.linked[..3], ["IR001", "IR002", "TD003"]);
         assert!(ctx.remaining.is_empty());
     }
 

@@ -247,6 +247,35 @@ static WORDINGS: &[(&str, &[&str])] = &[
             "Task Role Permissions | \njq: error (at <stdin>:0): Cannot iterate over null (null)",
         ],
     ),
+    (
+        "E33",
+        &[
+            "An error occurred (InvalidParameterException) when calling the UpdateService operation: The service couldn't be updated because a valid taskRoleArn is not being used. Specify a valid task role in your task definition and try again.",
+            "software.amazon.awssdk.services.ecs.model.InvalidParameterException: The service couldn't be updated because a valid taskRoleArn is not being used. Specify a valid task role in your task definition and try again. (Service: Ecs, Status Code: 400, Request ID: ebdbfef6-5186-48ca-9ec7-ac3e65720c37)",
+            "botocore.errorfactory.InvalidParameterException: An error occurred (InvalidParameterException) when calling the RunTask operation: The execute command failed because a valid task role is not being used. Specify a valid task role in your task definition or as a task override and try again.",
+        ],
+    ),
+    (
+        "E34",
+        &[
+            "\n\nExiting session with sessionId: ecs-execute-command-0f0a8dbc107109cb4.\n\n",
+            "Starting session with SessionId: ecs-execute-command-123\nroot@ip-10-0-1-23:/# exit\nexit\n\n\nExiting session with sessionId: ecs-execute-command-123.",
+        ],
+    ),
+    (
+        "E35",
+        &[
+            "-------------------------------------------------------------\nChecks on ECS task and other resources\n-------------------------------------------------------------\nRegion : us-east-1\nCluster: prod\nTask   : 0123456789abcdef0123456789abcdef\n-------------------------------------------------------------\n  Cluster Configuration  | Audit Logging Not Configured\n  Can I ExecuteCommand?  | arn:aws:iam::123456789012:role/admin\n     ecs:ExecuteCommand: allowed\n  Task Status            | RUNNING\n  Launch Type            | Fargate\n  Platform Version       | 1.4.0\n  Exec Enabled for Task  | NO",
+            "  Container-Level Checks | \n    ----------\n      Managed Agent Status\n    ----------\n         1. STOPPED (Reason: null) for \"api\" - LastStartedAt: null",
+        ],
+    ),
+    (
+        "E36",
+        &[
+            "Insufficient permissions to execute command, ensure the task role is configured. Task role arn:aws:iam::123456789012:role/app is not authorized to perform: ssmmessages:CreateControlChannel, ssmmessages:OpenDataChannel",
+            "Permissions for ECS Exec could not be verified. Please ensure you have the right role and permissions before proceeding",
+        ],
+    ),
 ];
 
 /// Hard-wraps at `width` characters, as a terminal does when text is copied from it (words
