@@ -300,6 +300,11 @@ pub struct TaskDefinition {
     pub os_family: Option<String>,
     #[serde(default)]
     pub containers: Vec<ContainerDefinition>,
+    /// Set when the container definitions as a whole are not known until deploy time (a
+    /// Terraform variable or module output, a CloudFormation intrinsic): the container checks
+    /// are then UNKNOWN, never passing on an empty list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub containers_unresolved: Option<String>,
 }
 
 impl TaskDefinition {

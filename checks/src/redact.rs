@@ -991,6 +991,7 @@ impl Redactor {
             requires_compatibilities,
             os_family,
             containers,
+            containers_unresolved,
         } = td;
         TaskDefinition {
             arn: self.opt(arn, Self::arn),
@@ -1006,6 +1007,7 @@ impl Redactor {
                 .into_iter()
                 .map(|c| self.container_definition(c))
                 .collect(),
+            containers_unresolved: self.opt(containers_unresolved, |r, t| r.text(t, true)),
         }
     }
 

@@ -279,6 +279,7 @@ pub fn diagnosis() -> Diagnosis {
                 pid_mode: None,
                 requires_compatibilities: vec!["FARGATE".into()],
                 os_family: Some("LINUX".into()),
+                containers_unresolved: None,
                 containers: vec![ContainerDefinition {
                     name: "app".into(),
                     image: Some("public.ecr.aws/nginx/nginx:latest".into()),

@@ -123,6 +123,7 @@ pub fn task_definition(d: &aws_sdk_ecs::types::TaskDefinition) -> TaskDefinition
             .iter()
             .map(|c| c.as_str().to_string())
             .collect(),
+        containers_unresolved: None,
         os_family: d
             .runtime_platform()
             .and_then(|r| r.operating_system_family())

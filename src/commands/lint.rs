@@ -3,6 +3,7 @@
 //! evaluation and positions are the checks crate's (`ecs_exec_doctor_checks::lint`).
 
 pub mod config;
+mod files;
 pub mod glob;
 pub mod walk;
 
@@ -27,9 +28,11 @@ use glob::Glob;
 const AFTER_HELP: &str = "\
 Inputs (recognised by content): task-definition JSON (register-task-definition input or
 describe-task-definition output), ECS service JSON (create-service input or describe-services
-output), CloudFormation templates in JSON or YAML (CDK synth output included) and Terraform plan
-JSON (terraform show -json). Directories are searched for *.json, *.yaml, *.yml and *.template
-files (or the --include globs), skipping .git, node_modules, target and cdk.out/asset.*.
+output), CloudFormation templates in JSON or YAML (CDK synth output included), Terraform
+configuration (.tf: aws_ecs_task_definition and aws_ecs_service, evaluated statically with
+jsonencode, file, templatefile, locals and variable defaults; the rest is unknown) and Terraform
+plan JSON (terraform show -json). Directories are searched for *.json, *.yaml, *.yml, *.template
+and *.tf files (or the --include globs), skipping .git, node_modules, target and cdk.out/asset.*.
 
 Configuration: ecs-exec-doctor.toml in the working directory or above (up to the repository
 root), or --config FILE. Suppress one finding with a reason: in YAML, a comment
@@ -247,7 +250,7 @@ fn lint_stdin(selection: &Selection) -> FileReport {
 fn not_recognised() -> Diagnostic {
     Diagnostic {
         level: DiagnosticLevel::Warning,
-        message: "not a task definition, ECS service, CloudFormation template or Terraform plan; skipped (Terraform .tf files: lint `terraform show -json PLAN` output)".into(),
+        message: "not a task definition, ECS service, CloudFormation template, Terraform configuration or Terraform plan; skipped".into(),
         line: 1,
         column: 1,
         excerpt: None,
@@ -346,7 +349,7 @@ fn lint_file(path: &Path, selection: &Selection) -> FileReport {
         _ => {}
     }
     match std::fs::read(path) {
-        Ok(bytes) => lint::lint(&bytes, selection),
+        Ok(bytes) => lint::lint_with(&bytes, selection, &files::Around::new(path)),
         Err(e) => file_error(shown, format!("cannot read the file: {e}")),
     }
 }

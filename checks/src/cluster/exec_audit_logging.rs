@@ -106,7 +106,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
 /// `logging=DEFAULT`: sessions go to the awslogs group of the container exec'd into.
 fn default_logging(f: &Facts<'_>, enable: Fix) -> Result<Verdict, Unavailable> {
     let td = f.task_definition()?;
-    let targeted = crate::containers::targeted(f, td);
+    let targeted = crate::containers::targeted(f, td)?;
     let (logged, unlogged): (Vec<_>, Vec<_>) = targeted
         .iter()
         .partition(|(_, c)| c.log_driver.as_deref() == Some("awslogs"));

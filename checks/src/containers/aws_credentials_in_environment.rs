@@ -53,7 +53,7 @@ fn is_credential(name: &str) -> bool {
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let td = f.task_definition()?;
     let mut findings = Vec::new();
-    for (i, c) in targeted(f, td) {
+    for (i, c) in targeted(f, td)? {
         for (source, names) in [
             ("environment", &c.environment_names),
             ("secrets", &c.secret_names),

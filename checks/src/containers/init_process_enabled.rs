@@ -42,7 +42,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         ));
     }
     let mut findings = Vec::new();
-    for (i, c) in targeted(f, td) {
+    for (i, c) in targeted(f, td)? {
         if matches!(
             c.init_process_enabled,
             Some(Value::Known(true)) | Some(Value::Unresolved { .. })

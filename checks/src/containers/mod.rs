@@ -17,8 +17,14 @@ use crate::model::{ContainerDefinition, TaskDefinition};
 pub fn targeted<'a>(
     f: &Facts<'_>,
     td: &'a TaskDefinition,
-) -> Vec<(usize, &'a ContainerDefinition)> {
-    td.containers
+) -> Result<Vec<(usize, &'a ContainerDefinition)>, crate::facts::Unavailable> {
+    if let Some(unresolved) = &td.containers_unresolved {
+        return Err(crate::facts::Unavailable::new(format!(
+            "the container definitions are `{unresolved}`, known only at deploy time"
+        )));
+    }
+    Ok(td
+        .containers
         .iter()
         .enumerate()
         .filter(|(_, c)| {
@@ -27,7 +33,7 @@ pub fn targeted<'a>(
                 .as_deref()
                 .is_none_or(|name| name == c.name)
         })
-        .collect()
+        .collect())
 }
 
 /// JSON pointer to a field of container `index`.

@@ -42,7 +42,9 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             .fix(Fix::new("remove pidMode, or exec into one container only").note(NEW_REVISION)),
         ])),
         Some(Value::Known(mode)) => Ok(Verdict::pass(format!("pidMode={mode}"))),
-        Some(Value::Unresolved { unresolved }) => Ok(Verdict::pass(format!("pidMode is `{unresolved}`, resolved at deploy time"))),
+        Some(Value::Unresolved { unresolved }) => Err(Unavailable::new(format!(
+            "pidMode is `{unresolved}`, resolved at deploy time"
+        ))),
         None => Ok(Verdict::pass("pidMode is not set")),
     }
 }

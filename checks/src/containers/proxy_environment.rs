@@ -73,7 +73,7 @@ fn covers(entry: &str, address: &str) -> bool {
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let td = f.task_definition()?;
     let mut findings = Vec::new();
-    for (i, c) in targeted(f, td) {
+    for (i, c) in targeted(f, td)? {
         let proxies: Vec<&str> = c
             .environment_names
             .iter()

@@ -51,7 +51,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let td = f.task_definition()?;
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
-    for (i, c) in targeted(f, td) {
+    for (i, c) in targeted(f, td)? {
         match &c.readonly_root_filesystem {
             Some(Value::Known(true)) => {}
             Some(Value::Unresolved { unresolved }) => {
@@ -91,6 +91,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                 ))),
             );
         }
+    }
+    // No finding, but a value known only at deploy time: not shown to be writable.
+    if findings.is_empty() && !evidence.is_empty() {
+        return Err(Unavailable::new(evidence.join("; ")));
     }
     if evidence.is_empty() {
         evidence.push("no targeted container has a read-only root filesystem".into());
@@ -136,6 +140,7 @@ mod tests {
         c.readonly_root_filesystem = Some(Value::Unresolved {
             unresolved: "Ref ReadOnly".into(),
         });
-        assert_pass(&CHECK, &d);
+        // Known only at deploy time: not shown to be writable.
+        assert_unknown(&CHECK, &d);
     }
 }

@@ -36,7 +36,7 @@ use crate::outcome::{Finding, Fix, Verdict};
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let td = f.task_definition()?;
     let mut findings = Vec::new();
-    for (i, c) in targeted(f, td) {
+    for (i, c) in targeted(f, td)? {
         if c.restart_policy_enabled == Some(Value::Known(true)) {
             findings.push(
                 Finding::warning(format!(

@@ -21,6 +21,9 @@ pub enum Dialect {
 
 /// The tag the Terraform reader gives values that are known only after apply.
 pub const AFTER_APPLY: &str = "known after apply";
+/// The tag the HCL reader gives an expression it cannot evaluate statically; the tagged value
+/// is the expression's source text.
+pub const TF_EXPRESSION: &str = "terraform expression";
 
 #[derive(Debug, Clone, Copy)]
 pub struct Reader {
@@ -65,6 +68,9 @@ impl Reader {
             (Dialect::Plain, _) => None,
             (Dialect::Terraform, NodeKind::Tagged { tag, .. }) if tag == AFTER_APPLY => {
                 Some(AFTER_APPLY.into())
+            }
+            (Dialect::Terraform, NodeKind::Tagged { tag, value }) if tag == TF_EXPRESSION => {
+                Some(value.as_str().unwrap_or("an expression").to_string())
             }
             (Dialect::Terraform, _) => None,
             (Dialect::CloudFormation, NodeKind::Tagged { tag, value }) => {
@@ -206,6 +212,10 @@ pub fn task_definition(r: &Reader, obj: &Node, fallback_family: &str) -> TaskDef
             .collect(),
         os_family,
         containers: Vec::new(),
+        containers_unresolved: match r.field(obj, "containerDefinitions") {
+            Field::Unresolved(u) => Some(u),
+            _ => None,
+        },
     }
 }
 

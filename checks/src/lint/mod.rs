@@ -13,7 +13,11 @@
 
 pub mod cloudformation;
 pub mod conditions;
+mod container_array;
 pub mod ecs;
+mod fix_language;
+pub mod hcl;
+pub(crate) mod hcl_eval;
 pub mod json;
 pub mod report;
 pub mod source;
@@ -172,6 +176,33 @@ impl LintUnit {
     }
 }
 
+/// The other files a file may read: Terraform's `file()` / `templatefile()` targets (relative
+/// to the file's directory) and the other `.tf` files of its module (where its locals and
+/// variables often are). Reading is the caller's: this crate does no I/O.
+pub trait Files {
+    /// The text of `path` relative to the file's directory, if it can be read.
+    fn read(&self, path: &str) -> Option<String>;
+    /// The texts of the other `.tf` files of the same directory.
+    fn siblings(&self) -> Vec<String>;
+    /// Whether the file is named as Terraform configuration (`.tf`): read as HCL even when
+    /// it has no live block (everything commented out).
+    fn is_terraform(&self) -> bool {
+        false
+    }
+}
+
+/// No other files: standard input, or a file read on its own.
+pub struct NoFiles;
+
+impl Files for NoFiles {
+    fn read(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn siblings(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
 /// A parsed file.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
@@ -234,25 +265,36 @@ pub fn detect(root: &Node) -> Option<InputKind> {
 fn tree(text: &str, syntax: Syntax) -> Result<Node, Problem> {
     match syntax {
         Syntax::Json => json::parse(text),
-        Syntax::Yaml => yaml::parse(text),
+        Syntax::Yaml | Syntax::Hcl => yaml::parse(text),
     }
 }
 
 /// Parses a file and detects what it is.
 pub fn parse(bytes: &[u8]) -> Parsed {
-    parse_inner(bytes, None)
+    parse_inner(bytes, None, &NoFiles)
+}
+
+/// [`parse`], reading the other files a Terraform file refers to through `files`.
+pub fn parse_with(bytes: &[u8], files: &dyn Files) -> Parsed {
+    parse_inner(bytes, None, files)
 }
 
 /// Parses a file as `kind` whatever its content says (for fuzzing one reader at a time).
 pub fn parse_as(bytes: &[u8], kind: InputKind) -> Parsed {
-    parse_inner(bytes, Some(kind))
+    parse_inner(bytes, Some(kind), &NoFiles)
 }
 
-fn parse_inner(bytes: &[u8], forced: Option<InputKind>) -> Parsed {
+fn parse_inner(bytes: &[u8], forced: Option<InputKind>, files: &dyn Files) -> Parsed {
     let bytes = &*source::utf8(bytes);
     let mut parsed = Parsed::default();
     let text = match source::text(bytes) {
         Ok(t) => t,
+        // An empty `.tf` (a placeholder variables.tf) is a valid, empty configuration.
+        Err(_) if files.is_terraform() && bytes.iter().all(u8::is_ascii_whitespace) => {
+            parsed.kind = Some(InputKind::Terraform);
+            parsed.syntax = Some(Syntax::Hcl);
+            return parsed;
+        }
         Err(rejected) => {
             parsed
                 .problems
@@ -260,16 +302,36 @@ fn parse_inner(bytes: &[u8], forced: Option<InputKind>) -> Parsed {
             return parsed;
         }
     };
+    if forced == Some(InputKind::Terraform)
+        || forced.is_none() && (files.is_terraform() || hcl::looks_like_hcl(text))
+    {
+        parsed.syntax = Some(Syntax::Hcl);
+        let (root, units) = hcl::units(text, files, &mut parsed.problems);
+        // A configuration without ECS resources is still a Terraform file, with nothing to lint.
+        parsed.kind = Some(InputKind::Terraform);
+        parsed.units = units;
+        parsed.root = Some(root);
+        return parsed;
+    }
     let syntax = syntax_of(text);
     parsed.syntax = Some(syntax);
     let root = match tree(text, syntax) {
         Ok(root) => root,
-        Err(problem) => {
-            parsed.problems.push(problem);
-            return parsed;
-        }
+        // A Terraform template (`"cpu": ${cpu}`) is JSON once its placeholders are unknowns.
+        Err(problem) => match hcl_eval::parse_json_template(text)
+            .filter(|_| syntax == Syntax::Json && text.contains("${"))
+        {
+            Some(root) => root,
+            None => {
+                parsed.problems.push(problem);
+                return parsed;
+            }
+        },
     };
-    let Some(kind) = forced.or_else(|| detect(&root)) else {
+    let detected = detect(&root).or_else(|| {
+        container_array::is_container_array(&root).then_some(InputKind::ContainerDefinitions)
+    });
+    let Some(kind) = forced.or(detected) else {
         return parsed;
     };
     parsed.kind = Some(kind);
@@ -279,6 +341,8 @@ fn parse_inner(bytes: &[u8], forced: Option<InputKind>) -> Parsed {
         InputKind::Service => service_units(&root),
         InputKind::Cloudformation => cloudformation::units(&root, problems),
         InputKind::TerraformPlan => terraform::units(&root, problems),
+        InputKind::Terraform => Vec::new(),
+        InputKind::ContainerDefinitions => container_array::units(&root),
     };
     if syntax == Syntax::Yaml {
         let (comments, bad) = yaml::suppression_comments(text);
@@ -289,7 +353,20 @@ fn parse_inner(bytes: &[u8], forced: Option<InputKind>) -> Parsed {
             }
         }
     }
-    parsed.root = Some(root);
+    parsed.root = Some(if kind == InputKind::ContainerDefinitions {
+        // Findings point into `/containerDefinitions/N/...`, as in a task definition.
+        let pos = root.pos;
+        Node::new(
+            pos,
+            tree::NodeKind::Map(vec![tree::Entry {
+                key: "containerDefinitions".into(),
+                key_pos: pos,
+                value: root,
+            }]),
+        )
+    } else {
+        root
+    });
     parsed
 }
 
@@ -359,13 +436,23 @@ pub fn lint_checks(selection: &Selection) -> Vec<&'static Check> {
 
 /// Parses and lints one file. The report's `path` is left empty for the caller to fill.
 pub fn lint(bytes: &[u8], selection: &Selection) -> FileReport {
+    lint_with(bytes, selection, &NoFiles)
+}
+
+/// [`lint`], reading the files a Terraform file refers to through `files`.
+pub fn lint_with(bytes: &[u8], selection: &Selection, files: &dyn Files) -> FileReport {
     let decoded = source::utf8(bytes);
     let bytes = &*decoded;
     let text = source::text(bytes).unwrap_or_default();
     let lines = source::LineIndex::new(text);
     // Excerpts never show environment values (see `source::mask_values`).
-    let excerpt = |line: u32| lines.line(text, line).map(source::mask_values);
-    let parsed = parse(bytes);
+    let ascii = lines.is_ascii();
+    let excerpt = |pos: Pos| {
+        lines
+            .line(text, pos.line)
+            .map(|l| source::excerpt(l, pos.column, ascii))
+    };
+    let parsed = parse_with(bytes, files);
     let checks = lint_checks(selection);
     let comments = parsed.comments;
     let empty = Node::new(Pos::START, tree::NodeKind::Null);
@@ -405,7 +492,7 @@ pub fn lint(bytes: &[u8], selection: &Selection) -> FileReport {
             .into_iter()
             .map(|p| Diagnostic {
                 level: p.level,
-                excerpt: excerpt(p.pos.line),
+                excerpt: excerpt(p.pos),
                 message: p.message,
                 line: p.pos.line,
                 column: p.pos.column,
@@ -417,7 +504,7 @@ pub fn lint(bytes: &[u8], selection: &Selection) -> FileReport {
 /// What placing findings needs from the file.
 struct Context<'a> {
     doc: &'a Node,
-    excerpt: &'a dyn Fn(u32) -> Option<String>,
+    excerpt: &'a dyn Fn(Pos) -> Option<String>,
     comments: &'a [UnitSuppression],
 }
 
@@ -586,12 +673,17 @@ fn locate(unit: &LintUnit, code: &str, name: &str, f: &Finding, ctx: &Context<'_
         pointer,
         subject: f.subject.clone(),
         evidence: f.evidence.clone(),
-        fix: f.fix.clone(),
+        fix: f
+            .fix
+            .as_ref()
+            .map(|x| fix_language::localize(x, unit.locator.naming)),
         condition: None,
         suppressed,
-        excerpt: (ctx.excerpt)(pos.line),
+        excerpt: (ctx.excerpt)(pos),
     }
 }
 
+#[cfg(test)]
+mod hcl_tests;
 #[cfg(test)]
 mod tests;

@@ -23,6 +23,10 @@ pub enum InputKind {
     Cloudformation,
     /// `terraform show -json` of a plan (or of a state).
     TerraformPlan,
+    /// Terraform configuration (`.tf`, HCL).
+    Terraform,
+    /// A bare list of container definitions (a Terraform `file()` / `templatefile()` target).
+    ContainerDefinitions,
 }
 
 impl InputKind {
@@ -32,6 +36,8 @@ impl InputKind {
             InputKind::Service => "ECS service",
             InputKind::Cloudformation => "CloudFormation template",
             InputKind::TerraformPlan => "Terraform plan",
+            InputKind::Terraform => "Terraform configuration",
+            InputKind::ContainerDefinitions => "container definitions",
         }
     }
 }
@@ -41,6 +47,8 @@ impl InputKind {
 pub enum Syntax {
     Json,
     Yaml,
+    /// Terraform's HCL.
+    Hcl,
 }
 
 /// What one unit is.

@@ -128,6 +128,11 @@ impl LineIndex {
         }
     }
 
+    /// Whether the text is all ASCII (columns are byte offsets).
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+
     /// Line `line` (1-based) of `text`, without its line ending.
     pub fn line<'t>(&self, text: &'t str, line: u32) -> Option<&'t str> {
         let i = usize::try_from(line).ok()?.checked_sub(1)?;
@@ -276,10 +281,62 @@ mod tests {
     }
 }
 
+/// How much of a line an excerpt shows on each side of the finding's column.
+const EXCERPT_SIDE: usize = 120;
+/// How far before the excerpt masking looks for the start of a value.
+const MASK_LOOKBACK: usize = 4096;
+
+/// The excerpt of `line` for a finding at `column` (1-based, characters): the whole line,
+/// masked, when it is short; otherwise about 240 characters around the column, so that a
+/// one-line multi-megabyte plan costs a few hundred bytes per finding, not a copy of itself.
+pub fn excerpt(line: &str, column: u32, ascii: bool) -> String {
+    if line.len() <= 2 * EXCERPT_SIDE {
+        return mask_values(line);
+    }
+    let at = if ascii {
+        // Columns are bytes: no walk over a multi-megabyte line per finding.
+        (usize::try_from(column.max(1)).unwrap_or(1) - 1).min(line.len())
+    } else {
+        byte_of_column(line, column)
+    };
+    let floor = |mut i: usize| {
+        while !line.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let from = floor(at.saturating_sub(MASK_LOOKBACK));
+    let to = floor((at + EXCERPT_SIDE).min(line.len()));
+    // Masked, the window keeps what precedes the column, shortened by the values masked in it.
+    let before = mask_values(&line[from..at]);
+    let window = mask_values(&line[from..to]);
+    let column_at = before.len().min(window.len());
+    let mut start = column_at.saturating_sub(EXCERPT_SIDE);
+    while !window.is_char_boundary(start) {
+        start -= 1;
+    }
+    let cut_front = start > 0 || from > 0;
+    let cut_back = to < line.len();
+    format!(
+        "{}{}{}",
+        if cut_front { "…" } else { "" },
+        &window[start..],
+        if cut_back { "…" } else { "" }
+    )
+}
+
+fn byte_of_column(line: &str, column: u32) -> usize {
+    let column = usize::try_from(column.max(1) - 1).unwrap_or(0);
+    line.char_indices()
+        .nth(column)
+        .map_or(line.len(), |(i, _)| i)
+}
+
 /// `line` with the contents of every `value` / `Value` field replaced by `***`, for source
 /// excerpts: environment variable values must never be printed, and a task definition keeps
-/// them in `"value"` fields (JSON), `Value:` keys (CloudFormation YAML) or `\"value\"` inside
-/// a JSON string (Terraform's `container_definitions`). `valueFrom` is kept.
+/// them in `"value"` fields (JSON), `Value:` keys (CloudFormation YAML), `\"value\"` inside
+/// a JSON string (Terraform's `container_definitions`) or `value = ` (Terraform HCL).
+/// `valueFrom` is kept.
 pub fn mask_values(line: &str) -> String {
     let bytes = line.as_bytes();
     let lower = line.to_ascii_lowercase();
@@ -308,7 +365,8 @@ pub fn mask_values(line: &str) -> String {
         while matches!(bytes.get(i), Some(b' ' | b'\t')) {
             i += 1;
         }
-        if bytes.get(i) != Some(&b':') {
+        // `value:` (JSON, YAML) or `value =` (Terraform HCL).
+        if !matches!(bytes.get(i), Some(b':' | b'=')) {
             continue; // `valueFrom`, or the word in prose
         }
         i += 1;
@@ -377,7 +435,27 @@ mod mask_tests {
             mask_values(r#"{"name": "T", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"}"#),
             r#"{"name": "T", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"}"#
         );
+        assert_eq!(
+            mask_values(r#"        { name = "AWS_ACCESS_KEY_ID", value = "AKIA123" },"#),
+            r#"        { name = "AWS_ACCESS_KEY_ID", value = "***" },"#
+        );
         assert_eq!(mask_values("the value of it"), "the value of it");
+        // A long line is cut around the column, its values masked, the secret nowhere.
+        let long = format!(
+            "{}{{\"name\":\"AWS_ACCESS_KEY_ID\",\"value\":\"AKIASECRET\"}},\"readonlyRootFilesystem\":true{}",
+            "x".repeat(10_000),
+            "y".repeat(10_000)
+        );
+        let col = long.find("readonlyRoot").unwrap() as u32 + 1;
+        let e = super::excerpt(&long, col, true);
+        assert_eq!(super::excerpt(&long, col, false), e);
+        assert!(e.len() < 300, "{}", e.len());
+        assert!(
+            e.contains("readonlyRootFilesystem") && e.contains("***"),
+            "{e}"
+        );
+        assert!(!e.contains("AKIASECRET"), "{e}");
+        assert!(e.starts_with('…') && e.ends_with('…'));
         assert_eq!(mask_values(""), "");
     }
 }

@@ -188,56 +188,80 @@ fn collect(root: &Node) -> Vec<Resource> {
 }
 
 pub fn units(root: &Node, problems: &mut Vec<Problem>) -> Vec<LintUnit> {
-    let mut units = Vec::new();
-    for r in collect(root) {
-        let locator = Locator::new(r.pos, r.path.clone(), Naming::Terraform);
-        let service = r.ty == SERVICE;
-        let mut unit = LintUnit::new(
-            r.address.clone(),
-            if service {
-                ResourceKind::Service
-            } else {
-                ResourceKind::TaskDefinition
-            },
-            &r.ty,
-            r.pos,
-            locator,
-        );
+    collect(root)
+        .into_iter()
+        .map(|r| unit(&r.address, &r.ty, r.pos, &r.values, r.path, problems))
+        .collect()
+}
+
+/// The unit of one resource from its attribute values (a plan's, or a `.tf` file's evaluated
+/// statically). `container_definitions` is a JSON string (a plan), an already parsed list
+/// (`jsonencode` in HCL), or unknown.
+pub fn unit(
+    address: &str,
+    ty: &str,
+    pos: Pos,
+    values: &Node,
+    path: Vec<Seg>,
+    problems: &mut Vec<Problem>,
+) -> LintUnit {
+    let locator = Locator::new(pos, path, Naming::Terraform);
+    let service = ty == SERVICE;
+    let mut unit = LintUnit::new(
+        address.to_string(),
         if service {
-            unit.service = Some(ecs::service(&READER, &r.values, &r.address));
-            unit.cluster = ecs::cluster(&READER, &r.values);
+            ResourceKind::Service
         } else {
-            let mut td = ecs::task_definition(&READER, &r.values, &r.address);
-            if let Some(entry) = r.values.entry("container_definitions")
-                && let Some(text) = entry.value.as_str()
-            {
-                match json::parse(text) {
-                    Ok(list) if list.is_seq() => {
-                        let (containers, index) = ecs::containers(&Reader::ECS, list.items());
-                        td.containers = containers;
-                        unit.container_index = index;
-                    }
-                    Ok(_) => problems.push(Problem::new(
-                        format!(
-                            "`container_definitions` of {} is not a JSON list",
-                            r.address
-                        ),
-                        entry.key_pos,
-                    )),
-                    Err(e) => problems.push(Problem::new(
-                        format!(
-                            "`container_definitions` of {} is not valid JSON: {}",
-                            r.address, e.message
-                        ),
-                        entry.key_pos,
-                    )),
-                }
-            }
-            unit.task_definition = Some(td);
-        }
-        units.push(unit);
+            ResourceKind::TaskDefinition
+        },
+        ty,
+        pos,
+        locator,
+    );
+    if service {
+        unit.service = Some(ecs::service(&READER, values, address));
+        unit.cluster = ecs::cluster(&READER, values);
+        return unit;
     }
-    units
+    let mut td = ecs::task_definition(&READER, values, address);
+    if let Some(entry) = values.entry("container_definitions") {
+        let parsed = match &entry.value.kind {
+            NodeKind::String(text) => match json::parse(text) {
+                Ok(list) => Some(list),
+                Err(e) => {
+                    problems.push(Problem::new(
+                        format!(
+                            "`container_definitions` of {address} is not valid JSON: {}",
+                            e.message
+                        ),
+                        entry.key_pos,
+                    ));
+                    None
+                }
+            },
+            NodeKind::Seq(_) => Some(entry.value.clone()),
+            _ => None,
+        };
+        match parsed {
+            Some(list) if list.is_seq() => {
+                // ECS JSON keys; values HCL could not evaluate are tagged unknown.
+                let reader = Reader {
+                    naming: Naming::Camel,
+                    dialect: Dialect::Terraform,
+                };
+                let (containers, index) = ecs::containers(&reader, list.items());
+                td.containers = containers;
+                unit.container_index = index;
+            }
+            Some(_) => problems.push(Problem::new(
+                format!("`container_definitions` of {address} is not a JSON list"),
+                entry.key_pos,
+            )),
+            None => {}
+        }
+    }
+    unit.task_definition = Some(td);
+    unit
 }
 
 #[cfg(test)]

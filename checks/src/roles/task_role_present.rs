@@ -60,24 +60,29 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         Verdict::Findings(vec![finding.fix(fix.clone())])
     };
     if f.mode == Mode::Offline {
-        let ec2_only = !td.requires_compatibilities.is_empty()
-            && td
-                .requires_compatibilities
-                .iter()
-                .all(|c| c.eq_ignore_ascii_case("EC2") || c.eq_ignore_ascii_case("EXTERNAL"));
+        // Without requiresCompatibilities a task definition is registered for EC2 only
+        // (Fargate needs FARGATE in the list).
+        let ec2_only = td
+            .requires_compatibilities
+            .iter()
+            .all(|c| c.eq_ignore_ascii_case("EC2") || c.eq_ignore_ascii_case("EXTERNAL"));
         return Ok(match &td.task_role_arn {
             Some(Value::Known(arn)) => Verdict::pass(format!("task role `{arn}`")),
             Some(Value::Unresolved { unresolved }) => Verdict::pass(format!(
                 "task role is `{unresolved}`, resolved at deploy time"
             )),
-            None if ec2_only => Verdict::Findings(vec![
-                Finding::warning(format!(
+            None if ec2_only => {
+                let mut warning = Finding::warning(format!(
                     "task definition `{}` has no task role; on EC2 the exec agent falls back to the instance role, which must allow the ssmmessages actions",
                     td.display_name()
                 ))
-                .pointer("/taskRoleArn")
-                .fix(fix),
-            ]),
+                .pointer("/taskRoleArn");
+                if td.execution_role_arn.is_some() {
+                    warning = warning
+                        .evidence("only an execution role is set; the exec agent does not use it");
+                }
+                Verdict::Findings(vec![warning.fix(fix)])
+            }
             None => missing(),
         });
     }

@@ -42,7 +42,8 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     };
     match service.enable_execute_command {
         Some(true) => Ok(Verdict::pass(format!("service `{}` has enableExecuteCommand=true", service.name))),
-        None => Ok(Verdict::pass(format!(
+        // Unknown until deploy time: not shown to be on, so not a pass.
+        None => Err(Unavailable::new(format!(
             "service `{}`: enableExecuteCommand is set by an expression resolved at deploy time",
             service.name
         ))),

@@ -10,7 +10,7 @@ use super::glob::Glob;
 pub const SKIPPED_DIRS: [&str; 3] = [".git", "node_modules", "target"];
 
 /// What a directory walk considers when no `--include` is given.
-pub const DEFAULT_EXTENSIONS: [&str; 4] = ["json", "yaml", "yml", "template"];
+pub const DEFAULT_EXTENSIONS: [&str; 5] = ["json", "yaml", "yml", "template", "tf"];
 
 #[derive(Debug, Clone)]
 pub struct Input {

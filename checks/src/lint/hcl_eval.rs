@@ -1,0 +1,492 @@
+//! Static evaluation of the Terraform expressions ECS settings are written with: literals,
+//! lists and objects, `local.*`, `var.*` defaults, `path.module`, `jsonencode(...)`, and
+//! `file(...)` / `templatefile(...)` of a JSON file of the module. Anything else (a resource
+//! attribute, a conditional, a `for` expression, an interpolation) is unknown: a node tagged
+//! [`TF_EXPRESSION`] with the expression's text, which the ECS reader treats as unresolved.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use hcl_edit::Span;
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::structure::{BlockLabel, Body};
+use hcl_edit::template::{Element, Template};
+
+use super::Files;
+use super::ecs::TF_EXPRESSION;
+use super::hcl::expression_text;
+use super::json;
+use super::source::{LineIndex, Pos};
+use super::tree::{Entry, Node, NodeKind};
+
+/// Stands for an interpolation inside a string while it is rendered; a string that still holds
+/// it after rendering (or after parsing rendered JSON) is unknown.
+const MARKER: &str = "__ecs_exec_doctor_unknown__";
+/// How deep references (`local.a` to `local.b` ...) are followed.
+const MAX_REFERENCES: usize = 32;
+/// How many nodes one file may evaluate to, whatever its locals multiply to.
+const MAX_NODES: usize = 200_000;
+
+/// Where an expression comes from: its file's text, and for another file of the module the
+/// position in this file that refers to it (every node it yields is placed there).
+#[derive(Clone, Copy)]
+struct Origin<'a> {
+    source: &'a str,
+    at: Option<Pos>,
+}
+
+pub trait Eval {
+    fn eval(&self, expr: &Expression, depth: usize) -> Node;
+}
+
+/// The module's locals and variable defaults, and how to read its files.
+pub struct Env<'a> {
+    source: &'a str,
+    index: &'a LineIndex,
+    files: &'a dyn Files,
+    locals: HashMap<String, (&'a Expression, Origin<'a>)>,
+    defaults: HashMap<String, (&'a Expression, Origin<'a>)>,
+    /// Whether the module is a root (it configures a provider or a backend): only then are
+    /// variable defaults the values; a child module's callers pass their own.
+    root: bool,
+    nodes: Cell<usize>,
+}
+
+impl<'a> Env<'a> {
+    pub fn new(source: &'a str, index: &'a LineIndex, files: &'a dyn Files) -> Self {
+        Self {
+            source,
+            index,
+            files,
+            locals: HashMap::new(),
+            defaults: HashMap::new(),
+            root: false,
+            nodes: Cell::new(0),
+        }
+    }
+
+    /// Takes the locals and variable defaults of this file's body.
+    pub fn collect(&mut self, body: &'a Body) {
+        let origin = Origin {
+            source: self.source,
+            at: None,
+        };
+        self.collect_with(body, origin);
+    }
+
+    /// Takes those of another file of the module (this file's own win).
+    pub fn collect_from(&mut self, source: &'a str, body: &'a Body) {
+        let origin = Origin {
+            source,
+            at: Some(Pos::START),
+        };
+        self.collect_with(body, origin);
+    }
+
+    fn collect_with(&mut self, body: &'a Body, origin: Origin<'a>) {
+        for block in body.blocks() {
+            match block.ident.as_str() {
+                "provider" => self.root = true,
+                "terraform"
+                    if block.body.has_blocks("backend") || block.body.has_blocks("cloud") =>
+                {
+                    self.root = true;
+                }
+                "locals" => {
+                    for a in block.body.attributes() {
+                        self.locals
+                            .entry(a.key.as_str().to_string())
+                            .or_insert((&a.value, origin));
+                    }
+                }
+                "variable" => {
+                    let name = match block.labels.first() {
+                        Some(BlockLabel::String(s)) => s.value().to_string(),
+                        Some(BlockLabel::Ident(i)) => i.as_str().to_string(),
+                        None => continue,
+                    };
+                    if let Some(default) = block.body.get_attribute("default") {
+                        self.defaults
+                            .entry(name)
+                            .or_insert((&default.value, origin));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The position in this file of a byte range of it.
+    pub fn pos(&self, span: Option<std::ops::Range<usize>>) -> Pos {
+        span.map_or(Pos::START, |r| self.index.pos(self.source, r.start))
+    }
+
+    /// An unknown value described by `text`.
+    pub fn unknown(&self, text: &str, pos: Pos) -> Node {
+        unknown_node(text, pos)
+    }
+
+    /// `container_definitions`: a list (from `jsonencode`), or a JSON string (a heredoc, a
+    /// `file` or `templatefile`), parsed; unknown when either cannot be known.
+    pub fn container_definitions(&self, expr: &Expression) -> Node {
+        let origin = Origin {
+            source: self.source,
+            at: None,
+        };
+        let value = self.eval_in(expr, origin, 0);
+        let pos = value.pos;
+        match &value.kind {
+            NodeKind::String(text) => match json::parse(&quote_markers(text)) {
+                Ok(mut parsed) => {
+                    place(&mut parsed, pos);
+                    mark_unknown(&mut parsed);
+                    parsed
+                }
+                // Not JSON once rendered: left to the reader, which reports it.
+                Err(_) if text.contains(MARKER) => self.unknown("a rendered template", pos),
+                Err(_) => value,
+            },
+            _ => {
+                let mut value = value;
+                mark_unknown(&mut value);
+                value
+            }
+        }
+    }
+
+    fn eval_in(&self, expr: &Expression, origin: Origin<'_>, depth: usize) -> Node {
+        let pos = origin.at.unwrap_or_else(|| self.pos(expr.span()));
+        let count = self.nodes.get() + 1;
+        self.nodes.set(count);
+        if count > MAX_NODES || depth > MAX_REFERENCES {
+            return self.unknown("an expression too large to evaluate", pos);
+        }
+        let unknown = || self.unknown(&expression_text(origin.source, expr), pos);
+        match expr {
+            Expression::Null(_) => Node::new(pos, NodeKind::Null),
+            Expression::Bool(b) => Node::new(pos, NodeKind::Bool(*b.value())),
+            Expression::Number(n) => Node::new(pos, NodeKind::Number(n.value().to_string())),
+            Expression::String(s) => Node::new(pos, NodeKind::String(s.value().to_string())),
+            Expression::Array(items) => Node::new(
+                pos,
+                NodeKind::Seq(
+                    items
+                        .iter()
+                        .map(|e| self.eval_in(e, origin, depth + 1))
+                        .collect(),
+                ),
+            ),
+            Expression::Object(object) => {
+                let mut entries: Vec<Entry> = Vec::new();
+                for (key, value) in object.iter() {
+                    let key = match key {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                        ObjectKey::Expression(_) => return unknown(),
+                    };
+                    let value = self.eval_in(value.expr(), origin, depth + 1);
+                    entries.retain(|e| e.key != key);
+                    entries.push(Entry {
+                        key,
+                        key_pos: value.pos,
+                        value,
+                    });
+                }
+                Node::new(pos, NodeKind::Map(entries))
+            }
+            Expression::StringTemplate(t) => self.render(t, origin, pos, depth),
+            Expression::HeredocTemplate(h) => {
+                let mut h = (**h).clone();
+                h.dedent();
+                self.render(&h.template, origin, pos, depth)
+            }
+            Expression::Parenthesis(p) => self.eval_in(p.inner(), origin, depth + 1),
+            Expression::Traversal(t) => {
+                self.traverse(t, origin, pos, depth).unwrap_or_else(unknown)
+            }
+            Expression::FuncCall(call) => {
+                let name = call.name.name.as_str();
+                if !call.name.namespace.is_empty() {
+                    return unknown();
+                }
+                let arg = |i: usize| call.args.get(i);
+                match (name, arg(0)) {
+                    ("jsonencode", Some(a)) => self.eval_in(a, origin, depth + 1),
+                    ("file", Some(a)) => match self.path(a, origin, depth) {
+                        Some(path) => match self.files.read(&path) {
+                            Some(text) => Node::new(pos, NodeKind::String(text)),
+                            None => unknown(),
+                        },
+                        None => unknown(),
+                    },
+                    ("templatefile", Some(a)) => {
+                        let Some(text) = self
+                            .path(a, origin, depth)
+                            .and_then(|p| self.files.read(&p))
+                        else {
+                            return unknown();
+                        };
+                        match render_file_template(&text) {
+                            Some(rendered) => Node::new(pos, NodeKind::String(rendered)),
+                            None => unknown(),
+                        }
+                    }
+                    _ => unknown(),
+                }
+            }
+            Expression::Variable(_)
+            | Expression::Conditional(_)
+            | Expression::UnaryOp(_)
+            | Expression::BinaryOp(_)
+            | Expression::ForExpr(_) => unknown(),
+        }
+    }
+
+    /// `local.x`, `var.x` (its default), `path.module`, then attribute and index lookups into
+    /// a known value.
+    fn traverse(
+        &self,
+        t: &hcl_edit::expr::Traversal,
+        origin: Origin<'_>,
+        pos: Pos,
+        depth: usize,
+    ) -> Option<Node> {
+        let Expression::Variable(root) = &t.expr else {
+            return None;
+        };
+        let mut ops = t.operators.iter().map(|o| o.value());
+        let TraversalOperator::GetAttr(first) = ops.next()? else {
+            return None;
+        };
+        let (table, name) = match root.as_str() {
+            "local" => (&self.locals, first.as_str()),
+            "var" if self.root => (&self.defaults, first.as_str()),
+            "path" if matches!(first.as_str(), "module" | "root" | "cwd") => {
+                let mut node = Node::new(pos, NodeKind::String(".".into()));
+                if ops.next().is_some() {
+                    node = self.unknown("a path attribute", pos);
+                }
+                return Some(node);
+            }
+            _ => return None,
+        };
+        let (expr, from) = table.get(name)?;
+        // A value from another file is placed where this file refers to it.
+        let at = Origin {
+            source: from.source,
+            at: origin.at.or(from.at.map(|_| pos)),
+        };
+        let mut node = self.eval_in(expr, at, depth + 1);
+        for op in ops {
+            node = match op {
+                TraversalOperator::GetAttr(key) => node.get(key.as_str())?.clone(),
+                TraversalOperator::Index(Expression::Number(n)) => {
+                    let i: usize = n.value().to_string().parse().ok()?;
+                    node.items().get(i)?.clone()
+                }
+                TraversalOperator::Index(Expression::String(s)) => node.get(s.value())?.clone(),
+                TraversalOperator::LegacyIndex(i) => {
+                    node.items().get(usize::try_from(*i.value()).ok()?)?.clone()
+                }
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// A path argument as a string, when known.
+    fn path(&self, expr: &Expression, origin: Origin<'_>, depth: usize) -> Option<String> {
+        match self.eval_in(expr, origin, depth + 1).kind {
+            NodeKind::String(s) if !s.contains(MARKER) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A template as a string, each interpolation replaced by [`MARKER`] unless it is known;
+    /// unknown when it has directives (`%{ if }`, `%{ for }`).
+    fn render(&self, t: &Template, origin: Origin<'_>, pos: Pos, depth: usize) -> Node {
+        let mut out = String::new();
+        for element in t.iter() {
+            match element {
+                Element::Literal(s) => out.push_str(s.value()),
+                Element::Interpolation(i) => match self.eval_in(&i.expr, origin, depth + 1).kind {
+                    NodeKind::String(s) => out.push_str(&s),
+                    NodeKind::Number(n) => out.push_str(&n),
+                    NodeKind::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+                    _ => out.push_str(MARKER),
+                },
+                Element::Directive(_) => return self.unknown("a template with directives", pos),
+            }
+        }
+        Node::new(pos, NodeKind::String(out))
+    }
+}
+
+impl Eval for Env<'_> {
+    fn eval(&self, expr: &Expression, depth: usize) -> Node {
+        let origin = Origin {
+            source: self.source,
+            at: None,
+        };
+        let mut node = self.eval_in(expr, origin, depth);
+        mark_unknown(&mut node);
+        node
+    }
+}
+
+/// An unknown value described by `text`.
+fn unknown_node(text: &str, pos: Pos) -> Node {
+    Node::new(
+        pos,
+        NodeKind::Tagged {
+            tag: TF_EXPRESSION.into(),
+            value: Box::new(Node::new(pos, NodeKind::String(text.to_string()))),
+        },
+    )
+}
+
+/// A JSON file that is a Terraform template (`${...}` placeholders, also unquoted ones), as
+/// parsed with each interpolated value unknown; `None` when it has directives or does not
+/// parse even so.
+pub fn parse_json_template(text: &str) -> Option<Node> {
+    let rendered = render_file_template(text)?;
+    let mut node = json::parse(&quote_markers(&rendered)).ok()?;
+    mark_unknown(&mut node);
+    Some(node)
+}
+
+fn mark_unknown(node: &mut Node) {
+    match &mut node.kind {
+        NodeKind::String(s) if s.contains(MARKER) => {
+            let text = format!("\"{}\"", s.replace(MARKER, "${…}"));
+            *node = unknown_node(&text, node.pos);
+        }
+        NodeKind::Seq(items) => items.iter_mut().for_each(mark_unknown),
+        NodeKind::Map(entries) => entries.iter_mut().for_each(|e| mark_unknown(&mut e.value)),
+        _ => {}
+    }
+}
+
+/// A `templatefile` text with every `${...}` replaced by [`MARKER`] (`$${` is a literal
+/// `${`); `None` when it has directives.
+fn render_file_template(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['$', '%']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("$${") || tail.starts_with("%%{") {
+            out.push_str(&tail[1..3]);
+            rest = &tail[3..];
+        } else if let Some(inner) = tail.strip_prefix("${") {
+            let end = closing_brace(inner)?;
+            out.push_str(MARKER);
+            rest = &inner[end + 1..];
+        } else if tail.starts_with("%{") {
+            return None;
+        } else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The offset of the `}` that closes an interpolation, past nested braces and strings.
+fn closing_brace(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if quote {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => quote = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' => quote = true,
+            '{' => depth += 1,
+            '}' if depth == 0 => return Some(i),
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Rendered JSON with each [`MARKER`] outside a string quoted (`"cpu": ${cpu}` becomes
+/// `"cpu": "MARKER"`), so that it parses and the value is seen as unknown.
+fn quote_markers(text: &str) -> String {
+    if !text.contains(MARKER) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    while i < text.len() {
+        if !in_string && text[i..].starts_with(MARKER) {
+            out.push('"');
+            out.push_str(MARKER);
+            out.push('"');
+            i += MARKER.len();
+            continue;
+        }
+        let c = text[i..].chars().next().expect("in bounds");
+        if in_string {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => escaped = false,
+            }
+        } else if c == '"' {
+            in_string = true;
+        }
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// Places a node parsed from a string (or another file) at `pos`.
+fn place(node: &mut Node, pos: Pos) {
+    node.pos = pos;
+    match &mut node.kind {
+        NodeKind::Seq(items) => items.iter_mut().for_each(|n| place(n, pos)),
+        NodeKind::Map(entries) => entries.iter_mut().for_each(|e| {
+            e.key_pos = pos;
+            place(&mut e.value, pos);
+        }),
+        NodeKind::Tagged { value, .. } => place(value, pos),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_templates_mark_interpolations_and_refuse_directives() {
+        assert_eq!(
+            render_file_template("{\"image\": \"${image}\", \"cpu\": ${cpu}, \"lit\": \"$${x}\"}")
+                .unwrap(),
+            format!("{{\"image\": \"{MARKER}\", \"cpu\": {MARKER}, \"lit\": \"${{x}}\"}}")
+        );
+        assert_eq!(
+            render_file_template("${a[\"}\"]} ok").unwrap(),
+            format!("{MARKER} ok")
+        );
+        assert!(render_file_template("%{ if x }a%{ endif }").is_none());
+        assert!(render_file_template("${unclosed").is_none());
+        let quoted = quote_markers(&format!("{{\"cpu\": {MARKER}, \"s\": \"a{MARKER}\"}}"));
+        assert_eq!(
+            quoted,
+            format!("{{\"cpu\": \"{MARKER}\", \"s\": \"a{MARKER}\"}}")
+        );
+    }
+}
