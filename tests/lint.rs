@@ -106,7 +106,7 @@ fn golden_outputs_for_every_format() {
             } else {
                 assert_eq!(stderr.lines().count(), 1, "{stderr}");
                 assert!(
-                    stderr.starts_with("ecs-exec-doctor lint: 22 files")
+                    stderr.starts_with("ecs-exec-doctor lint: 27 files")
                         || dir.ends_with("invalid"),
                     "{stderr}"
                 );
@@ -257,6 +257,7 @@ fn fixtures_cover_every_lint_check_and_input_kind() {
         ("cloudformation/json", "cdk"),
         ("terraform-plan/json", "plain"),
         ("terraform/hcl", "plain"),
+        ("copilot-manifest/yaml", "plain"),
     ] {
         for failing in [false, true] {
             assert!(

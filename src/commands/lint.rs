@@ -30,8 +30,9 @@ Inputs (recognised by content): task-definition JSON (register-task-definition i
 describe-task-definition output), ECS service JSON (create-service input or describe-services
 output), CloudFormation templates in JSON or YAML (CDK synth output included), Terraform
 configuration (.tf: aws_ecs_task_definition and aws_ecs_service, evaluated statically with
-jsonencode, file, templatefile, locals and variable defaults; the rest is unknown) and Terraform
-plan JSON (terraform show -json). Directories are searched for *.json, *.yaml, *.yml, *.template
+jsonencode, file, templatefile, locals and variable defaults; the rest is unknown), bare
+container-definition lists (${...} placeholders unknown), AWS Copilot manifests (exec) and
+Terraform plan JSON (terraform show -json). Directories are searched for *.json, *.yaml, *.yml, *.template
 and *.tf files (or the --include globs), skipping .git, node_modules, target and cdk.out/asset.*.
 
 Configuration: ecs-exec-doctor.toml in the working directory or above (up to the repository

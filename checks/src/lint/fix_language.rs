@@ -48,6 +48,17 @@ pub fn localize(fix: &Fix, naming: Naming) -> Fix {
     }
 }
 
+/// A Copilot manifest's fix: its `exec` field and a deployment, which replaces the tasks (the
+/// ECS service's name is Copilot's, not the manifest's `name`).
+pub fn copilot(fix: &Fix) -> Fix {
+    Fix {
+        title: fix.title.clone(),
+        steps: vec![FixStep::Note {
+            text: "set `exec: true` in the manifest, then `copilot svc deploy`: the deployment replaces the tasks".into(),
+        }],
+    }
+}
+
 /// A field path (`linuxParameters.initProcessEnabled`) in the file's naming. Container fields
 /// in Terraform stay camelCase: `container_definitions` is ECS JSON.
 fn field_name(field: &str, in_container: bool, naming: Naming) -> String {

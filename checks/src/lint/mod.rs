@@ -14,6 +14,7 @@
 pub mod cloudformation;
 pub mod conditions;
 mod container_array;
+mod copilot;
 pub mod ecs;
 mod fix_language;
 pub mod hcl;
@@ -256,10 +257,50 @@ pub fn detect(root: &Node) -> Option<InputKind> {
         || root
             .get("serviceName")
             .is_some_and(|n| n.as_str().is_some())
+        || is_update_service_input(root)
+        || is_unnamed_service_definition(root)
     {
         return Some(InputKind::Service);
     }
     None
+}
+
+/// `update-service --cli-input-json` input: the service by name under `service` (not an
+/// ecspresso config, which names its definition files beside it).
+fn is_update_service_input(root: &Node) -> bool {
+    root.get("service").and_then(Node::as_str).is_some()
+        && root.get("service_definition").is_none()
+        && root.get("task_definition").is_none()
+        && [
+            "cluster",
+            "enableExecuteCommand",
+            "taskDefinition",
+            "forceNewDeployment",
+        ]
+        .iter()
+        .any(|k| root.get(k).is_some())
+}
+
+/// A service definition without a name, as ecspresso keeps `ecs-service-def.json` (the name is
+/// in its config): at least two fields only a service has, and no containers.
+fn is_unnamed_service_definition(root: &Node) -> bool {
+    const SERVICE_FIELDS: [&str; 9] = [
+        "deploymentConfiguration",
+        "desiredCount",
+        "schedulingStrategy",
+        "enableExecuteCommand",
+        "capacityProviderStrategy",
+        "serviceRegistries",
+        "deploymentController",
+        "loadBalancers",
+        "placementStrategy",
+    ];
+    root.get("containerDefinitions").is_none()
+        && SERVICE_FIELDS
+            .iter()
+            .filter(|k| root.get(k).is_some())
+            .count()
+            >= 2
 }
 
 fn tree(text: &str, syntax: Syntax) -> Result<Node, Problem> {
@@ -328,9 +369,11 @@ fn parse_inner(bytes: &[u8], forced: Option<InputKind>, files: &dyn Files) -> Pa
             }
         },
     };
-    let detected = detect(&root).or_else(|| {
-        container_array::is_container_array(&root).then_some(InputKind::ContainerDefinitions)
-    });
+    let detected = detect(&root)
+        .or_else(|| {
+            container_array::is_container_array(&root).then_some(InputKind::ContainerDefinitions)
+        })
+        .or_else(|| copilot::is_manifest(&root).then_some(InputKind::CopilotManifest));
     let Some(kind) = forced.or(detected) else {
         return parsed;
     };
@@ -343,6 +386,7 @@ fn parse_inner(bytes: &[u8], forced: Option<InputKind>, files: &dyn Files) -> Pa
         InputKind::TerraformPlan => terraform::units(&root, problems),
         InputKind::Terraform => Vec::new(),
         InputKind::ContainerDefinitions => container_array::units(&root),
+        InputKind::CopilotManifest => copilot::units(&root),
     };
     if syntax == Syntax::Yaml {
         let (comments, bad) = yaml::suppression_comments(text);
@@ -410,7 +454,13 @@ fn service_units(root: &Node) -> Vec<LintUnit> {
     objects
         .into_iter()
         .map(|(obj, path)| {
-            let service = ecs::service(&r, obj, "(no name)");
+            // update-service input names the service under `service`; ecspresso's
+            // definitions leave the name to its config.
+            let fallback = obj
+                .get("service")
+                .and_then(Node::as_str)
+                .unwrap_or("SERVICE");
+            let service = ecs::service(&r, obj, fallback);
             let mut unit = LintUnit::new(
                 service.name.clone(),
                 ResourceKind::Service,
@@ -673,10 +723,13 @@ fn locate(unit: &LintUnit, code: &str, name: &str, f: &Finding, ctx: &Context<'_
         pointer,
         subject: f.subject.clone(),
         evidence: f.evidence.clone(),
-        fix: f
-            .fix
-            .as_ref()
-            .map(|x| fix_language::localize(x, unit.locator.naming)),
+        fix: f.fix.as_ref().map(|x| {
+            if unit.resource_type == copilot::RESOURCE_TYPE {
+                fix_language::copilot(x)
+            } else {
+                fix_language::localize(x, unit.locator.naming)
+            }
+        }),
         condition: None,
         suppressed,
         excerpt: (ctx.excerpt)(pos),

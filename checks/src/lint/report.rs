@@ -27,6 +27,8 @@ pub enum InputKind {
     Terraform,
     /// A bare list of container definitions (a Terraform `file()` / `templatefile()` target).
     ContainerDefinitions,
+    /// An AWS Copilot manifest (`copilot/<svc>/manifest.yml`).
+    CopilotManifest,
 }
 
 impl InputKind {
@@ -38,6 +40,7 @@ impl InputKind {
             InputKind::TerraformPlan => "Terraform plan",
             InputKind::Terraform => "Terraform configuration",
             InputKind::ContainerDefinitions => "container definitions",
+            InputKind::CopilotManifest => "Copilot manifest",
         }
     }
 }

@@ -494,3 +494,39 @@ fn a_repeated_key_takes_its_last_value() {
     let r = run(y);
     assert_eq!(find(&r, "TD001")[0].line, 5);
 }
+
+#[test]
+fn copilot_manifests_update_service_input_and_ecspresso_files() {
+    let on = run("name: api\ntype: Load Balanced Web Service\nexec: true\n");
+    assert_eq!(on.kind, Some(InputKind::CopilotManifest));
+    assert_eq!(status(&on, 0, "SV001"), Status::Pass);
+    let off = run("name: api\ntype: Backend Service\n");
+    assert_eq!(find(&off, "SV001")[0].severity, Severity::Error);
+    let fix = serde_json::to_string(&find(&off, "SV001")[0].fix).unwrap();
+    assert!(
+        fix.contains("exec: true") && !fix.contains("update-service"),
+        "{fix}"
+    );
+    // Per-environment overrides make it depend on the environment: unknown.
+    let mixed = run(
+        "name: api\ntype: Backend Service\nexec: false\nenvironments:\n  dev:\n    exec: true\n",
+    );
+    assert_eq!(status(&mixed, 0, "SV001"), Status::Unknown);
+    // App Runner services are recognised, with nothing to lint.
+    let apprunner = run("name: web\ntype: Request-Driven Web Service\n");
+    assert_eq!(apprunner.kind, Some(InputKind::CopilotManifest));
+    assert!(apprunner.units.is_empty() && apprunner.diagnostics.is_empty());
+
+    let update = run(r#"{"cluster": "prod", "service": "web", "enableExecuteCommand": true}"#);
+    assert_eq!(update.kind, Some(InputKind::Service));
+    assert_eq!(update.units[0].name, "web");
+    let ecspresso =
+        run(r#"{"desiredCount": 1, "launchType": "FARGATE", "schedulingStrategy": "REPLICA"}"#);
+    assert_eq!(ecspresso.kind, Some(InputKind::Service));
+    assert_eq!(find(&ecspresso, "SV001").len(), 1);
+    // ecspresso's own config names a service but is not one.
+    let config = run(
+        "region: us-east-1\ncluster: prod\nservice: web\nservice_definition: ecs-service-def.json\ntask_definition: ecs-task-def.json\n",
+    );
+    assert_eq!(config.kind, None);
+}
