@@ -33,7 +33,8 @@ configuration (.tf: aws_ecs_task_definition and aws_ecs_service, evaluated stati
 jsonencode, file, templatefile, locals and variable defaults; the rest is unknown), bare
 container-definition lists (${...} placeholders unknown), AWS Copilot manifests (exec) and
 Terraform plan JSON (terraform show -json). Directories are searched for *.json, *.yaml, *.yml, *.template
-and *.tf files (or the --include globs), skipping .git, node_modules, target and cdk.out/asset.*.
+and *.tf files (or the --include globs), skipping .git, node_modules, target and cdk.out/asset.*,
+and what .gitignore / .ignore leave out and hidden files (--no-ignore includes them).
 
 Configuration: ecs-exec-doctor.toml in the working directory or above (up to the repository
 root), or --config FILE. Suppress one finding with a reason: in YAML, a comment
@@ -73,6 +74,10 @@ pub struct LintArgs {
     /// In directories, skip files and directories matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// In directories, also lint what .gitignore, .ignore and git's excludes leave out, and
+    /// hidden files and directories.
+    #[arg(long)]
+    pub no_ignore: bool,
     /// Read the configuration from FILE instead of looking for ecs-exec-doctor.toml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
@@ -131,7 +136,10 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
     let mut found = if paths.is_empty() {
         walk::Walk::default()
     } else {
-        walk::collect(&paths, &cwd, &include, &exclude)
+        let options = walk::Options {
+            no_ignore: args.no_ignore,
+        };
+        walk::collect(&paths, &cwd, &include, &exclude, options)
     };
     let stdin_report = stdin.then(|| lint_stdin(&selection));
     let shown_paths = paths

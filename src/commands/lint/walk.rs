@@ -1,6 +1,7 @@
-//! Finds the files to lint: named files as they are, directories recursively (sorted, so runs
-//! are reproducible), skipping `.git`, `node_modules`, `target` and CDK asset directories
-//! (`cdk.out/asset.*`), and filtered by `--include` / `--exclude` globs.
+//! Finds the files to lint: named files as they are, directories recursively with ripgrep's
+//! `ignore` walker (sorted, so runs are reproducible; `.gitignore`, `.ignore` and hidden files
+//! respected unless `--no-ignore`), skipping `.git`, `node_modules`, `target` and CDK asset
+//! directories (`cdk.out/asset.*`), and filtered by `--include` / `--exclude` globs.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -79,7 +80,21 @@ fn candidate(display: &str, include: &[Glob]) -> bool {
     }
 }
 
-pub fn collect(paths: &[PathBuf], cwd: &Path, include: &[Glob], exclude: &[Glob]) -> Walk {
+/// How directories are walked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--no-ignore`: also what `.gitignore`, `.ignore` and git's excludes leave out, and
+    /// hidden files and directories.
+    pub no_ignore: bool,
+}
+
+pub fn collect(
+    paths: &[PathBuf],
+    cwd: &Path,
+    include: &[Glob],
+    exclude: &[Glob],
+    options: Options,
+) -> Walk {
     let mut walk = Walk::default();
     for path in paths {
         let shown = display(path, cwd);
@@ -99,43 +114,56 @@ pub fn collect(paths: &[PathBuf], cwd: &Path, include: &[Glob], exclude: &[Glob]
             });
             continue;
         }
-        let mut stack = vec![path.clone()];
+        // ripgrep's walker: .gitignore / .ignore / git excludes and hidden files respected
+        // (also outside a git repository), unless --no-ignore.
+        let respect = !options.no_ignore;
+        let root = path.clone();
+        let cwd_owned = cwd.to_path_buf();
+        let exclude_dirs = exclude.to_vec();
+        let walker = ignore::WalkBuilder::new(path)
+            .standard_filters(respect)
+            .require_git(false)
+            .follow_links(false)
+            .sort_by_file_name(std::cmp::Ord::cmp)
+            .filter_entry(move |entry| {
+                let p = entry.path();
+                if p == root {
+                    return true;
+                }
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let skipped = is_dir && skipped_dir(p);
+                let excluded = exclude_dirs
+                    .iter()
+                    .any(|g| g.matches(&display(p, &cwd_owned)));
+                !skipped && !excluded
+            })
+            .build();
         let mut found = Vec::new();
-        while let Some(dir) = stack.pop() {
-            let entries = match std::fs::read_dir(&dir) {
-                Ok(entries) => entries,
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
                 Err(e) => {
-                    walk.errors.push((
-                        display(&dir, cwd),
-                        format!("cannot read directory {}: {e}", dir.display()),
-                    ));
+                    let at = match &e {
+                        ignore::Error::WithPath { path, .. } => display(path, cwd),
+                        _ => shown.clone(),
+                    };
+                    walk.errors.push((at, format!("cannot read: {e}")));
                     continue;
                 }
             };
-            let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
-            entries.sort_by_key(|e| e.file_name());
-            for entry in entries.into_iter().rev() {
-                let p = entry.path();
-                let Ok(kind) = entry.file_type() else {
-                    continue;
-                };
-                let shown = display(&p, cwd);
-                if exclude.iter().any(|g| g.matches(&shown)) {
-                    continue;
-                }
-                if kind.is_dir() {
-                    if !skipped_dir(&p) {
-                        stack.push(p);
-                    }
-                } else if (kind.is_file() || (kind.is_symlink() && p.is_file()))
-                    && candidate(&shown, include)
-                {
-                    found.push(Input {
-                        path: p,
-                        display: shown,
-                        explicit: false,
-                    });
-                }
+            let p = entry.path();
+            let is_file = entry.file_type().is_some_and(|t| t.is_file())
+                || (entry.path_is_symlink() && p.is_file());
+            if !is_file {
+                continue;
+            }
+            let shown = display(p, cwd);
+            if candidate(&shown, include) {
+                found.push(Input {
+                    path: p.to_path_buf(),
+                    display: shown,
+                    explicit: false,
+                });
             }
         }
         found.sort_by(|a, b| a.display.cmp(&b.display));
@@ -169,7 +197,13 @@ mod tests {
             std::fs::write(p, "{}").unwrap();
         }
         let exclude = vec![Glob::new("legacy").unwrap()];
-        let w = collect(&[root.to_path_buf()], root, &[], &exclude);
+        let w = collect(
+            &[root.to_path_buf()],
+            root,
+            &[],
+            &exclude,
+            Options::default(),
+        );
         let names: Vec<&str> = w.inputs.iter().map(|i| i.display.as_str()).collect();
         assert_eq!(
             names,
@@ -181,11 +215,69 @@ mod tests {
             ]
         );
         let include = vec![Glob::new("*.txt").unwrap()];
-        let w = collect(&[root.to_path_buf()], root, &include, &[]);
+        let w = collect(
+            &[root.to_path_buf()],
+            root,
+            &include,
+            &[],
+            Options::default(),
+        );
         assert_eq!(w.inputs.len(), 1);
-        let w = collect(&[root.join("missing.json")], root, &[], &[]);
+        let w = collect(
+            &[root.join("missing.json")],
+            root,
+            &[],
+            &[],
+            Options::default(),
+        );
         assert_eq!(w.errors.len(), 1);
         assert_eq!(w.errors[0].0, "missing.json");
+    }
+
+    #[test]
+    fn gitignore_ignore_files_and_hidden_files_unless_no_ignore() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "keep.json",
+            "generated/out.json",
+            "scratch.json",
+            ".hidden/h.json",
+            ".github/x.yml",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "{}").unwrap();
+        }
+        std::fs::write(root.join(".gitignore"), "generated/\n").unwrap();
+        std::fs::write(root.join(".ignore"), "scratch.json\n").unwrap();
+        let names = |o: Options| -> Vec<String> {
+            collect(&[root.to_path_buf()], root, &[], &[], o)
+                .inputs
+                .into_iter()
+                .map(|i| i.display)
+                .collect()
+        };
+        assert_eq!(names(Options::default()), ["keep.json"]);
+        assert_eq!(
+            names(Options { no_ignore: true }),
+            [
+                ".github/x.yml",
+                ".hidden/h.json",
+                "generated/out.json",
+                "keep.json",
+                "scratch.json"
+            ]
+        );
+        // A directory named on the command line is walked even when a parent ignores it.
+        let generated = collect(
+            &[root.join("generated")],
+            root,
+            &[],
+            &[],
+            Options::default(),
+        );
+        assert_eq!(generated.inputs.len(), 1, "{:?}", generated.inputs);
     }
 
     #[test]
