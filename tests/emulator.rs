@@ -1180,11 +1180,26 @@ fn wait_polls_until_the_agents_run() {
         run.stderr
     );
     assert_eq!(run.report().fleet.expect("fleet").ready, 3);
-    assert_eq!(
-        count(&emu.shim.calls(), "ecs:DescribeTasks"),
-        3,
-        "three polls"
+    let calls = emu.shim.calls();
+    assert_eq!(count(&calls, "ecs:DescribeTasks"), 3, "three polls");
+    // Only the first poll reads what is not changing: the roles, simulations and network.
+    for once in [
+        "iam:GetRole",
+        "iam:SimulatePrincipalPolicy",
+        "ec2:DescribeSubnets",
+    ] {
+        assert!(count(&calls, once) <= 2, "{once} read again: {calls:?}");
+    }
+    assert_eq!(count(&calls, "ec2:DescribeSubnets"), 1, "{calls:?}");
+    // Against one full read per poll: the same diagnosis once, without --wait.
+    emu.shim.reset_calls();
+    emu.doctor(&world).args(args).run().assert_code(0);
+    let full = emu.shim.calls().len();
+    eprintln!(
+        "--wait: {} calls over 3 polls; one full read is {full}",
+        calls.len()
     );
+    assert!(calls.len() < 3 * full - 10, "{} vs 3 x {full}", calls.len());
 
     for t in &world.tasks {
         emu.shim.set_agent_for(t, "web", "PENDING", 1000);

@@ -3,6 +3,7 @@
 //! and renders reports; everything that decides pass or fail lives here.
 
 pub mod arn;
+pub mod carry_over;
 pub mod catalog;
 pub mod check;
 pub mod docs;

@@ -93,24 +93,46 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
 
 /// `--wait`: diagnoses again, a few seconds apart (2 s, doubling, at most 15 s), until every
 /// selected task is exec-ready or `limit` has passed; the progress goes to stderr (not with
-/// `--quiet`). Every poll re-reads the facts: any of them (an agent, a role, an endpoint) may be
-/// what the user is changing. Returns the last diagnosis and whether it was ready.
+/// `--quiet`). After the first poll only what can still change is read again: the tasks and
+/// the facts of the checks not ready yet (an agent, a role being fixed); the rest is kept. A
+/// task not seen before (a new deployment's) makes the poll a full read. Returns the last
+/// diagnosis and whether it was ready.
 fn wait_until_ready(
     args: &CheckArgs,
     needs: &[FactKind],
     selection: &Selection,
     limit: std::time::Duration,
 ) -> Result<(Diagnosis, u32, bool)> {
+    use ecs_exec_doctor_checks::carry_over::{carry_over, needed_for};
     use std::time::{Duration, Instant};
     let deadline = Instant::now() + limit;
     let mut pause = Duration::from_secs(2);
     let mut calls = 0;
+    let mut previous: Option<(Diagnosis, Vec<FactKind>)> = None;
     loop {
-        let (diagnosis, made) =
-            // --wait prints its own progress lines: no spinner between them.
-            crate::aws::diagnose(crate::aws::target::request(args)?, &args.aws, needs, false)?;
-        calls += made;
-        let report = build_report(&render::sanitized(diagnosis.clone()), made, selection);
+        // --wait prints its own progress lines: no spinner between them.
+        let read = |kinds: &[FactKind]| {
+            crate::aws::diagnose(crate::aws::target::request(args)?, &args.aws, kinds, false)
+        };
+        let diagnosis = match &previous {
+            None => {
+                let (d, made) = read(needs)?;
+                calls += made;
+                d
+            }
+            Some((last, changing)) => {
+                let (mut d, made) = read(changing)?;
+                calls += made;
+                if carry_over(&mut d, last, changing) {
+                    d
+                } else {
+                    let (d, made) = read(needs)?;
+                    calls += made;
+                    d
+                }
+            }
+        };
+        let report = build_report(&render::sanitized(diagnosis.clone()), calls, selection);
         let blockers: Vec<&CheckResult> = report.results.iter().filter(|r| not_ready(r)).collect();
         let left = deadline.saturating_duration_since(Instant::now());
         if blockers.is_empty() || left.is_zero() {
@@ -131,6 +153,12 @@ fn wait_until_ready(
                 sleep.as_secs().max(1)
             );
         }
+        let codes: Vec<&str> = blockers.iter().map(|r| r.code.as_str()).collect();
+        let changing: Vec<FactKind> = needed_for(&codes)
+            .into_iter()
+            .filter(|k| needs.contains(k))
+            .collect();
+        previous = Some((diagnosis, changing));
         std::thread::sleep(sleep);
         pause = (pause * 2).min(Duration::from_secs(15));
     }
