@@ -530,3 +530,37 @@ fn copilot_manifests_update_service_input_and_ecspresso_files() {
     );
     assert_eq!(config.kind, None);
 }
+
+#[test]
+fn a_one_line_multi_megabyte_plan_keeps_every_excerpt_short() {
+    // Excerpts used to copy the whole line per finding: gigabytes for a 5 MB one-line plan.
+    let mut resources = Vec::new();
+    let mut size = 0;
+    let mut i = 0;
+    while size < 3_000_000 {
+        let containers = format!(
+            r#"[{{\"name\":\"c{i}\",\"image\":\"nginx\",\"readonlyRootFilesystem\":true,\"environment\":[{{\"name\":\"E\",\"value\":\"{}\"}}]}}]"#,
+            "v".repeat(400)
+        );
+        let r = format!(
+            r#"{{"address":"aws_ecs_task_definition.t{i}","mode":"managed","type":"aws_ecs_task_definition","values":{{"family":"t{i}","container_definitions":"{containers}","task_role_arn":"arn:aws:iam::1:role/r"}}}}"#
+        );
+        size += r.len();
+        resources.push(r);
+        i += 1;
+    }
+    let plan = format!(
+        r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{}]}}}}}}"#,
+        resources.join(",")
+    );
+    assert!(!plan.contains('\n') && plan.len() > 3_000_000);
+    let r = run(&plan);
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let findings: Vec<&LintFinding> = find(&r, "TD001");
+    assert_eq!(findings.len(), i);
+    for f in findings {
+        let excerpt = f.excerpt.as_deref().unwrap_or_default();
+        assert!(excerpt.len() < 400, "{} bytes", excerpt.len());
+        assert!(!excerpt.contains("vvvvvvvv"), "values masked: {excerpt}");
+    }
+}
