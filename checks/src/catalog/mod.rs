@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::Check;
 
+mod checker_output;
 mod clues;
 pub mod docs;
 mod entries;

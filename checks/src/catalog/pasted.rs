@@ -1,5 +1,6 @@
-//! Facts pasted beside an error: `aws ecs describe-tasks` output (or one task object) and
-//! `describe-task-definition` / `describe-services` output. Each JSON document in the text is
+//! Facts pasted beside an error: `aws ecs describe-tasks` output (or one task object),
+//! `describe-task-definition` / `describe-services` output, and the original checker's output
+//! (read back into facts by [`super::checker_output`]). Each JSON document in the text is
 //! run through the checks it can feed — the task's state (running, exec flag, agent status,
 //! platform version) by the live checks, task definitions and services by the lint checks —
 //! and their verdicts are shown under the explanation. Checks that need facts the paste does
@@ -39,6 +40,13 @@ pub struct Verdict {
 /// The verdicts on every task, task definition and service found as JSON in `text`.
 pub fn check_pasted(text: &str) -> Vec<PastedFacts> {
     let mut out = Vec::new();
+    if let Some((task, td)) = super::checker_output::parse(text) {
+        let what = "the original checker's output".to_string();
+        out.push(PastedFacts {
+            what,
+            verdicts: verdicts(task, Some(td)),
+        });
+    }
     for doc in json_documents(text) {
         let tasks: Vec<&Value> = match doc.get("tasks").and_then(Value::as_array) {
             Some(tasks) => tasks.iter().collect(),
@@ -95,6 +103,19 @@ fn floor_char(text: &str, mut i: usize) -> usize {
 fn task_verdicts(t: &Value) -> Option<PastedFacts> {
     let task = task(t)?;
     let what = format!("describe-tasks output: task {}", task.id());
+    Some(PastedFacts {
+        what,
+        verdicts: verdicts(task, None),
+    })
+}
+
+/// The verdicts of the checks that read only the task (and the task definition, when known).
+fn verdicts(task: Task, task_definition: Option<crate::model::TaskDefinition>) -> Vec<Verdict> {
+    let provided: &[crate::FactKind] = if task_definition.is_some() {
+        &[crate::FactKind::Task, crate::FactKind::TaskDefinition]
+    } else {
+        &[crate::FactKind::Task]
+    };
     let diagnosis = Diagnosis {
         target: Target {
             cluster: crate::arn::cluster_name(&task.cluster_arn).to_string(),
@@ -104,17 +125,18 @@ fn task_verdicts(t: &Value) -> Option<PastedFacts> {
         subjects: vec![Subject {
             task_ref: task.arn.clone(),
             task: Fact::ok(task),
+            task_definition: task_definition.map_or(Fact::NotFetched, Fact::ok),
             ..Default::default()
         }],
         ..Default::default()
     };
-    let verdicts = evaluate(&diagnosis, Mode::Live, &Selection::default())
+    evaluate(&diagnosis, Mode::Live, &Selection::default())
         .into_iter()
         .filter(|r| {
             let needs = crate::registry::find(&r.code).map_or(&[][..], |c| c.meta.needs);
-            // Checks of the task; those that also need facts the paste lacks come out UNKNOWN
-            // (or, like TK005, not applicable) and are left out.
-            needs.contains(&crate::FactKind::Task) && is_verdict(r.status)
+            // Checks of what the paste holds; those that also need facts it lacks come out
+            // UNKNOWN (or, like TK005, not applicable) and are left out.
+            needs.iter().any(|n| provided.contains(n)) && is_verdict(r.status)
         })
         .map(|r| Verdict {
             code: r.code,
@@ -122,8 +144,7 @@ fn task_verdicts(t: &Value) -> Option<PastedFacts> {
             status: r.status,
             message: r.message,
         })
-        .collect();
-    Some(PastedFacts { what, verdicts })
+        .collect()
 }
 
 fn is_verdict(s: Status) -> bool {
@@ -340,6 +361,22 @@ An error occurred (TargetNotConnectedException) when calling the ExecuteCommand 
             !all.contains("wJalrXUtnFEMI"),
             "no secret value in any verdict: {all}"
         );
+    }
+
+    #[test]
+    fn the_original_checker_s_output_feeds_the_checks() {
+        let found = check_pasted(super::super::checker_output::tests::RUN);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let verdicts = codes(&found[0]);
+        for expected in [
+            ("TK001", Status::Pass),
+            ("TK003", Status::Error),
+            ("TD001", Status::Error),
+            ("TD003", Status::Warning),
+            ("TD004", Status::Warning),
+        ] {
+            assert!(verdicts.contains(&expected), "{expected:?} in {verdicts:?}");
+        }
     }
 
     #[test]
