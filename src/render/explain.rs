@@ -244,7 +244,7 @@ fn pasted_text(out: &mut String, t: &TextExplanation, p: &Palette) {
     let _ = writeln!(
         out,
         "  {}",
-        "only what the pasted JSON holds was checked; ecs-exec-doctor check CLUSTER TASK checks the rest"
+        "only what the paste holds was checked; ecs-exec-doctor check CLUSTER TASK checks the rest"
             .style(p.dim)
     );
 }

@@ -6,8 +6,17 @@
 
 use crate::model::{Container, ContainerDefinition, ManagedAgent, Task, TaskDefinition, Value};
 
-/// The task and task definition a checker run describes, if the text is one.
-pub fn parse(text: &str) -> Option<(Task, TaskDefinition)> {
+/// What a checker run showed: the task and task definition as far as it printed them, and the
+/// codes of the checks those printed facts are enough for (a paste of one section is not a
+/// task definition without credentials or a task role).
+pub struct CheckerRun {
+    pub task: Task,
+    pub task_definition: TaskDefinition,
+    pub checks: Vec<&'static str>,
+}
+
+/// The facts a checker run describes, if the text is one.
+pub fn parse(text: &str) -> Option<CheckerRun> {
     let lines: Vec<String> = text.lines().map(strip_colours).collect();
     if !lines
         .iter()
@@ -26,6 +35,12 @@ pub fn parse(text: &str) -> Option<(Task, TaskDefinition)> {
     let mut section = "";
     let mut env_container: Option<String> = None;
     let mut saw_exec_flag = false;
+    let mut checks: Vec<&'static str> = Vec::new();
+    let mut printed = |code: &'static str| {
+        if !checks.contains(&code) {
+            checks.push(code);
+        }
+    };
     for line in &lines {
         let trimmed = line.trim();
         if let Some(id) = trimmed
@@ -41,19 +56,28 @@ pub fn parse(text: &str) -> Option<(Task, TaskDefinition)> {
                 "Task" if value.is_empty() => {}
                 "Task Status" => {
                     task.last_status = value.split_whitespace().next().unwrap_or("UNKNOWN").into();
+                    printed("TK001");
                 }
                 "Launch Type" => task.launch_type = Some(value.to_ascii_uppercase()),
                 "Platform Version" => {
                     task.platform_version = value.split_whitespace().next().map(str::to_string);
+                    printed("TK004");
                 }
                 "Exec Enabled for Task" => {
                     task.enable_execute_command = value.starts_with("OK");
                     saw_exec_flag = true;
+                    printed("TK002");
                 }
-                "PidMode" if value == "task" || value == "host" => {
-                    td.pid_mode = Some(Value::Known(value.to_string()));
+                "PidMode" => {
+                    if value == "task" || value == "host" {
+                        td.pid_mode = Some(Value::Known(value.to_string()));
+                    }
+                    printed("TD004");
                 }
-                "Environment Variables" => section = "env",
+                "Environment Variables" => {
+                    section = "env";
+                    printed("TD003");
+                }
                 "Container-Level Checks" => section = "",
                 _ => {}
             }
@@ -61,10 +85,17 @@ pub fn parse(text: &str) -> Option<(Task, TaskDefinition)> {
         }
         if trimmed.starts_with("Managed Agent Status") {
             section = "agents";
+            if !trimmed.contains("SKIPPED") {
+                // The checker lists the agents only of a task with exec enabled.
+                task.enable_execute_command = true;
+                printed("TK003");
+            }
         } else if trimmed.starts_with("Init Process Enabled") {
             section = "init";
+            printed("TD002");
         } else if trimmed.starts_with("Read-Only Root Filesystem") {
             section = "readonly";
+            printed("TD001");
         } else if let Some(name) = quoted_name(trimmed) {
             match section {
                 "agents" => {
@@ -111,7 +142,11 @@ pub fn parse(text: &str) -> Option<(Task, TaskDefinition)> {
     if !saw_exec_flag && task.containers.is_empty() {
         return None;
     }
-    Some((task, td))
+    Some(CheckerRun {
+        task,
+        task_definition: td,
+        checks,
+    })
 }
 
 fn container<'a>(td: &'a mut TaskDefinition, name: &str) -> &'a mut ContainerDefinition {
@@ -173,7 +208,14 @@ pub(super) mod tests {
 
     #[test]
     fn a_checker_run_becomes_facts() {
-        let (task, td) = parse(RUN).unwrap();
+        let run = parse(RUN).unwrap();
+        let (task, td) = (&run.task, &run.task_definition);
+        assert_eq!(
+            run.checks,
+            [
+                "TK001", "TK004", "TK002", "TK003", "TD002", "TD001", "TD003", "TD004"
+            ]
+        );
         assert_eq!(task.last_status, "RUNNING");
         assert_eq!(task.launch_type.as_deref(), Some("FARGATE"));
         assert_eq!(task.platform_version.as_deref(), Some("1.4.0"));

@@ -40,12 +40,18 @@ pub struct Verdict {
 /// The verdicts on every task, task definition and service found as JSON in `text`.
 pub fn check_pasted(text: &str) -> Vec<PastedFacts> {
     let mut out = Vec::new();
-    if let Some((task, td)) = super::checker_output::parse(text) {
-        let what = "the original checker's output".to_string();
-        out.push(PastedFacts {
-            what,
-            verdicts: verdicts(task, Some(td)),
-        });
+    if let Some(run) = super::checker_output::parse(text) {
+        // Only the checks whose facts the checker printed: a pasted section is not a whole run.
+        let verdicts: Vec<Verdict> = verdicts(run.task, Some(run.task_definition))
+            .into_iter()
+            .filter(|v| run.checks.contains(&v.code.as_str()))
+            .collect();
+        if !verdicts.is_empty() {
+            out.push(PastedFacts {
+                what: "the original checker's output".into(),
+                verdicts,
+            });
+        }
     }
     for doc in json_documents(text) {
         let tasks: Vec<&Value> = match doc.get("tasks").and_then(Value::as_array) {
@@ -377,6 +383,20 @@ An error occurred (TargetNotConnectedException) when calling the ExecuteCommand 
         ] {
             assert!(verdicts.contains(&expected), "{expected:?} in {verdicts:?}");
         }
+    }
+
+    #[test]
+    fn a_pasted_checker_section_feeds_only_the_checks_it_printed_facts_for() {
+        // The agents alone: no claim about credentials, the task role or pidMode, and TK003
+        // needs the task's status, which this section does not print.
+        let paste = " Managed Agent Status\n    ----------\n         1. STOPPED (Reason: null) for \"app\" - LastStartedAt: null\n";
+        assert!(check_pasted(paste).is_empty(), "{:?}", check_pasted(paste));
+        let with_status = format!("  Task Status            | RUNNING\n{paste}");
+        let found = check_pasted(&with_status);
+        assert_eq!(
+            codes(&found[0]),
+            [("TK001", Status::Pass), ("TK003", Status::Error)]
+        );
     }
 
     #[test]
