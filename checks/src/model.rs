@@ -356,6 +356,11 @@ pub struct ContainerDefinition {
     pub environment_names: Vec<String>,
     #[serde(default)]
     pub secret_names: Vec<String>,
+    /// Set when `environment` or `secrets` (or a name in them) is known only at deploy time
+    /// (a Terraform template's `${jsonencode(var.env)}`, an intrinsic): the names above are
+    /// then not all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_unresolved: Option<String>,
     /// `environmentFiles[].value` (S3 object ARNs: locations, not contents).
     #[serde(default)]
     pub environment_files: Vec<String>,

@@ -1020,6 +1020,7 @@ impl Redactor {
             init_process_enabled,
             environment_names,
             secret_names,
+            environment_unresolved,
             environment_files,
             mount_points,
             restart_policy_enabled,
@@ -1034,6 +1035,7 @@ impl Redactor {
             init_process_enabled,
             environment_names,
             secret_names,
+            environment_unresolved: self.opt(environment_unresolved, |r, t| r.text(t, true)),
             environment_files: environment_files
                 .iter()
                 .map(|f| {

@@ -287,6 +287,7 @@ pub fn diagnosis() -> Diagnosis {
                     readonly_root_filesystem: None,
                     init_process_enabled: Some(Value::Known(true)),
                     environment_names: vec!["PORT".into()],
+                    environment_unresolved: None,
                     secret_names: vec!["DATABASE_URL".into()],
                     environment_files: vec![],
                     mount_points: vec![],

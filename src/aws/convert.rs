@@ -141,6 +141,7 @@ pub fn task_definition(d: &aws_sdk_ecs::types::TaskDefinition) -> TaskDefinition
                     .and_then(|l| l.init_process_enabled())
                     .map(Value::Known),
                 // Names only: values never leave this function.
+                environment_unresolved: None,
                 environment_names: c
                     .environment()
                     .iter()

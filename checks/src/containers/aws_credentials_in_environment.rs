@@ -53,7 +53,14 @@ fn is_credential(name: &str) -> bool {
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let td = f.task_definition()?;
     let mut findings = Vec::new();
+    let mut unresolved = Vec::new();
     for (i, c) in targeted(f, td)? {
+        if let Some(u) = &c.environment_unresolved {
+            unresolved.push(format!(
+                "`{}`: its environment is `{u}`, known only at deploy time",
+                c.name
+            ));
+        }
         for (source, names) in [
             ("environment", &c.environment_names),
             ("secrets", &c.secret_names),
@@ -95,6 +102,10 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                 ))),
             );
         }
+    }
+    // Nothing found in what is known, but not all of it is: not shown to be free of them.
+    if findings.is_empty() && !unresolved.is_empty() {
+        return Err(Unavailable::new(unresolved.join("; ")));
     }
     Ok(Verdict::from_findings(
         findings,

@@ -258,6 +258,20 @@ fn container(r: &Reader, c: &Node, index: usize) -> ContainerDefinition {
         init_process_enabled: r.nested_bool(c, "linuxParameters", "initProcessEnabled"),
         environment_names: names("environment"),
         secret_names: names("secrets"),
+        environment_unresolved: ["environment", "secrets"].iter().find_map(|list| {
+            match r.field(c, list) {
+                Field::Unresolved(u) => Some(u),
+                Field::Known(n) => n.items().iter().find_map(|item| match r.classify(item) {
+                    Field::Unresolved(u) => Some(u),
+                    Field::Known(item) => match r.string(item, "name") {
+                        Some(Value::Unresolved { unresolved }) => Some(unresolved),
+                        _ => None,
+                    },
+                    _ => None,
+                }),
+                _ => None,
+            }
+        }),
         environment_files: r
             .list(c, "environmentFiles")
             .iter()

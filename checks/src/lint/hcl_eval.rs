@@ -234,8 +234,18 @@ impl<'a> Env<'a> {
                     _ => unknown(),
                 }
             }
+            // `cond ? a : b` is known when both branches are the same value
+            // (`var.prod ? true : true` after an edit); otherwise it depends on the condition.
+            Expression::Conditional(c) => {
+                let yes = self.eval_in(&c.true_expr, origin, depth + 1);
+                let no = self.eval_in(&c.false_expr, origin, depth + 1);
+                if same_value(&yes, &no) && !has_unknown(&yes) {
+                    yes
+                } else {
+                    unknown()
+                }
+            }
             Expression::Variable(_)
-            | Expression::Conditional(_)
             | Expression::UnaryOp(_)
             | Expression::BinaryOp(_)
             | Expression::ForExpr(_) => unknown(),
@@ -450,6 +460,32 @@ fn quote_markers(text: &str) -> String {
         i += c.len_utf8();
     }
     out
+}
+
+/// Whether two nodes are the same value, wherever they are.
+fn same_value(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (NodeKind::Seq(x), NodeKind::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
+        (NodeKind::Map(x), NodeKind::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(a, b)| a.key == b.key && same_value(&a.value, &b.value))
+        }
+        (x, y) => x == y,
+    }
+}
+
+fn has_unknown(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Tagged { .. } => true,
+        NodeKind::String(s) => s.contains(MARKER),
+        NodeKind::Seq(items) => items.iter().any(has_unknown),
+        NodeKind::Map(entries) => entries.iter().any(|e| has_unknown(&e.value)),
+        _ => false,
+    }
 }
 
 /// Places a node parsed from a string (or another file) at `pos`.

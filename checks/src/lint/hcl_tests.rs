@@ -137,6 +137,10 @@ fn container_definitions_from_files_heredocs_and_templates() {
                 "app.json.tpl",
                 r#"[{"name": "app", "image": "${image}", "cpu": ${cpu}, "environment": [{"name": "AWS_ACCESS_KEY_ID", "value": "${key}"}]}]"#,
             ),
+            (
+                "env.json.tpl",
+                r#"[{"name": "e", "image": "x", "environment": ${jsonencode(environment)}}]"#,
+            ),
         ],
         siblings: Vec::new(),
     };
@@ -158,6 +162,10 @@ resource "aws_ecs_task_definition" "heredoc" {
 resource "aws_ecs_task_definition" "variable" {
   family = "v"
   container_definitions = var.container_definitions
+}
+resource "aws_ecs_task_definition" "env" {
+  family = "e"
+  container_definitions = templatefile("env.json.tpl", { environment = var.environment })
 }
 resource "aws_ecs_task_definition" "missing_file" {
   family = "m"
@@ -214,6 +222,11 @@ resource "aws_ecs_service" "t" {
 "#;
     let r = run(text, &none());
     assert_eq!(status(&r, "aws_ecs_service.s", "SV001"), Status::Unknown);
+    let same = run(
+        "resource \"aws_ecs_service\" \"u\" {\n  name = \"u\"\n  enable_execute_command = var.on ? false : false\n}\n",
+        &none(),
+    );
+    assert_eq!(status(&same, "aws_ecs_service.u", "SV001"), Status::Error);
     assert_eq!(status(&r, "aws_ecs_service.s", "SV002"), Status::Error);
     assert_eq!(status(&r, "aws_ecs_service.t", "SV001"), Status::Pass);
 }
