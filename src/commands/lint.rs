@@ -272,7 +272,7 @@ fn summary_line(report: &LintReport) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
-        "{}, {}: {}, {}, {} info ({} suppressed), {}",
+        "{}, {}: {}, {}, {} info ({} suppressed), {}, {} unknown until deploy time",
         plural(s.files, "file", "files"),
         plural(s.units, "resource", "resources"),
         plural(s.error, "error", "errors"),
@@ -280,6 +280,7 @@ fn summary_line(report: &LintReport) -> String {
         s.info,
         s.suppressed,
         plural(s.input_errors, "input error", "input errors"),
+        s.unknown,
     )
 }
 

@@ -167,6 +167,12 @@ fn summary(out: &mut String, report: &LintReport, p: &Palette) {
                 .to_string(),
         );
     }
+    if s.unknown > 0 {
+        extra.push(format!(
+            "{} unknown until deploy time (lint a plan, or run check, to see them)",
+            plural(s.unknown, "check", "checks")
+        ));
+    }
     let extra = if extra.is_empty() {
         String::new()
     } else {

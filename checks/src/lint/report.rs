@@ -236,6 +236,11 @@ pub struct LintSummary {
     pub suppressed: usize,
     /// Error diagnostics (unreadable or malformed input).
     pub input_errors: usize,
+    /// Check results that are UNKNOWN: values known only at deploy time (intrinsics, Terraform
+    /// variables and attributes). They do not fail the run; a plan or the live `check` resolves
+    /// them.
+    #[serde(default)]
+    pub unknown: usize,
 }
 
 impl LintSummary {
@@ -246,6 +251,12 @@ impl LintSummary {
         };
         for file in files {
             s.units += file.units.len();
+            s.unknown += file
+                .units
+                .iter()
+                .flat_map(|u| &u.checks)
+                .filter(|c| c.status == Status::Unknown)
+                .count();
             s.input_errors += file
                 .diagnostics
                 .iter()
