@@ -246,6 +246,10 @@ fn container(r: &Reader, c: &Node, index: usize) -> ContainerDefinition {
     ContainerDefinition {
         name: match r.string(c, "name") {
             Some(Value::Known(n)) => n,
+            // A Terraform placeholder (`"${…}"`) says nothing: the container's place does.
+            Some(Value::Unresolved { .. }) if r.dialect == Dialect::Terraform => {
+                format!("container {index}")
+            }
             Some(Value::Unresolved { unresolved }) => unresolved,
             None => format!("container {index}"),
         },

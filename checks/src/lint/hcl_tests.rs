@@ -304,3 +304,32 @@ fn every_prefix_of_a_file_lints_without_a_panic() {
         }
     }
 }
+
+#[test]
+fn container_keys_are_read_case_insensitively_as_the_aws_provider_does() {
+    let text = r#"
+resource "aws_ecs_task_definition" "traefik" {
+  family        = "traefik"
+  task_role_arn = aws_iam_role.traefik.arn
+  container_definitions = jsonencode([{
+    Name  = "traefik"
+    Image = "traefik:v2"
+    ReadonlyRootFilesystem = true
+    Environment = [{ Name = "AWS_ACCESS_KEY_ID", Value = "x" }]
+    Secrets     = [{ Name = "AWS_SECRET_ACCESS_KEY", valuefrom = "arn:aws:ssm:us-east-1:1:parameter/k" }]
+    Environment2 = []
+  }])
+}
+"#;
+    let r = run(text, &none());
+    assert_eq!(
+        status(&r, "aws_ecs_task_definition.traefik", "TD001"),
+        Status::Error
+    );
+    assert_eq!(
+        status(&r, "aws_ecs_task_definition.traefik", "TD003"),
+        Status::Warning
+    );
+    let td003 = finding(&r, "TD003");
+    assert!(td003.message.contains("`traefik`"), "{}", td003.message);
+}

@@ -242,7 +242,7 @@ pub fn unit(
             NodeKind::Seq(_) => Some(entry.value.clone()),
             _ => None,
         };
-        match parsed {
+        match parsed.map(canonical_keys) {
             Some(list) if list.is_seq() => {
                 // ECS JSON keys; values HCL could not evaluate are tagged unknown.
                 let reader = Reader {
@@ -262,6 +262,54 @@ pub fn unit(
     }
     unit.task_definition = Some(td);
     unit
+}
+
+/// The container fields the readers use, in ECS's spelling.
+const CONTAINER_KEYS: [&str; 19] = [
+    "name",
+    "image",
+    "essential",
+    "readonlyRootFilesystem",
+    "linuxParameters",
+    "initProcessEnabled",
+    "environment",
+    "secrets",
+    "environmentFiles",
+    "value",
+    "valueFrom",
+    "mountPoints",
+    "containerPath",
+    "sourceVolume",
+    "readOnly",
+    "restartPolicy",
+    "enabled",
+    "logConfiguration",
+    "logDriver",
+];
+
+/// Container definitions with their keys in ECS's spelling: the AWS provider decodes
+/// `container_definitions` case-insensitively (Go's JSON), so `"Environment"` and
+/// `"ReadonlyRootFilesystem"` work in Terraform and must be read.
+fn canonical_keys(mut node: Node) -> Node {
+    fn walk(node: &mut Node) {
+        match &mut node.kind {
+            NodeKind::Map(entries) => {
+                for e in entries.iter_mut() {
+                    if let Some(k) = CONTAINER_KEYS
+                        .iter()
+                        .find(|k| k.eq_ignore_ascii_case(&e.key))
+                    {
+                        e.key = (*k).to_string();
+                    }
+                    walk(&mut e.value);
+                }
+            }
+            NodeKind::Seq(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut node);
+    node
 }
 
 #[cfg(test)]
