@@ -1570,7 +1570,7 @@ async fn add_service(
     tasks: usize,
     ssmmessages: bool,
 ) -> Vec<String> {
-    use aws_sdk_ecs::types::{AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+    use aws_sdk_ecs::types::LaunchType;
     let aws = &emu.aws;
     let role = format!("{name}-task");
     let mut statements =
@@ -1606,15 +1606,7 @@ async fn add_service(
         .and_then(|d| d.task_definition_arn())
         .expect("task definition ARN")
         .to_string();
-    let network = NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            AwsVpcConfiguration::builder()
-                .subnets(&world.subnet)
-                .security_groups(&world.security_group)
-                .build()
-                .expect("awsvpc configuration"),
-        )
-        .build();
+    let network = world_network(world);
     aws.ecs
         .create_service()
         .cluster(&world.cluster)
@@ -1634,28 +1626,8 @@ async fn add_service(
         .send()
         .await
         .or_die("UpdateService (service)");
-    let out = aws
-        .ecs
-        .run_task()
-        .cluster(&world.cluster)
-        .task_definition(&td)
-        .launch_type(LaunchType::Fargate)
-        .count(tasks as i32)
-        .enable_execute_command(true)
-        .network_configuration(network)
-        .group(format!("service:{name}"))
-        .send()
-        .await
-        .or_die("RunTask (service)");
-    let arns: Vec<String> = out
-        .tasks()
-        .iter()
-        .map(|t| t.task_arn().expect("task ARN").to_string())
-        .collect();
-    for t in &arns {
-        emu.shim.set_task_started(t, now() - 3600);
-    }
-    arns
+    let deployment = primary_deployment(aws, &world.cluster, name).await;
+    run_service_tasks(emu, world, &td, name, tasks, &deployment, now() - 3600).await
 }
 
 async fn primary_deployment(aws: &Aws, cluster: &str, service: &str) -> String {
@@ -1680,7 +1652,6 @@ async fn primary_deployment(aws: &Aws, cluster: &str, service: &str) -> String {
 }
 
 async fn redeploy_with_exec(emu: &Emulator, world: &World, tasks: usize) -> (String, Vec<String>) {
-    use aws_sdk_ecs::types::{AwsVpcConfiguration, LaunchType, NetworkConfiguration};
     let aws = &emu.aws;
     let service = world.service.as_deref().expect("a world with a service");
     aws.ecs
@@ -1693,7 +1664,15 @@ async fn redeploy_with_exec(emu: &Emulator, world: &World, tasks: usize) -> (Str
         .await
         .or_die("UpdateService (redeploy)");
     let deployment = primary_deployment(aws, &world.cluster, service).await;
-    let network = NetworkConfiguration::builder()
+    let td = world.task_definition_arn.clone();
+    let arns = run_service_tasks(emu, world, &td, service, tasks, &deployment, now() - 60).await;
+    (deployment, arns)
+}
+
+/// The world's awsvpc network: its subnet and security group.
+fn world_network(world: &World) -> aws_sdk_ecs::types::NetworkConfiguration {
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, NetworkConfiguration};
+    NetworkConfiguration::builder()
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()
                 .subnets(&world.subnet)
@@ -1701,28 +1680,42 @@ async fn redeploy_with_exec(emu: &Emulator, world: &World, tasks: usize) -> (Str
                 .build()
                 .expect("awsvpc configuration"),
         )
-        .build();
-    let out = aws
+        .build()
+}
+
+/// `count` exec-enabled Fargate tasks of `task_definition`, started by `service`'s
+/// `deployment` (as ECS starts a service's tasks) at `started_at`; returns their ARNs.
+async fn run_service_tasks(
+    emu: &Emulator,
+    world: &World,
+    task_definition: &str,
+    service: &str,
+    count: usize,
+    deployment: &str,
+    started_at: i64,
+) -> Vec<String> {
+    let out = emu
+        .aws
         .ecs
         .run_task()
         .cluster(&world.cluster)
-        .task_definition(&world.task_definition_arn)
-        .launch_type(LaunchType::Fargate)
-        .count(tasks as i32)
+        .task_definition(task_definition)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .count(count as i32)
         .enable_execute_command(true)
-        .network_configuration(network)
+        .network_configuration(world_network(world))
         .group(format!("service:{service}"))
-        .started_by(&deployment)
+        .started_by(deployment)
         .send()
         .await
-        .or_die("RunTask (redeploy)");
+        .or_die("RunTask (service)");
     let arns: Vec<String> = out
         .tasks()
         .iter()
         .map(|t| t.task_arn().expect("task ARN").to_string())
         .collect();
     for t in &arns {
-        emu.shim.set_task_started(t, now() - 60);
+        emu.shim.set_task_started(t, started_at);
     }
-    (deployment, arns)
+    arns
 }
