@@ -14,7 +14,7 @@ use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
-use super::hcl_eval::{Env, Eval};
+use super::hcl_eval::{Env, unknown_node};
 use super::source::{LineIndex, MAX_DEPTH, Pos};
 use super::spans::Seg;
 use super::terraform::{self, SERVICE, TASK_DEFINITION};
@@ -105,13 +105,17 @@ fn resource_labels(block: &Block) -> Option<(String, String)> {
     if block.ident.as_str() != "resource" {
         return None;
     }
-    let label = |l: &BlockLabel| match l {
+    match block.labels.as_slice() {
+        [ty, name] => Some((label_text(ty), label_text(name))),
+        _ => None,
+    }
+}
+
+/// A block label as written, bare (`dynamic setting`) or quoted (`resource "aws_ecs_service"`).
+pub fn label_text(label: &BlockLabel) -> String {
+    match label {
         BlockLabel::Ident(i) => i.as_str().to_string(),
         BlockLabel::String(s) => s.value().to_string(),
-    };
-    match block.labels.as_slice() {
-        [ty, name] => Some((label(ty), label(name))),
-        _ => None,
     }
 }
 
@@ -127,7 +131,7 @@ fn block_values(env: &Env, body: &Body, depth: usize) -> Node {
                 let value = if a.key.as_str() == "container_definitions" {
                     env.container_definitions(&a.value)
                 } else {
-                    env.eval(&a.value, 0)
+                    env.eval(&a.value)
                 };
                 let key_pos = env.pos(a.span());
                 // The last of duplicate attributes wins, as in HCL.
@@ -141,11 +145,8 @@ fn block_values(env: &Env, body: &Body, depth: usize) -> Node {
             Structure::Block(b) if depth < MAX_DEPTH => {
                 let key_pos = env.pos(b.span());
                 let (key, value) = if b.ident.as_str() == "dynamic" {
-                    let name = b.labels.first().map_or_else(String::new, |l| match l {
-                        BlockLabel::Ident(i) => i.as_str().to_string(),
-                        BlockLabel::String(s) => s.value().to_string(),
-                    });
-                    (name, env.unknown("a dynamic block", key_pos))
+                    let name = b.labels.first().map(label_text).unwrap_or_default();
+                    (name, unknown_node("a dynamic block", key_pos))
                 } else {
                     (
                         b.ident.as_str().to_string(),

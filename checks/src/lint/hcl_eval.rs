@@ -9,12 +9,12 @@ use std::collections::HashMap;
 
 use hcl_edit::Span;
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
-use hcl_edit::structure::{BlockLabel, Body};
+use hcl_edit::structure::Body;
 use hcl_edit::template::{Element, Template};
 
 use super::Files;
 use super::ecs::TF_EXPRESSION;
-use super::hcl::expression_text;
+use super::hcl::{expression_text, label_text};
 use super::json;
 use super::source::{LineIndex, Pos};
 use super::tree::{Entry, Node, NodeKind};
@@ -35,8 +35,13 @@ struct Origin<'a> {
     at: Option<Pos>,
 }
 
-pub trait Eval {
-    fn eval(&self, expr: &Expression, depth: usize) -> Node;
+/// A local or a variable default: its expression, the text it is in, and whether that is
+/// another file of the module (its values are then placed where this file refers to them).
+#[derive(Clone, Copy)]
+struct Binding<'a> {
+    expr: &'a Expression,
+    source: &'a str,
+    other_file: bool,
 }
 
 /// The module's locals and variable defaults, and how to read its files.
@@ -44,8 +49,8 @@ pub struct Env<'a> {
     source: &'a str,
     index: &'a LineIndex,
     files: &'a dyn Files,
-    locals: HashMap<String, (&'a Expression, Origin<'a>)>,
-    defaults: HashMap<String, (&'a Expression, Origin<'a>)>,
+    locals: HashMap<String, Binding<'a>>,
+    defaults: HashMap<String, Binding<'a>>,
     /// Whether the module is a root (it configures a provider or a backend): only then are
     /// variable defaults the values; a child module's callers pass their own.
     root: bool,
@@ -67,23 +72,20 @@ impl<'a> Env<'a> {
 
     /// Takes the locals and variable defaults of this file's body.
     pub fn collect(&mut self, body: &'a Body) {
-        let origin = Origin {
-            source: self.source,
-            at: None,
-        };
-        self.collect_with(body, origin);
+        self.collect_with(body, self.source, false);
     }
 
     /// Takes those of another file of the module (this file's own win).
     pub fn collect_from(&mut self, source: &'a str, body: &'a Body) {
-        let origin = Origin {
-            source,
-            at: Some(Pos::START),
-        };
-        self.collect_with(body, origin);
+        self.collect_with(body, source, true);
     }
 
-    fn collect_with(&mut self, body: &'a Body, origin: Origin<'a>) {
+    fn collect_with(&mut self, body: &'a Body, source: &'a str, other_file: bool) {
+        let binding = |expr| Binding {
+            expr,
+            source,
+            other_file,
+        };
         for block in body.blocks() {
             match block.ident.as_str() {
                 "provider" => self.root = true,
@@ -96,19 +98,15 @@ impl<'a> Env<'a> {
                     for a in block.body.attributes() {
                         self.locals
                             .entry(a.key.as_str().to_string())
-                            .or_insert((&a.value, origin));
+                            .or_insert(binding(&a.value));
                     }
                 }
                 "variable" => {
-                    let name = match block.labels.first() {
-                        Some(BlockLabel::String(s)) => s.value().to_string(),
-                        Some(BlockLabel::Ident(i)) => i.as_str().to_string(),
-                        None => continue,
+                    let Some(name) = block.labels.first().map(label_text) else {
+                        continue;
                     };
                     if let Some(default) = block.body.get_attribute("default") {
-                        self.defaults
-                            .entry(name)
-                            .or_insert((&default.value, origin));
+                        self.defaults.entry(name).or_insert(binding(&default.value));
                     }
                 }
                 _ => {}
@@ -121,33 +119,36 @@ impl<'a> Env<'a> {
         span.map_or(Pos::START, |r| self.index.pos(self.source, r.start))
     }
 
-    /// An unknown value described by `text`.
-    pub fn unknown(&self, text: &str, pos: Pos) -> Node {
-        unknown_node(text, pos)
+    /// An attribute's value in this file.
+    pub fn eval(&self, expr: &Expression) -> Node {
+        let mut node = self.eval_in(expr, self.here(), 0);
+        mark_unknown(&mut node);
+        node
+    }
+
+    fn here(&self) -> Origin<'a> {
+        Origin {
+            source: self.source,
+            at: None,
+        }
     }
 
     /// `container_definitions`: a list (from `jsonencode`), or a JSON string (a heredoc, a
     /// `file` or `templatefile`), parsed; unknown when either cannot be known.
     pub fn container_definitions(&self, expr: &Expression) -> Node {
-        let origin = Origin {
-            source: self.source,
-            at: None,
-        };
-        let value = self.eval_in(expr, origin, 0);
+        let mut value = self.eval_in(expr, self.here(), 0);
         let pos = value.pos;
         match &value.kind {
-            NodeKind::String(text) => match json::parse(&quote_markers(text)) {
-                Ok(mut parsed) => {
+            NodeKind::String(text) => match parse_rendered(text) {
+                Some(mut parsed) => {
                     place(&mut parsed, pos);
-                    mark_unknown(&mut parsed);
                     parsed
                 }
                 // Not JSON once rendered: left to the reader, which reports it.
-                Err(_) if text.contains(MARKER) => self.unknown("a rendered template", pos),
-                Err(_) => value,
+                None if text.contains(MARKER) => unknown_node("a rendered template", pos),
+                None => value,
             },
             _ => {
-                let mut value = value;
                 mark_unknown(&mut value);
                 value
             }
@@ -159,9 +160,9 @@ impl<'a> Env<'a> {
         let count = self.nodes.get() + 1;
         self.nodes.set(count);
         if count > MAX_NODES || depth > MAX_REFERENCES {
-            return self.unknown("an expression too large to evaluate", pos);
+            return unknown_node("an expression too large to evaluate", pos);
         }
-        let unknown = || self.unknown(&expression_text(origin.source, expr), pos);
+        let unknown = || unknown_node(&expression_text(origin.source, expr), pos);
         match expr {
             Expression::Null(_) => Node::new(pos, NodeKind::Null),
             Expression::Bool(b) => Node::new(pos, NodeKind::Bool(*b.value())),
@@ -274,19 +275,19 @@ impl<'a> Env<'a> {
             "path" if matches!(first.as_str(), "module" | "root" | "cwd") => {
                 let mut node = Node::new(pos, NodeKind::String(".".into()));
                 if ops.next().is_some() {
-                    node = self.unknown("a path attribute", pos);
+                    node = unknown_node("a path attribute", pos);
                 }
                 return Some(node);
             }
             _ => return None,
         };
-        let (expr, from) = table.get(name)?;
+        let binding = table.get(name)?;
         // A value from another file is placed where this file refers to it.
         let at = Origin {
-            source: from.source,
-            at: origin.at.or(from.at.map(|_| pos)),
+            source: binding.source,
+            at: origin.at.or(binding.other_file.then_some(pos)),
         };
-        let mut node = self.eval_in(expr, at, depth + 1);
+        let mut node = self.eval_in(binding.expr, at, depth + 1);
         for op in ops {
             node = match op {
                 TraversalOperator::GetAttr(key) => node.get(key.as_str())?.clone(),
@@ -325,27 +326,15 @@ impl<'a> Env<'a> {
                     NodeKind::Bool(b) => out.push_str(if b { "true" } else { "false" }),
                     _ => out.push_str(MARKER),
                 },
-                Element::Directive(_) => return self.unknown("a template with directives", pos),
+                Element::Directive(_) => return unknown_node("a template with directives", pos),
             }
         }
         Node::new(pos, NodeKind::String(out))
     }
 }
 
-impl Eval for Env<'_> {
-    fn eval(&self, expr: &Expression, depth: usize) -> Node {
-        let origin = Origin {
-            source: self.source,
-            at: None,
-        };
-        let mut node = self.eval_in(expr, origin, depth);
-        mark_unknown(&mut node);
-        node
-    }
-}
-
 /// An unknown value described by `text`.
-fn unknown_node(text: &str, pos: Pos) -> Node {
+pub fn unknown_node(text: &str, pos: Pos) -> Node {
     Node::new(
         pos,
         NodeKind::Tagged {
@@ -359,8 +348,12 @@ fn unknown_node(text: &str, pos: Pos) -> Node {
 /// parsed with each interpolated value unknown; `None` when it has directives or does not
 /// parse even so.
 pub fn parse_json_template(text: &str) -> Option<Node> {
-    let rendered = render_file_template(text)?;
-    let mut node = json::parse(&quote_markers(&rendered)).ok()?;
+    parse_rendered(&render_file_template(text)?)
+}
+
+/// Rendered JSON (markers where interpolations were) parsed, each marked value unknown.
+fn parse_rendered(rendered: &str) -> Option<Node> {
+    let mut node = json::parse(&quote_markers(rendered)).ok()?;
     mark_unknown(&mut node);
     Some(node)
 }
@@ -403,22 +396,39 @@ fn render_file_template(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// Whether a scan is inside a `"…"` string, following backslash escapes.
+#[derive(Default)]
+struct Quotes {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Takes the next character; `true` when it belongs to a string, its quotes included.
+    fn step(&mut self, c: char) -> bool {
+        if self.inside {
+            match (self.escaped, c) {
+                (false, '\\') => self.escaped = true,
+                (false, '"') => self.inside = false,
+                _ => self.escaped = false,
+            }
+            true
+        } else {
+            self.inside = c == '"';
+            self.inside
+        }
+    }
+}
+
 /// The offset of the `}` that closes an interpolation, past nested braces and strings.
 fn closing_brace(text: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut quote = false;
-    let mut escaped = false;
+    let mut quotes = Quotes::default();
     for (i, c) in text.char_indices() {
-        if quote {
-            match (escaped, c) {
-                (false, '\\') => escaped = true,
-                (false, '"') => quote = false,
-                _ => escaped = false,
-            }
+        if quotes.step(c) {
             continue;
         }
         match c {
-            '"' => quote = true,
             '{' => depth += 1,
             '}' if depth == 0 => return Some(i),
             '}' => depth -= 1,
@@ -435,11 +445,10 @@ fn quote_markers(text: &str) -> String {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 16);
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut quotes = Quotes::default();
     let mut i = 0;
     while i < text.len() {
-        if !in_string && text[i..].starts_with(MARKER) {
+        if !quotes.inside && text[i..].starts_with(MARKER) {
             out.push('"');
             out.push_str(MARKER);
             out.push('"');
@@ -447,15 +456,7 @@ fn quote_markers(text: &str) -> String {
             continue;
         }
         let c = text[i..].chars().next().expect("in bounds");
-        if in_string {
-            match (escaped, c) {
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => escaped = false,
-            }
-        } else if c == '"' {
-            in_string = true;
-        }
+        quotes.step(c);
         out.push(c);
         i += c.len_utf8();
     }
