@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::matcher::{Normalized, WINDOW, excerpt};
+use super::matcher::{Normalized, excerpt, near_each_other};
 use super::{Cause, Entry};
 
 /// What a clue points at: the causes a check confirms, or causes by their wording.
@@ -160,21 +160,7 @@ fn first_match(norm: &Normalized, fragments: &[&str], except: &[&str]) -> Option
             .iter()
             .any(|e| norm.text[end..].starts_with(e.as_str()))
     });
-    if found.iter().any(Vec::is_empty) {
-        return None;
-    }
-    found[0].iter().find_map(|&(s0, e0)| {
-        let (mut start, mut end) = (s0, e0);
-        for others in &found[1..] {
-            let &(s, e) = others
-                .iter()
-                .filter(|(s, _)| s.abs_diff(s0) <= WINDOW)
-                .min_by_key(|(s, _)| s.abs_diff(s0))?;
-            start = start.min(s);
-            end = end.max(e);
-        }
-        Some((start, end))
-    })
+    near_each_other(&found).first().copied()
 }
 
 fn hits(target: &Target, cause: &Cause) -> bool {

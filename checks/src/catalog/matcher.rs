@@ -9,7 +9,7 @@
 use super::{ENTRIES, Entry, Kind, Strength};
 
 /// The fragments of one pattern must lie within this many normalised bytes of each other.
-pub(crate) const WINDOW: usize = 300;
+const WINDOW: usize = 300;
 /// A generic hit this close to a more specific hit of another entry belongs to that entry.
 const NEAR: usize = 400;
 
@@ -37,33 +37,13 @@ pub fn find_all(text: &str) -> Vec<Match> {
         for pattern in entry.patterns {
             let occurrences: Vec<Vec<(usize, usize)>> =
                 pattern.all.iter().map(|f| norm.find(f)).collect();
-            if occurrences.iter().any(Vec::is_empty) {
-                continue;
-            }
-            for &(first_start, first_end) in &occurrences[0] {
-                let (mut start, mut end) = (first_start, first_end);
-                let together = occurrences[1..].iter().all(|others| {
-                    match others
-                        .iter()
-                        .filter(|(s, _)| s.abs_diff(first_start) <= WINDOW)
-                        .min_by_key(|(s, _)| s.abs_diff(first_start))
-                    {
-                        Some(&(s, e)) => {
-                            start = start.min(s);
-                            end = end.max(e);
-                            true
-                        }
-                        None => false,
-                    }
+            for (start, end) in near_each_other(&occurrences) {
+                hits.push(Hit {
+                    entry: index,
+                    strength: pattern.strength,
+                    start,
+                    end,
                 });
-                if together {
-                    hits.push(Hit {
-                        entry: index,
-                        strength: pattern.strength,
-                        start,
-                        end,
-                    });
-                }
             }
         }
     }
@@ -125,6 +105,30 @@ pub fn find_all(text: &str) -> Vec<Match> {
             ))
     });
     matches
+}
+
+/// Where the fragments of a pattern (each fragment's occurrences, in order) all occur within
+/// [`WINDOW`] of an occurrence of the first: the span of each such group, the nearest
+/// occurrence of every other fragment taken.
+pub(crate) fn near_each_other(occurrences: &[Vec<(usize, usize)>]) -> Vec<(usize, usize)> {
+    let Some((first, others)) = occurrences.split_first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .filter_map(|&(first_start, first_end)| {
+            let (mut start, mut end) = (first_start, first_end);
+            for other in others {
+                let &(s, e) = other
+                    .iter()
+                    .filter(|(s, _)| s.abs_diff(first_start) <= WINDOW)
+                    .min_by_key(|(s, _)| s.abs_diff(first_start))?;
+                start = start.min(s);
+                end = end.max(e);
+            }
+            Some((start, end))
+        })
+        .collect()
 }
 
 /// Whether `text` contains anything besides benign lines (such as the plugin's "installed
