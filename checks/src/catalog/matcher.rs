@@ -325,11 +325,11 @@ pub(crate) fn excerpt(text: &str, start: usize, end: usize) -> String {
     let mut cut_front = false;
     let mut cut_back = false;
     if start - from > AROUND {
-        from = floor_char(text, start - AROUND);
+        from = text.floor_char_boundary(start - AROUND);
         cut_front = true;
     }
     if to - end > AROUND {
-        to = floor_char(text, end + AROUND);
+        to = text.floor_char_boundary(end + AROUND);
         cut_back = true;
     }
     let body = text[from..to]
@@ -341,13 +341,6 @@ pub(crate) fn excerpt(text: &str, start: usize, end: usize) -> String {
         if cut_front { "…" } else { "" },
         if cut_back { "…" } else { "" }
     )
-}
-
-fn floor_char(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// The AWS error code and operation of the CLI's `An error occurred (CODE) when calling the

@@ -73,7 +73,7 @@ pub fn check_pasted(text: &str) -> Vec<PastedFacts> {
 /// Every JSON object in the text that starts a line (after a prompt's output, in a code fence),
 /// in order, each once.
 fn json_documents(text: &str) -> Vec<Value> {
-    let text = &text[..floor_char(text, text.len().min(MAX_SCAN))];
+    let text = &text[..text.floor_char_boundary(MAX_SCAN)];
     let mut docs = Vec::new();
     let mut at = 0;
     while at < text.len() && docs.len() < MAX_DOCUMENTS {
@@ -96,13 +96,6 @@ fn json_documents(text: &str) -> Vec<Value> {
         }
     }
     docs
-}
-
-fn floor_char(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// The live task checks on one task of describe-tasks output.

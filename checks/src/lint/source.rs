@@ -299,22 +299,13 @@ pub fn excerpt(line: &str, column: u32, ascii: bool) -> String {
     } else {
         byte_of_column(line, column)
     };
-    let floor = |mut i: usize| {
-        while !line.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    };
-    let from = floor(at.saturating_sub(MASK_LOOKBACK));
-    let to = floor((at + EXCERPT_SIDE).min(line.len()));
+    let from = line.floor_char_boundary(at.saturating_sub(MASK_LOOKBACK));
+    let to = line.floor_char_boundary(at + EXCERPT_SIDE);
     // Masked, the window keeps what precedes the column, shortened by the values masked in it.
     let before = mask_values(&line[from..at]);
     let window = mask_values(&line[from..to]);
     let column_at = before.len().min(window.len());
-    let mut start = column_at.saturating_sub(EXCERPT_SIDE);
-    while !window.is_char_boundary(start) {
-        start -= 1;
-    }
+    let start = window.floor_char_boundary(column_at.saturating_sub(EXCERPT_SIDE));
     let cut_front = start > 0 || from > 0;
     let cut_back = to < line.len();
     format!(
