@@ -65,30 +65,31 @@ struct Origin {
 
 /// The id of each diagnosed task, in subject order.
 pub fn task_ids(d: &Diagnosis) -> Vec<String> {
-    d.subjects
-        .iter()
-        .map(subject_id)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
+    members(d).map(|(id, _)| id.to_string()).collect()
 }
 
-fn subject_id(s: &crate::facts::Subject) -> &str {
-    match s.task.value() {
-        Some(t) => t.id(),
-        None => crate::arn::task_id(&s.task_ref),
-    }
+/// Each subject with a task id, and the id.
+fn members(d: &Diagnosis) -> impl Iterator<Item = (&str, &crate::facts::Subject)> {
+    d.subjects
+        .iter()
+        .map(|s| {
+            let id = match s.task.value() {
+                Some(t) => t.id(),
+                None => crate::arn::task_id(&s.task_ref),
+            };
+            (id, s)
+        })
+        .filter(|(id, _)| !id.is_empty())
 }
 
 /// The fleet view of a diagnosis, with its deployments; `None` for one task.
 pub fn of_diagnosis(d: &Diagnosis, results: &[CheckResult]) -> Option<Fleet> {
-    let tasks = task_ids(d);
-    let origins: Vec<Option<Origin>> = d
-        .subjects
-        .iter()
-        .filter(|s| !subject_id(s).is_empty())
-        .map(|s| s.task.value().and_then(|t| origin(t, s.service.value())))
-        .collect();
+    let (tasks, origins): (Vec<String>, Vec<Option<Origin>>) = members(d)
+        .map(|(id, s)| {
+            let origin = s.task.value().and_then(|t| origin(t, s.service.value()));
+            (id.to_string(), origin)
+        })
+        .unzip();
     build(results, &tasks, &origins, d.tasks_left_out)
 }
 
@@ -129,11 +130,8 @@ pub struct FleetGroup {
     pub fix: Option<Fix>,
 }
 
-/// The fleet view of `results` over `tasks` (ids); `None` for one task when none was left out.
-pub fn of(results: &[CheckResult], tasks: &[String], left_out: usize) -> Option<Fleet> {
-    build(results, tasks, &[], left_out)
-}
-
+/// The fleet view of `results` over `tasks` (ids) from `origins` (one per task, or none);
+/// `None` for one task when none was left out.
 fn build(
     results: &[CheckResult],
     tasks: &[String],
@@ -161,14 +159,17 @@ fn build(
     for task in tasks {
         let own = by_task.remove(task.as_str()).unwrap_or_default();
         let error = run_error || own.iter().any(|r| r.status == Status::Error);
-        if error {
+        let task_ready = if error {
             not_ready += 1;
+            false
         } else if run_blocked || own.iter().any(|r| blocks(r.status)) {
             unknown += 1;
+            false
         } else {
             ready += 1;
-        }
-        is_ready.push(!error && !run_blocked && !own.iter().any(|r| blocks(r.status)));
+            true
+        };
+        is_ready.push(task_ready);
         for r in own {
             for (status, message, evidence, fix) in problems(r) {
                 let message = generic(&message, task);
@@ -425,7 +426,7 @@ mod tests {
                 ));
             }
         }
-        let fleet = of(&results, &tasks, 7).unwrap();
+        let fleet = build(&results, &tasks, &[], 7).unwrap();
         assert_eq!((fleet.ready, fleet.not_ready, fleet.unknown), (2, 2, 1));
         assert_eq!(fleet.groups.len(), 2);
         let g = &fleet.groups[0];
@@ -439,7 +440,7 @@ mod tests {
             fleet.headline(),
             "5 tasks: 2 ready, 2 not, 1 not verified (UNKNOWN); 7 more running tasks left out by --max-tasks"
         );
-        assert!(of(&results, &tasks[..1], 0).is_none());
+        assert!(build(&results, &tasks[..1], &[], 0).is_none());
     }
 
     #[test]
@@ -483,7 +484,7 @@ mod tests {
     fn a_run_level_error_makes_every_task_not_ready() {
         let tasks = vec!["a".repeat(32), "b".repeat(32)];
         let results = vec![result("CR001", None, Status::Error, "denied")];
-        let fleet = of(&results, &tasks, 0).unwrap();
+        let fleet = build(&results, &tasks, &[], 0).unwrap();
         assert_eq!((fleet.ready, fleet.not_ready), (0, 2));
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(963), "963");

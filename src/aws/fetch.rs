@@ -90,13 +90,14 @@ impl Fetcher {
         target: Target,
         needs: BTreeSet<FactKind>,
         max_tasks: Option<usize>,
+        progress: Arc<Progress>,
     ) -> Self {
         Self {
             clients,
             target,
             needs,
             max_tasks,
-            progress: Arc::default(),
+            progress,
             permits: MAX_IN_FLIGHT
                 .iter()
                 .map(|(_, n)| Semaphore::new(*n))

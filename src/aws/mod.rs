@@ -111,8 +111,7 @@ async fn diagnose_async(
         started_by: request.started_by.clone(),
     };
     let clients = clients(&sdk, aws.endpoint_url.as_deref());
-    let mut fetcher = fetch::Fetcher::new(clients, target, needs, request.max_tasks);
-    fetcher.progress = progress;
+    let fetcher = fetch::Fetcher::new(clients, target, needs, request.max_tasks, progress);
     let diagnosis = fetcher.gather(local).await;
     stop_on_unusable_credentials(&diagnosis, aws.endpoint_url.as_deref())?;
     Ok((diagnosis, fetcher.calls()))

@@ -109,11 +109,11 @@ fn wait_until_ready(
     let mut pause = Duration::from_secs(2);
     let mut calls = 0;
     let mut previous: Option<(Diagnosis, Vec<FactKind>)> = None;
+    // --wait prints its own progress lines: no spinner between them.
+    let read = |kinds: &[FactKind]| {
+        crate::aws::diagnose(crate::aws::target::request(args)?, &args.aws, kinds, false)
+    };
     loop {
-        // --wait prints its own progress lines: no spinner between them.
-        let read = |kinds: &[FactKind]| {
-            crate::aws::diagnose(crate::aws::target::request(args)?, &args.aws, kinds, false)
-        };
         let diagnosis = match &previous {
             None => {
                 let (d, made) = read(needs)?;
