@@ -274,8 +274,9 @@ fn parse_inner(bytes: &[u8], forced: Option<InputKind>, files: &dyn Files) -> Pa
     let root = match tree(text, syntax) {
         Ok(root) => root,
         // A Terraform template (`"cpu": ${cpu}`) is JSON once its placeholders are unknowns.
-        Err(problem) => match hcl_eval::parse_json_template(text)
-            .filter(|_| syntax == Syntax::Json && text.contains("${"))
+        Err(problem) => match (syntax == Syntax::Json && text.contains("${"))
+            .then(|| hcl_eval::parse_json_template(text))
+            .flatten()
         {
             Some(root) => root,
             None => {
