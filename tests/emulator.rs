@@ -1310,8 +1310,9 @@ fn deny_one_api_at_a_time(
                 problems.push(what);
             }
         }
-        let expected_missing: Vec<String> = if named { vec![action.clone()] } else { vec![] };
-        if report.missing_permissions != expected_missing {
+        // Every denied call is named, whether or not a check turned UNKNOWN for it.
+        let _ = named;
+        if report.missing_permissions != [action.clone()] {
             problems.push(format!(
                 "{context}: missing_permissions is {:?}",
                 report.missing_permissions
@@ -1537,4 +1538,383 @@ fn record_then_replay_gives_the_identical_report() {
             "{format} report differs on replay"
         );
     }
+}
+
+// ------------------------------------------------------------------------------ denial table
+
+/// How bad a status is; UNKNOWN counts as failing (it never lets the run exit 0).
+fn badness(status: Status) -> u8 {
+    match status {
+        Status::Pass | Status::NotApplicable => 0,
+        Status::Info => 1,
+        Status::Warning => 2,
+        Status::Error | Status::Unknown => 3,
+    }
+}
+
+/// One row of the denial table: a world, denied one action at a time.
+struct DenialRow {
+    world: &'static str,
+    actions: usize,
+    improved: Vec<String>,
+    unnamed: Vec<String>,
+    exit_dropped: Vec<String>,
+}
+
+/// Denies every action the doctor calls in `world`, one at a time, and records each denial
+/// that improved a verdict (a check from error, warning or info to something milder), let
+/// the exit code drop, or was not named in `missing_permissions`.
+fn denial_row(emu: &Emulator, label: &'static str, world: &World, task_args: &[&str]) -> DenialRow {
+    let run = || {
+        emu.doctor(world)
+            .args(task_args)
+            .args(["--format", "json", "--ignore", &local_codes().join(",")])
+            .run()
+    };
+    emu.shim.deny(&[]);
+    emu.shim.reset_calls();
+    let baseline_run = run();
+    assert!(
+        matches!(baseline_run.code, Some(0 | 1)),
+        "{label}: {baseline_run:?}"
+    );
+    let baseline = baseline_run.report();
+    assert_eq!(
+        baseline.summary.unknown,
+        0,
+        "{label}: every check is evaluated before anything is denied:\n{}",
+        summary(&baseline)
+    );
+    let called: BTreeSet<String> = emu.shim.calls().into_iter().collect();
+    let mut row = DenialRow {
+        world: label,
+        actions: called.len(),
+        improved: vec![],
+        unnamed: vec![],
+        exit_dropped: vec![],
+    };
+    for action in &called {
+        emu.shim.deny(&[action]);
+        let denied = run();
+        if denied.code.unwrap_or(101) < baseline_run.code.unwrap_or(0) || denied.code == Some(101) {
+            row.exit_dropped.push(format!(
+                "{action}: exit {:?}: {}",
+                denied.code, denied.stderr
+            ));
+            continue;
+        }
+        if denied.code == Some(2) {
+            // One line, no report: never "fine", nothing to compare.
+            continue;
+        }
+        let report = denied.report();
+        let before: BTreeMap<(String, Option<String>), Status> = statuses(&baseline)
+            .into_iter()
+            .map(|(c, t, s)| ((c, t), s))
+            .collect();
+        for (code, task, after) in statuses(&report) {
+            if let Some(before) = before.get(&(code.clone(), task))
+                && after != Status::Unknown
+                && badness(after) < badness(*before)
+            {
+                row.improved
+                    .push(format!("{action}: {code} {before:?} -> {after:?}"));
+            }
+        }
+        if !report.missing_permissions.contains(action) {
+            row.unnamed.push(format!(
+                "{action}: missing_permissions {:?}",
+                report.missing_permissions
+            ));
+        }
+    }
+    emu.shim.deny(&[]);
+    row
+}
+
+fn denial_table(emu: &Emulator, worlds: &[(&'static str, World, Vec<String>)]) {
+    let mut rows = Vec::new();
+    for (label, world, args) in worlds {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        rows.push(denial_row(emu, label, world, &args));
+    }
+    let mut table = String::from(
+        "| world | actions denied one at a time | verdicts improved | exit code dropped | denial not named |\n|---|---|---|---|---|\n",
+    );
+    let mut problems = Vec::new();
+    for r in &rows {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            r.world,
+            r.actions,
+            r.improved.len(),
+            r.exit_dropped.len(),
+            r.unnamed.len()
+        ));
+        for p in r.improved.iter().chain(&r.exit_dropped).chain(&r.unnamed) {
+            problems.push(format!("{}: {p}", r.world));
+        }
+    }
+    eprintln!("{table}");
+    assert!(problems.is_empty(), "{table}\n{}", problems.join("\n"));
+}
+
+/// A broken world: the VPC resolves no names (NW001 red whatever the route) and the task
+/// role lacks the ssmmessages actions (IR002 red).
+fn broken(spec: Spec) -> Spec {
+    Spec {
+        dns_support: false,
+        task_role: spec.task_role.as_ref().map(|_| TaskRole {
+            ssmmessages: false,
+            kms_decrypt: true,
+        }),
+        ..spec
+    }
+}
+
+fn ec2_spec(cluster: &str, network_mode: &'static str) -> Spec {
+    Spec {
+        launch: Launch::Ec2 {
+            agent_version: "1.70.2".into(),
+            instance_role: true,
+        },
+        net: Net::NatGateway,
+        network_mode,
+        ..Spec::rich(cluster)
+    }
+}
+
+fn table_world(
+    emu: &Emulator,
+    label: &'static str,
+    spec: Spec,
+) -> (&'static str, World, Vec<String>) {
+    let world = emu.world(spec);
+    let args = vec![
+        "check".into(),
+        world.cluster.clone(),
+        world.tasks[0].clone(),
+    ];
+    (label, world, args)
+}
+
+/// Denying any one call on a healthy or broken Fargate task never improves a verdict, never
+/// lets the exit code drop, and is always named.
+#[test]
+fn denial_table_fargate() {
+    let Some(emu) = Emulator::start() else { return };
+    let worlds = vec![
+        table_world(&emu, "Fargate, endpoints, healthy", Spec::rich("dtfh")),
+        table_world(
+            &emu,
+            "Fargate, NAT, DNS off, role without ssmmessages",
+            broken(Spec {
+                net: Net::NatGateway,
+                ..Spec::rich("dtfb")
+            }),
+        ),
+    ];
+    denial_table(&emu, &worlds);
+}
+
+#[test]
+fn denial_table_ec2_awsvpc() {
+    let Some(emu) = Emulator::start() else { return };
+    let worlds = vec![
+        table_world(&emu, "EC2 awsvpc, NAT, healthy", ec2_spec("dtah", "awsvpc")),
+        table_world(
+            &emu,
+            "EC2 awsvpc, NAT, DNS off, role without ssmmessages",
+            broken(ec2_spec("dtab", "awsvpc")),
+        ),
+    ];
+    denial_table(&emu, &worlds);
+}
+
+#[test]
+fn denial_table_ec2_bridge_and_host() {
+    let Some(emu) = Emulator::start() else { return };
+    let worlds = vec![
+        table_world(&emu, "EC2 bridge, NAT, healthy", ec2_spec("dtbh", "bridge")),
+        table_world(
+            &emu,
+            "EC2 bridge, NAT, DNS off, role without ssmmessages",
+            broken(ec2_spec("dtbb", "bridge")),
+        ),
+        table_world(&emu, "EC2 host, NAT, healthy", ec2_spec("dthh", "host")),
+        table_world(
+            &emu,
+            "EC2 host, NAT, DNS off, role without ssmmessages",
+            broken(ec2_spec("dthb", "host")),
+        ),
+    ];
+    denial_table(&emu, &worlds);
+}
+
+/// A NAT path in a VPC with DNS support off is red (the DNS attributes are read for every
+/// path, not only when the VPC has endpoints), on every launch type and network mode.
+#[test]
+fn dns_support_off_is_red_on_every_path() {
+    let Some(emu) = Emulator::start() else { return };
+    for (cluster, spec) in [
+        (
+            "dnsnat",
+            Spec {
+                net: Net::NatGateway,
+                dns_support: false,
+                ..Spec::healthy("dnsnat")
+            },
+        ),
+        (
+            "dnsigw",
+            Spec {
+                net: Net::InternetGateway,
+                dns_support: false,
+                ..Spec::healthy("dnsigw")
+            },
+        ),
+        (
+            "dnsbr",
+            Spec {
+                dns_support: false,
+                ..ec2_spec("dnsbr", "bridge")
+            },
+        ),
+    ] {
+        let world = emu.world(spec);
+        let run = emu.diagnose(&world);
+        run.assert_code(1);
+        let report = run.report();
+        assert_status(&report, "NW001", Status::Error);
+        assert!(
+            result(&report, "NW001")
+                .message
+                .contains("enableDnsSupport=false"),
+            "{cluster}: {}",
+            result(&report, "NW001").message
+        );
+    }
+}
+
+/// A listing whose later page fails keeps the tasks of the pages it read: they are
+/// diagnosed, the rest shows as UNKNOWN naming the call, and the run does not exit 0.
+#[test]
+fn a_failed_list_tasks_page_keeps_the_pages_already_read() {
+    let Some(emu) = Emulator::start() else { return };
+    // ListTasks pages by 100: 101 tasks make two pages, and the second is denied.
+    let world = emu.world(Spec {
+        tasks: 101,
+        ..Spec::healthy("pages")
+    });
+    emu.shim.deny_after("ecs:ListTasks", 1);
+    let run = emu
+        .doctor(&world)
+        .args(["check", "pages", "--all", "--format", "json"])
+        .run();
+    emu.shim.deny(&[]);
+    run.assert_code(1);
+    let report = run.report();
+    assert_eq!(
+        report.missing_permissions,
+        ["ecs:ListTasks"],
+        "{}",
+        summary(&report)
+    );
+    let tk001: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.code == "TK001")
+        .collect();
+    assert_eq!(
+        tk001.len(),
+        101,
+        "100 listed tasks and the unlisted rest: {}",
+        summary(&report)
+    );
+    assert_eq!(
+        tk001.iter().filter(|r| r.status == Status::Pass).count(),
+        100
+    );
+    assert!(
+        tk001.iter().any(|r| r.status == Status::Pass),
+        "{}",
+        summary(&report)
+    );
+    assert!(
+        tk001.iter().any(|r| r.status == Status::Unknown
+            && r.message.contains("the task list stopped after 1 page")),
+        "{}",
+        summary(&report)
+    );
+}
+
+/// `--timeout` keeps what was read: calls still unanswered at the deadline fail as timeouts,
+/// their checks are UNKNOWN saying so, and the report of the rest is printed (exit 1).
+#[test]
+fn the_timeout_keeps_what_was_read() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        net: Net::NatGateway,
+        ..Spec::healthy("slow")
+    });
+    // Every call 1.5 s (each attempt may take a third of --timeout, 2 s): the first round
+    // trips arrive, the NAT gateways, four round trips in, cannot arrive within 6 s.
+    emu.shim.set_latency(1.5);
+    let run = emu
+        .doctor(&world)
+        .args(["check", &world.cluster, &world.tasks[0], "--format", "json"])
+        .args(["--ignore", &local_codes().join(","), "--timeout", "6"])
+        .run();
+    emu.shim.set_latency(0.0);
+    run.assert_code(1);
+    let report = run.report();
+    let timed_out: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| {
+            r.status == Status::Unknown && r.message.contains("did not answer within --timeout 6s")
+        })
+        .collect();
+    assert!(!timed_out.is_empty(), "{}", summary(&report));
+    assert!(
+        report.results.iter().any(|r| r.status == Status::Pass),
+        "what arrived in time is still judged: {}",
+        summary(&report)
+    );
+    assert!(
+        report.faults.iter().any(|f| f.contains("timed out")),
+        "{:?}",
+        report.faults
+    );
+}
+
+/// `--wait` on one task stops at once when what blocks cannot change while the task runs
+/// (started without exec), instead of polling until the time runs out.
+#[test]
+fn wait_stops_at_once_on_what_no_wait_can_fix() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        exec_enabled: false,
+        ..Spec::healthy("nowait")
+    });
+    emu.shim.reset_calls();
+    let run = emu
+        .doctor(&world)
+        .args(["check", &world.cluster, &world.tasks[0], "--wait", "10m"])
+        .args(["--ignore", &local_codes().join(",")])
+        .run();
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("--wait: stopped, no wait can fix TK002"),
+        "{}",
+        run.stderr
+    );
+    let polls = emu
+        .shim
+        .calls()
+        .iter()
+        .filter(|c| *c == "ecs:DescribeTasks")
+        .count();
+    assert_eq!(polls, 1, "one poll, no second");
 }

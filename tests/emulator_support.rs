@@ -252,6 +252,25 @@ impl Shim {
         self.control("POST", "/_shim/deny", Some(json!({ "actions": actions })));
     }
 
+    /// From now on, `action` is answered `calls` more times, then denied (a listing whose
+    /// later pages fail). `deny(&[])` clears it.
+    pub fn deny_after(&self, action: &str, calls: u32) {
+        self.control(
+            "POST",
+            "/_shim/deny",
+            Some(json!({ "actions": [], "after": { action: calls } })),
+        );
+    }
+
+    /// Every AWS call is answered `seconds` late (0 to 10).
+    pub fn set_latency(&self, seconds: f64) {
+        self.control(
+            "POST",
+            "/_shim/latency",
+            Some(json!({ "seconds": seconds })),
+        );
+    }
+
     /// Every signed AWS operation received since the last reset, in arrival order.
     pub fn calls(&self) -> Vec<String> {
         let v = self.control("GET", "/_shim/calls", None);
@@ -758,6 +777,11 @@ pub struct Spec {
     /// `logging=OVERRIDE` to a CloudWatch log group and an S3 bucket, both encrypted and with
     /// encryption required; the roles may write to them.
     pub session_logs: bool,
+    /// The task definition's network mode: `awsvpc`, or on EC2 `bridge` or `host` (the
+    /// task's traffic then leaves through the container instance's interface).
+    pub network_mode: &'static str,
+    /// The VPC's `enableDnsSupport` (off: nothing in the VPC resolves names).
+    pub dns_support: bool,
 }
 
 impl Spec {
@@ -780,6 +804,8 @@ impl Spec {
             settled: true,
             egress_via_prefix_list: false,
             session_logs: false,
+            network_mode: "awsvpc",
+            dns_support: true,
         }
     }
 
@@ -896,6 +922,15 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         .send()
         .await
         .or_die("ModifyVpcAttribute");
+    if !spec.dns_support {
+        aws.ec2
+            .modify_vpc_attribute()
+            .vpc_id(&vpc)
+            .enable_dns_support(AttributeBooleanValue::builder().value(false).build())
+            .send()
+            .await
+            .or_die("ModifyVpcAttribute (DNS support)");
+    }
     let subnet = aws
         .ec2
         .create_subnet()
@@ -1453,7 +1488,7 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         .ecs
         .register_task_definition()
         .family(format!("{name}-app"))
-        .network_mode(NetworkMode::Awsvpc)
+        .network_mode(NetworkMode::from(spec.network_mode))
         .requires_compatibilities(compatibility)
         .cpu("512")
         .memory("1024")
@@ -1485,6 +1520,9 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         )
         .build();
 
+    // bridge and host tasks take no network configuration.
+    let awsvpc = spec.network_mode == "awsvpc";
+
     // The service.
     if let Some(service) = &spec.service {
         aws.ecs
@@ -1494,7 +1532,7 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
             .task_definition(&task_definition_arn)
             .desired_count(0)
             .launch_type(launch_type.clone())
-            .network_configuration(network.clone())
+            .set_network_configuration(awsvpc.then(|| network.clone()))
             .send()
             .await
             .or_die("CreateService");
@@ -1520,7 +1558,7 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         .launch_type(launch_type)
         .count(spec.tasks as i32)
         .enable_execute_command(spec.exec_enabled)
-        .network_configuration(network);
+        .set_network_configuration(awsvpc.then_some(network));
     if let Some(service) = &spec.service {
         // ECS starts a service's tasks with the deployment's id as startedBy.
         let deployment = primary_deployment(aws, name, &service.name).await;

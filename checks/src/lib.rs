@@ -10,6 +10,7 @@ pub mod docs;
 pub mod facts;
 pub mod fixes;
 pub mod fleet;
+pub mod gaps;
 pub mod lint;
 pub mod model;
 pub mod outcome;

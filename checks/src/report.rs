@@ -142,9 +142,14 @@ pub struct Report {
     pub error_context: Option<crate::catalog::ErrorContext>,
     pub results: Vec<CheckResult>,
     pub summary: Summary,
-    /// IAM actions the doctor was denied; granting them turns UNKNOWN results into verdicts.
+    /// IAM actions the doctor was denied, every one of them (also those denied while reading
+    /// part of a fact, such as a VPC's DNS attributes or a key's grants); granting them turns
+    /// UNKNOWN results into verdicts.
     #[serde(default)]
     pub missing_permissions: Vec<String>,
+    /// Every other call that failed (throttled, timed out, not implemented), one line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
     /// AWS API calls made to gather the facts (as recorded, for a replayed run).
     pub aws_calls: u32,
     /// Each task's path to `ssmmessages`, hop by hop, when a network check ran.

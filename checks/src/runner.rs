@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::check::{Check, Level, Severity};
-use crate::facts::{Diagnosis, Facts, Mode, Subject};
+use crate::facts::{Diagnosis, FactError, Facts, Mode, Subject, Unavailable};
+use crate::gaps::Gaps;
 use crate::outcome::Verdict;
 use crate::registry;
 use crate::report::{CheckResult, Status};
@@ -42,11 +43,15 @@ pub fn evaluate(diagnosis: &Diagnosis, mode: Mode, selection: &Selection) -> Vec
     let placeholder = Subject::default();
     let first = diagnosis.subjects.first().unwrap_or(&placeholder);
     let many = diagnosis.subjects.len() > 1;
+    let gaps = Gaps::of(diagnosis);
     let mut results = Vec::new();
     for check in selection.checks() {
         match check.meta.level {
             Level::Run => {
-                results.push(evaluate_one(check, diagnosis, first, mode, None, selection));
+                let gap = gaps.for_check(&check.meta, None);
+                results.push(evaluate_one(
+                    check, diagnosis, first, mode, None, selection, &gap,
+                ));
             }
             Level::Task => {
                 let subjects: Vec<&Subject> = if diagnosis.subjects.is_empty() {
@@ -54,16 +59,51 @@ pub fn evaluate(diagnosis: &Diagnosis, mode: Mode, selection: &Selection) -> Vec
                 } else {
                     diagnosis.subjects.iter().collect()
                 };
-                for subject in subjects {
+                for (index, subject) in subjects.into_iter().enumerate() {
                     let label = many.then(|| crate::arn::task_id(&subject.task_ref).to_string());
+                    let gap = gaps.for_check(&check.meta, Some(index));
                     results.push(evaluate_one(
-                        check, diagnosis, subject, mode, label, selection,
+                        check, diagnosis, subject, mode, label, selection, &gap,
                     ));
                 }
             }
         }
     }
     results
+}
+
+/// A verdict reached while a call the check depends on failed is UNKNOWN, unless it holds an
+/// error: a gap may hide a problem, never a fix (see [`crate::gaps`]). What the check saw on
+/// the rest stays in the message. Decided on the check's own severities, before `--severity`
+/// overrides, so demoting a check never hides a gap.
+///
+/// A check that accounted for the gap itself says so in its evidence, quoting the error's
+/// description (CL003: "grants were not read (…); only the key policy was evaluated", when the
+/// key policy decides whatever the grants say); its verdict stands.
+fn unverified(verdict: &Verdict, gaps: &[&FactError]) -> Option<Unavailable> {
+    let mentioned = |described: &str| match verdict {
+        Verdict::Pass { evidence } => evidence.iter().any(|e| e.contains(described)),
+        Verdict::Findings(findings) => findings
+            .iter()
+            .flat_map(|f| f.evidence.iter().chain([&f.message]))
+            .any(|e| e.contains(described)),
+        Verdict::NotApplicable { .. } => true,
+    };
+    let error = gaps.iter().find(|e| !mentioned(&e.describe()))?;
+    let seen = match verdict {
+        Verdict::Pass { evidence } => format!(
+            "it passes on the rest ({})",
+            evidence.first().map_or("no finding", String::as_str)
+        ),
+        Verdict::Findings(findings) if findings.iter().all(|f| f.severity != Severity::Error) => {
+            format!("on the rest: {}", findings[0].message)
+        }
+        _ => return None,
+    };
+    Some(Unavailable {
+        reason: format!("could not be verified: {}; {seen}", error.describe()),
+        missing_action: error.missing_action().map(str::to_string),
+    })
 }
 
 fn evaluate_one(
@@ -73,13 +113,20 @@ fn evaluate_one(
     mode: Mode,
     task: Option<String>,
     selection: &Selection,
+    gaps: &[&FactError],
 ) -> CheckResult {
     let facts = Facts {
         mode,
         diagnosis,
         subject,
     };
-    let outcome = catch_unwind(AssertUnwindSafe(|| (check.evaluate)(&facts)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let verdict = (check.evaluate)(&facts)?;
+        match unverified(&verdict, gaps) {
+            Some(unavailable) => Err(unavailable),
+            None => Ok(verdict),
+        }
+    }));
     let meta = &check.meta;
     let mut result = CheckResult::new(meta, task);
     match outcome {

@@ -6,7 +6,7 @@
 //!
 //! The longest chain for a Fargate task is four round trips (`tests/bench/diagnose.py`
 //! prints it, e.g. DescribeTasks → DescribeSubnets → DescribeRouteTables →
-//! DescribeVpcAttribute). A fleet adds the pages of ListTasks before DescribeTasks; its
+//! DescribeNatGateways); the VPC's DNS attributes come with its route tables. A fleet adds the pages of ListTasks before DescribeTasks; its
 //! descriptions come 100 tasks a call, concurrently.
 
 use std::collections::{BTreeSet, HashMap};
@@ -69,6 +69,9 @@ pub struct Fetcher {
     pub progress: Arc<Progress>,
     /// One per entry of [`MAX_IN_FLIGHT`], then the one for every other service.
     permits: Vec<Semaphore>,
+    /// `--timeout`: when every call must have been answered, and the seconds given. A call
+    /// still waiting then fails as a timeout; what was read is kept.
+    pub deadline: Option<(tokio::time::Instant, u64)>,
 }
 
 type SharedFact<'a, T> = Shared<BoxFuture<'a, Fact<T>>>;
@@ -103,6 +106,7 @@ impl Fetcher {
                 .map(|(_, n)| Semaphore::new(*n))
                 .chain([Semaphore::new(MAX_IN_FLIGHT_OTHER)])
                 .collect(),
+            deadline: None,
         }
     }
 
@@ -132,12 +136,28 @@ impl Fetcher {
             .iter()
             .position(|(name, _)| *name == service)
             .unwrap_or(MAX_IN_FLIGHT.len());
-        let _permit = self.permits[slot]
-            .acquire()
+        let answer = async {
+            let _permit = self.permits[slot]
+                .acquire()
+                .await
+                .expect("semaphore is never closed");
+            self.progress.calls.fetch_add(1, Ordering::Relaxed);
+            request.await.map_err(|e| classify(action, &e))
+        };
+        let Some((deadline, seconds)) = self.deadline else {
+            return answer.await;
+        };
+        tokio::time::timeout_at(deadline, answer)
             .await
-            .expect("semaphore is never closed");
-        self.progress.calls.fetch_add(1, Ordering::Relaxed);
-        request.await.map_err(|e| classify(action, &e))
+            .unwrap_or_else(|_| {
+                Err(FactError::new(
+                    FactErrorKind::Timeout,
+                    action,
+                    format!(
+                        "AWS did not answer within --timeout {seconds}s (raise --timeout to wait longer)"
+                    ),
+                ))
+            })
     }
 
     /// Gathers every needed fact.

@@ -135,6 +135,22 @@ fn wait_until_ready(
         let report = build_report(&render::sanitized(diagnosis.clone()), calls, selection);
         let blockers: Vec<&CheckResult> = report.results.iter().filter(|r| not_ready(r)).collect();
         let left = deadline.saturating_duration_since(Instant::now());
+        let single_task = args.task.is_some() || args.task_arg.is_some();
+        if let Some(stuck) = blockers.iter().find(|r| no_wait_fixes(r, single_task)) {
+            if !args.quiet {
+                eprintln!(
+                    "--wait: stopped, no wait can fix {} ({}): {}",
+                    stuck.code,
+                    render::safe(&stuck.message),
+                    if stuck.status == Status::Unknown {
+                        "grant the doctor the permission it lacks (`ecs-exec-doctor permissions`)"
+                    } else {
+                        "the task keeps this configuration until it is replaced; see the fix below"
+                    }
+                );
+            }
+            return Ok((diagnosis, calls, false));
+        }
         if blockers.is_empty() || left.is_zero() {
             if !args.quiet {
                 if blockers.is_empty() {
@@ -162,6 +178,19 @@ fn wait_until_ready(
         std::thread::sleep(sleep);
         pause = (pause * 2).min(Duration::from_secs(15));
     }
+}
+
+/// A blocker that polling cannot clear: the doctor's own missing permission, or, for one
+/// named task, what is fixed for the task's lifetime (stopped, started without exec, its
+/// platform version, its task definition's containers and role). A service's or cluster's
+/// tasks can be replaced while it waits, so for them only the missing permission counts.
+fn no_wait_fixes(r: &CheckResult, single_task: bool) -> bool {
+    let permanent_for_task = matches!(
+        r.code.as_str(),
+        "TK001" | "TK002" | "TK004" | "TD001" | "TD006" | "IR001"
+    );
+    (r.status == Status::Unknown && r.missing_action.is_some())
+        || (single_task && r.status == Status::Error && permanent_for_task)
 }
 
 /// What `--wait` keeps waiting for: an error or UNKNOWN, or a task or agent that is not
@@ -230,12 +259,10 @@ fn stop_if_target_missing(d: &Diagnosis) -> Result<()> {
 
 pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Report {
     let results = runner::evaluate(d, Mode::Live, selection);
-    let mut missing: Vec<String> = results
-        .iter()
-        .filter_map(|r| r.missing_action.clone())
-        .collect();
-    missing.sort();
-    missing.dedup();
+    // Every denied call, not only those that turned a check UNKNOWN.
+    let gaps = ecs_exec_doctor_checks::gaps::Gaps::of(d);
+    let mut missing = gaps.denied();
+    missing.extend(results.iter().filter_map(|r| r.missing_action.clone()));
     let tasks = ecs_exec_doctor_checks::fleet::task_ids(d);
     Report {
         fleet: ecs_exec_doctor_checks::fleet::of_diagnosis(d, &results),
@@ -249,7 +276,8 @@ pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Rep
         error_context: None,
         summary: Summary::of(&results),
         results,
-        missing_permissions: missing,
+        missing_permissions: missing.into_iter().collect(),
+        faults: gaps.faults(),
         aws_calls,
         network_paths: ecs_exec_doctor_checks::report::network_paths(d, selection),
     }

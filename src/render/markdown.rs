@@ -349,6 +349,9 @@ pub fn check_report(report: &Report) -> String {
                 .join(", ")
         );
     }
+    for fault in &report.faults {
+        let _ = writeln!(out, "\nNot read: {}", inline(fault));
+    }
     out
 }
 

@@ -333,6 +333,14 @@ fn summary(out: &mut String, report: &Report, p: &Palette) {
                 .join(", ")
         );
     }
+    for fault in &report.faults {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            "Not read:".style(p.unknown),
+            crate::render::safe(fault)
+        );
+    }
     let verdict = report.error_context.as_ref().map(|ctx| ctx.verdict);
     if verdict == Some(ErrorVerdict::Unrecognised) {
         let _ = writeln!(

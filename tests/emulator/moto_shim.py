@@ -562,6 +562,7 @@ class Shim:
             self.agents = {}     # (task id, container name) -> {"lastStatus": str|None, "reason"}
             self.instances = {}  # container instance id -> {"versionInfo", "execCapability", "agentConnected"}
             self.denied = set()  # lower-cased IAM action names
+            self.deny_after = {}  # lower-cased IAM action name -> calls still answered before denials
             self.calls = []      # IAM action names in arrival order
             self.timeline = []   # {"action", "start", "end"} per call (monotonic seconds)
             self.latency = 0.0   # seconds added to every AWS call
@@ -583,6 +584,10 @@ class Shim:
             self.calls.append(req.action)
             self.timeline.append(timing)
             denied = req.action.lower() in self.denied
+            left = self.deny_after.get(req.action.lower())
+            if left is not None:
+                denied = denied or left <= 0
+                self.deny_after[req.action.lower()] = left - 1
             latency = self.latency
         if latency:
             time.sleep(latency)  # releases the GIL: concurrent calls overlap, as on AWS
@@ -957,6 +962,13 @@ class Shim:
                 if not isinstance(actions, list):
                     return reply(400, {"error": "expected {\"actions\": [...]}"})
                 self.denied = {a.lower() for a in actions}
+                # "after": {action: N} answers the next N calls of the action, then denies
+                # it (a paginated listing whose later pages fail).
+                after = body.get("after", {})
+                if not isinstance(after, dict) or not all(
+                        isinstance(n, int) and n >= 0 for n in after.values()):
+                    return reply(400, {"error": "expected \"after\": {action: calls}"})
+                self.deny_after = {a.lower(): n for a, n in after.items()}
                 return reply(200, {"ok": True})
             if (method, path) == ("POST", "/_shim/agent"):
                 if not body.get("task") or not body.get("container") or "lastStatus" not in body:

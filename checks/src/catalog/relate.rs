@@ -414,6 +414,7 @@ mod tests {
             summary: crate::report::Summary::of(&results),
             results,
             missing_permissions: vec![],
+            faults: vec![],
             aws_calls: 0,
             network_paths: vec![],
             fleet: None,

@@ -67,16 +67,18 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     // The caller: GenerateDataKey.
     match f.caller() {
         Ok(caller) => match &caller.principal_arn {
-            Some(principal) => judge(
-                key,
-                principal,
-                &caller.account,
-                "kms:GenerateDataKey",
-                f.subject.caller_permissions.value(),
-                "CR002",
-                &mut findings,
-                &mut evidence,
-            ),
+            Some(principal) => {
+                unknown = judge(
+                    key,
+                    principal,
+                    &caller.account,
+                    "kms:GenerateDataKey",
+                    f.subject.caller_permissions.value(),
+                    "CR002",
+                    &mut findings,
+                    &mut evidence,
+                );
+            }
             None => evidence.push(format!(
                 "`{}` is not an IAM user or role; its use of the key was not evaluated",
                 caller.arn
@@ -92,7 +94,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                 let account = crate::arn::Arn::parse(arn)
                     .map(|a| a.account)
                     .unwrap_or_default();
-                judge(
+                let undecided = judge(
                     key,
                     arn,
                     &account,
@@ -102,6 +104,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                     &mut findings,
                     &mut evidence,
                 );
+                unknown = unknown.or(undecided);
             }
             None => evidence.push("the task has no role (see IR001)".into()),
         },
@@ -131,7 +134,7 @@ fn judge(
     iam_check: &str,
     findings: &mut Vec<Finding>,
     evidence: &mut Vec<String>,
-) {
+) -> Option<Unavailable> {
     let mut context = BTreeMap::new();
     context.insert("aws:PrincipalArn".to_string(), principal.to_string());
     context.insert("aws:PrincipalAccount".to_string(), account.to_string());
@@ -205,6 +208,19 @@ fn judge(
             "the key policy allows `{principal}` {action} ({})",
             statement.describe()
         )),
+        // A grant may allow what the key policy does not: unread grants leave it open.
+        PolicyDecision::Conditional { .. } | PolicyDecision::NotAllowed
+            if key.grants_error.is_some() =>
+        {
+            let error = key.grants_error.as_ref().expect("checked above");
+            return Some(Unavailable::from_error(
+                &format!(
+                    "grants of `{}` (the key policy does not allow `{principal}` {action}, but a grant may)",
+                    key.key_arn
+                ),
+                error,
+            ));
+        }
         PolicyDecision::Conditional { statement, keys, .. } => findings.push(
             Finding::warning(format!(
                 "the key policy of `{}` allows {action} to `{principal}` only under conditions on {} ({})",
@@ -229,6 +245,7 @@ fn judge(
             findings.push(finding.fix(fix()));
         }
     }
+    None
 }
 
 #[cfg(test)]

@@ -11,6 +11,12 @@ use futures::future::join_all;
 
 use super::{Fetcher, Listing, convert};
 
+/// The task ARNs a listing read, and why it stopped early, if it did.
+struct Listed {
+    arns: Vec<String>,
+    error: Option<FactError>,
+}
+
 /// DescribeTasks takes at most this many tasks per call.
 const DESCRIBE_TASKS_BATCH: usize = 100;
 
@@ -96,10 +102,13 @@ impl Fetcher {
         self.described(listed, none).await
     }
 
-    /// Every RUNNING task of the cluster, or of `service`, all pages.
-    async fn running_tasks(&self, service: Option<&str>) -> Result<Vec<String>, FactError> {
+    /// Every RUNNING task of the cluster, or of `service`, all pages. A page that fails after
+    /// others were read keeps what they listed: those tasks are diagnosed, and the failure
+    /// says how far the listing got.
+    async fn running_tasks(&self, service: Option<&str>) -> Listed {
         let mut arns = Vec::new();
         let mut token: Option<String> = None;
+        let mut pages = 0usize;
         loop {
             let request = self
                 .clients
@@ -119,27 +128,49 @@ impl Fetcher {
                 .max_results(100)
                 .set_next_token(token.take())
                 .send();
-            let out = self.call("ecs:ListTasks", request).await?;
+            let out = match self.call("ecs:ListTasks", request).await {
+                Ok(out) => out,
+                Err(e) if pages == 0 => {
+                    return Listed {
+                        arns,
+                        error: Some(e),
+                    };
+                }
+                Err(mut e) => {
+                    e.message = format!(
+                        "the task list stopped after {pages} page{} ({} tasks listed and diagnosed; later ones were not): {}",
+                        if pages == 1 { "" } else { "s" },
+                        arns.len(),
+                        e.message
+                    );
+                    return Listed {
+                        arns,
+                        error: Some(e),
+                    };
+                }
+            };
+            pages += 1;
             arns.extend(out.task_arns().iter().cloned());
             match out.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                _ => return Ok(arns),
+                _ => return Listed { arns, error: None },
             }
         }
     }
 
-    /// The listed tasks (up to `--max-tasks`), described; `none` when there is none.
-    async fn described(&self, listed: Result<Vec<String>, FactError>, none: String) -> Listing {
-        let mut arns = match listed {
-            Ok(arns) => arns,
-            Err(e) => {
-                return Listing {
-                    subjects: vec![(String::new(), Fact::failed(e))],
-                    service: None,
-                    left_out: 0,
-                };
-            }
-        };
+    /// The listed tasks (up to `--max-tasks`), described; `none` when there is none. When the
+    /// listing failed, one more subject carries the failure, so that the tasks it could not
+    /// list show as UNKNOWN (and the run never exits 0) while those it listed are diagnosed.
+    async fn described(&self, listed: Listed, none: String) -> Listing {
+        let Listed { mut arns, error } = listed;
+        let unlisted = error.map(|e| (String::new(), Fact::failed(e)));
+        if arns.is_empty() && unlisted.is_some() {
+            return Listing {
+                subjects: unlisted.into_iter().collect(),
+                service: None,
+                left_out: 0,
+            };
+        }
         if arns.is_empty() {
             return Listing {
                 subjects: vec![(String::new(), Fact::absent(none))],
@@ -172,6 +203,7 @@ impl Fetcher {
                 subjects.push((a.clone(), fact));
             }
         }
+        subjects.extend(unlisted);
         Listing {
             subjects,
             service: None,

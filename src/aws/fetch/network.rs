@@ -3,8 +3,8 @@
 //! ACLs), each fetched once for every task of the run.
 //!
 //! Round trips after DescribeTasks: DescribeSubnets ∥ DescribeNetworkInterfaces, then every
-//! VPC-wide call at once, then (only when a security-group rule references one) the prefix
-//! lists. For `bridge`/`host` tasks the instance's interface and subnet are known one round
+//! VPC-wide call at once (the DNS attributes of every VPC among them), then (only when a
+//! route or a security-group rule points at one) the NAT gateways and the prefix lists. For `bridge`/`host` tasks the instance's interface and subnet are known one round
 //! trip later, from the container instance.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -140,6 +140,17 @@ impl Fetcher {
             }
         }
 
+        // The subnets of the instances' interfaces too: a bridge/host task's instance may
+        // lack the `ecs.subnet-id` attribute, and its interface then tells the subnet.
+        let mut subnets = subnets;
+        for id in &instances {
+            if let Some(i) = out.interfaces.get(id).and_then(Fact::value)
+                && !subnets.contains(&i.subnet_id)
+            {
+                subnets.push(i.subnet_id.clone());
+            }
+        }
+
         // The VPC of each subnet: from the interfaces, else (their call failed or was not
         // needed) from DescribeSubnets. The subnets themselves come with the VPC-wide facts.
         let mut vpc_of: HashMap<String, String> = out
@@ -181,12 +192,29 @@ impl Fetcher {
                 .values()
                 .filter_map(|f| f.value().map(|i| i.vpc_id.clone())),
         );
-        let per_vpc = join_all(vpcs.iter().map(|vpc| self.vpc_facts(vpc))).await;
+        // The DNS attributes of every VPC, in the same round trip as its other VPC-wide facts:
+        // `enableDnsSupport=false` breaks every path (NAT, internet gateway and endpoint alike),
+        // so it is read whatever the route.
+        let dns_calls = join_all(vpcs.iter().map(|vpc| async move {
+            if need_network {
+                Some(self.dns_attributes(vpc).await)
+            } else {
+                None
+            }
+        }));
+        let (per_vpc, dns) = tokio::join!(
+            join_all(vpcs.iter().map(|vpc| self.vpc_facts(vpc))),
+            dns_calls
+        );
         let per_vpc: HashMap<&String, VpcFacts> = vpcs.iter().zip(per_vpc).collect();
+        let dns: HashMap<&String, DnsAttributes> = vpcs
+            .iter()
+            .zip(dns)
+            .filter_map(|(vpc, d)| Some((vpc, d?)))
+            .collect();
 
         // What the VPC-wide answers point at, in one more round trip: the NAT gateways of
-        // default routes, the DNS attributes of VPCs whose endpoints use private DNS, and the
-        // prefix lists security-group rules reference.
+        // default routes and the prefix lists security-group rules reference.
         let nat_ids: BTreeSet<String> = per_vpc
             .values()
             .filter_map(|f| f.routes.as_ref().ok())
@@ -194,15 +222,6 @@ impl Fetcher {
             .flat_map(|t| t.routes())
             .filter(|r| r.destination_cidr_block() == Some("0.0.0.0/0"))
             .filter_map(|r| r.nat_gateway_id().map(str::to_string))
-            .collect();
-        let private_dns_vpcs: Vec<&String> = per_vpc
-            .iter()
-            .filter(|(_, f)| {
-                f.endpoints
-                    .as_ref()
-                    .is_ok_and(|list| list.iter().any(|e| e.private_dns_enabled() == Some(true)))
-            })
-            .map(|(vpc, _)| *vpc)
             .collect();
         let referenced: BTreeSet<String> = if need_firewall {
             per_vpc
@@ -215,13 +234,8 @@ impl Fetcher {
         } else {
             BTreeSet::new()
         };
-        let dns_calls = join_all(private_dns_vpcs.iter().map(|vpc| self.dns_attributes(vpc)));
-        let (nat, dns, (lists, list_error)) = tokio::join!(
-            self.nat_gateways(nat_ids),
-            dns_calls,
-            self.prefix_lists(referenced)
-        );
-        let dns: HashMap<&String, DnsAttributes> = private_dns_vpcs.into_iter().zip(dns).collect();
+        let (nat, (lists, list_error)) =
+            tokio::join!(self.nat_gateways(nat_ids), self.prefix_lists(referenced));
 
         // Networks, by subnet.
         if need_network || need_firewall {

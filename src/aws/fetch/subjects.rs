@@ -192,17 +192,27 @@ impl Fetcher {
                     if !self.need(FactKind::Network) {
                         return Fact::NotFetched;
                     }
-                    let subnet = match &task.subnet_id {
-                        Some(s) => Some(s.clone()),
+                    // A bridge/host task's subnet: the instance's `ecs.subnet-id` attribute,
+                    // else the subnet of the instance's primary interface.
+                    let (subnet, instance) = match &task.subnet_id {
+                        Some(s) => (Some(s.clone()), None),
                         None => match cis.clone().await {
-                            Ok(map) => instance_of(&map).and_then(|c| c.subnet_id),
+                            Ok(map) => instance_of(&map).map_or((None, None), |c| (c.subnet_id, c.ec2_instance_id)),
                             Err(e) => return Fact::failed(FactError::dependency("ec2:DescribeSubnets", "container instance", &e)),
                         },
                     };
+                    let networks = networks.clone().await;
+                    let subnet = subnet.or_else(|| {
+                        let interface = networks.interfaces.get(instance.as_ref()?)?;
+                        interface.value().map(|i| i.subnet_id.clone())
+                    });
                     let Some(subnet) = subnet else {
-                        return Fact::absent("the task's subnet is not known (no ENI and no ecs.subnet-id attribute)");
+                        return match instance.and_then(|i| networks.interfaces.get(&i)).and_then(Fact::error) {
+                            Some(e) => Fact::failed(FactError::dependency("ec2:DescribeSubnets", "instance's network interface", e)),
+                            None => Fact::absent("the task's subnet is not known (no ENI, no ecs.subnet-id attribute and no instance interface)"),
+                        };
                     };
-                    networks.clone().await.networks.get(&subnet).cloned().unwrap_or_else(|| Fact::absent(format!("subnet `{subnet}` not found")))
+                    networks.networks.get(&subnet).cloned().unwrap_or_else(|| Fact::absent(format!("subnet `{subnet}` not found")))
                 };
                 let interface = async {
                     if !self.need(FactKind::Interface) {
