@@ -107,6 +107,11 @@ pub struct CheckMeta {
     pub needs: &'static [FactKind],
     /// `true` for checks that infer rather than observe (labelled as heuristics).
     pub heuristic: bool,
+    /// Calls among [`CheckMeta::actions`] whose failure while reading part of a fact (a VPC's
+    /// route tables, say) cannot change this check's verdict: the runner does not turn it
+    /// UNKNOWN for them (see [`crate::gaps`]). A failure of a whole fact the check reads
+    /// still makes it UNKNOWN through the fact itself.
+    pub unaffected_by: &'static [&'static str],
     /// `file#Lline` of the declaration.
     pub source: &'static str,
 }
@@ -162,6 +167,7 @@ macro_rules! declare_check {
             summary: $summary:literal,
             needs: [$($need:ident),* $(,)?],
             $(heuristic: $heuristic:literal,)?
+            $(unaffected_by: [$($unaffected:literal),* $(,)?],)?
             evaluate: $evaluate:path $(,)?
         };
     ) => {
@@ -178,6 +184,7 @@ macro_rules! declare_check {
                 raw_docs: concat!($($doc, "\n"),*),
                 needs: &[$($crate::facts::FactKind::$need),*],
                 heuristic: $crate::declare_check!(@heuristic $($heuristic)?),
+                unaffected_by: &[$($($unaffected),*)?],
                 source: concat!(file!(), "#L", line!()),
             },
             evaluate: $evaluate,

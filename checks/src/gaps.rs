@@ -11,7 +11,9 @@
 //!   it depends on (its metadata's actions) failed for this task is reported UNKNOWN, naming
 //!   the call, with what it saw on the rest kept in the message. An error stands: what was
 //!   missing cannot undo what was seen (a check whose red depends on the missing part says
-//!   so itself, as CL003 does for grants).
+//!   so itself, as CL003 does for grants). A check whose verdict does not depend on the
+//!   missing part says so by quoting the error in its evidence (CL003 when the key policy
+//!   decides whatever the grants say), and its verdict stands.
 //!
 //! The errors are found by walking the facts' serialised form, so a field added to the model
 //! tomorrow is covered without anyone listing it here.
@@ -23,11 +25,19 @@ use serde::Serialize;
 use crate::check::CheckMeta;
 use crate::facts::{Diagnosis, FactError, FactErrorKind};
 
+/// One failed call, and whether it cost a whole fact or only part of one.
+#[derive(Debug, Clone, PartialEq)]
+struct Failure {
+    error: FactError,
+    /// Inside a fact that was otherwise read (`Ok`, with an error field beside the value).
+    partial: bool,
+}
+
 /// The failed calls of one diagnosis: run-wide, and for each subject.
 #[derive(Debug, Default)]
 pub struct Gaps {
-    run: Vec<FactError>,
-    subjects: Vec<Vec<FactError>>,
+    run: Vec<Failure>,
+    subjects: Vec<Vec<Failure>>,
 }
 
 impl Gaps {
@@ -50,20 +60,27 @@ impl Gaps {
         Self { run, subjects }
     }
 
-    /// The failed calls a check with `meta` depends on, for the subject at `index` (`None`
-    /// for a run-level check, which reads the first subject).
+    /// The calls a check with `meta` depends on that failed while reading part of a fact,
+    /// for the subject at `index` (`None` for a run-level check, which reads the first
+    /// subject). A whole fact that failed needs no guard: reading it makes the check UNKNOWN.
     pub fn for_check(&self, meta: &CheckMeta, index: Option<usize>) -> Vec<&FactError> {
         let actions = meta.actions();
         let subject = self.subjects.get(index.unwrap_or(0));
         self.run
             .iter()
             .chain(subject.into_iter().flatten())
+            .filter(|f| f.partial)
+            .map(|f| &f.error)
             .filter(|e| actions.contains(&e.action.as_str()))
+            .filter(|e| !meta.unaffected_by.contains(&e.action.as_str()))
             .collect()
     }
 
     fn all(&self) -> impl Iterator<Item = &FactError> {
-        self.run.iter().chain(self.subjects.iter().flatten())
+        self.run
+            .iter()
+            .chain(self.subjects.iter().flatten())
+            .map(|f| &f.error)
     }
 
     /// Every IAM action the doctor was denied, sorted.
@@ -87,15 +104,18 @@ impl Gaps {
 }
 
 /// Every error in `value` whose call really failed. Dependency errors are left out: they
-/// repeat an error that sits in the fact they depend on, which is collected itself.
-fn collect(value: &impl Serialize, out: &mut Vec<FactError>) {
+/// repeat an error that sits in the fact they depend on, which is collected itself. So is
+/// "not found": that is an answer (a deleted role), which the checks judge.
+fn collect(value: &impl Serialize, out: &mut Vec<Failure>) {
     let Ok(json) = serde_json::to_value(value) else {
         return;
     };
-    walk(&json, out);
+    walk(&json, false, out);
 }
 
-fn walk(value: &serde_json::Value, out: &mut Vec<FactError>) {
+/// `partial` once the walk is inside a fact's value (a `Fact` serialises as an object with a
+/// `status`: `ok` with a `value`, `failed` with an `error`).
+fn walk(value: &serde_json::Value, partial: bool, out: &mut Vec<Failure>) {
     match value {
         serde_json::Value::Object(map) => {
             let looks_like_error = map.contains_key("kind")
@@ -104,17 +124,23 @@ fn walk(value: &serde_json::Value, out: &mut Vec<FactError>) {
             if looks_like_error
                 && let Ok(error) = serde_json::from_value::<FactError>(value.clone())
             {
-                if error.kind != FactErrorKind::Dependency
-                    && !error.action.is_empty()
-                    && !out.contains(&error)
+                let failure = Failure { error, partial };
+                if !matches!(
+                    failure.error.kind,
+                    FactErrorKind::Dependency | FactErrorKind::NotFound
+                ) && !failure.error.action.is_empty()
+                    && !out.contains(&failure)
                 {
-                    out.push(error);
+                    out.push(failure);
                 }
                 return;
             }
-            map.values().for_each(|v| walk(v, out));
+            let in_value = partial || map.get("status").and_then(|s| s.as_str()) == Some("ok");
+            for (key, v) in map {
+                walk(v, in_value && key != "error" || partial, out);
+            }
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, partial, out)),
         _ => {}
     }
 }
@@ -162,5 +188,20 @@ mod tests {
         let gaps = Gaps::of(&d);
         assert!(gaps.denied().is_empty());
         assert_eq!(gaps.faults(), [throttled.describe()]);
+    }
+
+    #[test]
+    fn a_whole_fact_that_failed_is_named_but_guards_nothing() {
+        let mut d = testing::diagnosis();
+        d.subjects[0].caller_permissions =
+            crate::facts::Fact::failed(denied("iam:SimulatePrincipalPolicy"));
+        let gaps = Gaps::of(&d);
+        assert_eq!(
+            gaps.denied().into_iter().collect::<Vec<_>>(),
+            ["iam:SimulatePrincipalPolicy"]
+        );
+        // The task role's check shares the action name; the caller's failed fact is not its gap.
+        let ir002 = &crate::registry::find("IR002").unwrap().meta;
+        assert!(gaps.for_check(ir002, Some(0)).is_empty());
     }
 }

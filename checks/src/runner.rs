@@ -101,7 +101,7 @@ fn unverified(verdict: &Verdict, gaps: &[&FactError]) -> Option<Unavailable> {
         _ => return None,
     };
     Some(Unavailable {
-        reason: format!("could not be verified: {}; {seen}", error.describe()),
+        reason: format!("{}; {seen}", error.describe()),
         missing_action: error.missing_action().map(str::to_string),
     })
 }

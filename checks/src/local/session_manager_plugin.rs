@@ -73,6 +73,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     // Whether the cluster uses KMS matters only for an old plugin; when the cluster could not
     // be read, that clause is unknown, never a pass.
     let old = version.as_ref().is_some_and(|v| !v.at_least(KMS_SSO_MIN));
+    let mut extra = Vec::new();
     let kms = match f.cluster() {
         Ok(c) => c.exec_config.kms_key_id.clone(),
         Err(unavailable) if old && findings.is_empty() => return Err(unavailable),
@@ -82,7 +83,15 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             )));
             None
         }
-        Err(_) => None,
+        Err(unavailable) => {
+            // A recent plugin works with or without a KMS key: say the cluster was not read
+            // (and that it does not matter), so the verdict stands.
+            extra.push(format!(
+                "{}; this plugin version supports KMS-encrypted sessions either way",
+                unavailable.reason
+            ));
+            None
+        }
     };
     match (&version, &kms) {
         (Some(v), Some(key)) if !v.at_least(KMS_SSO_MIN) => findings.push(
@@ -102,10 +111,9 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         _ => {}
     }
     let version = version.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
-    Ok(Verdict::from_findings(
-        findings,
-        vec![format!("session-manager-plugin {version} at `{path}`")],
-    ))
+    let mut evidence = vec![format!("session-manager-plugin {version} at `{path}`")];
+    evidence.extend(extra);
+    Ok(Verdict::from_findings(findings, evidence))
 }
 
 fn same_arch(a: &str, b: &str) -> bool {
