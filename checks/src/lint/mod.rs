@@ -182,8 +182,10 @@ impl LintUnit {
 /// to the file's directory) and the other `.tf` files of its module (where its locals and
 /// variables often are). Reading is the caller's: this crate does no I/O.
 pub trait Files {
-    /// The text of `path` relative to the file's directory, if it can be read.
-    fn read(&self, path: &str) -> Option<String>;
+    /// The text of `path` relative to the file's directory. The reader decides what may be
+    /// read (the command line's reader confines reads to the linted directory); a refusal is
+    /// reported with the file, and the value stays unknown.
+    fn read(&self, path: &str) -> Result<String, Unread>;
     /// The texts of the other `.tf` files of the same directory.
     fn siblings(&self) -> Vec<String>;
     /// Whether the file is named as Terraform configuration (`.tf`): read as HCL even when
@@ -193,12 +195,23 @@ pub trait Files {
     }
 }
 
+/// Why [`Files::read`] gave no text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unread {
+    /// Nothing to read (no such file, no directory to read from): the value is unknown, as a
+    /// variable without a default is, and nothing is reported.
+    Missing,
+    /// The reader refused the path; the reason ("outside the linted directory `infra`", "not
+    /// a regular file") is reported as a warning at the call.
+    Refused(String),
+}
+
 /// No other files: standard input, or a file read on its own.
 pub struct NoFiles;
 
 impl Files for NoFiles {
-    fn read(&self, _: &str) -> Option<String> {
-        None
+    fn read(&self, _: &str) -> Result<String, Unread> {
+        Err(Unread::Missing)
     }
     fn siblings(&self) -> Vec<String> {
         Vec::new()
