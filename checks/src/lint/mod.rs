@@ -306,6 +306,16 @@ fn parse_inner(bytes: &[u8], forced: Option<InputKind>, files: &dyn Files) -> Pa
     let Some(kind) = forced.or(detected) else {
         return parsed;
     };
+    // CloudFormation reads YAML 1.1 (its user guide, "Template formats"): a plain `yes`, `on`
+    // or `Y` is a boolean there (`EnableExecuteCommand: yes` turns exec on). The template is
+    // read again with those booleans; other YAML inputs keep YAML 1.2 (see `copilot` for
+    // Copilot's typed booleans).
+    let root = match (kind, syntax) {
+        (InputKind::Cloudformation, Syntax::Yaml) => {
+            yaml::parse_with(text, yaml::Schema::Yaml11Booleans).unwrap_or(root)
+        }
+        _ => root,
+    };
     parsed.kind = Some(kind);
     let problems = &mut parsed.problems;
     parsed.units = match kind {
