@@ -106,7 +106,7 @@ fn golden_outputs_for_every_format() {
             } else {
                 assert_eq!(stderr.lines().count(), 1, "{stderr}");
                 assert!(
-                    stderr.starts_with("ecs-exec-doctor lint: 27 files")
+                    stderr.starts_with("ecs-exec-doctor lint: 28 files")
                         || dir.ends_with("invalid"),
                     "{stderr}"
                 );

@@ -33,7 +33,8 @@ configuration (.tf: aws_ecs_task_definition and aws_ecs_service, evaluated stati
 jsonencode, file, templatefile, locals and variable defaults; the rest is unknown; file and
 templatefile read only regular files inside the linted directory, or for a named file its
 directory: a path outside it, through .. or a link, is unknown with a warning), bare
-container-definition lists (${...} placeholders unknown), AWS Copilot manifests (exec) and
+container-definition lists (${...} placeholders unknown), AWS Copilot manifests (exec, and the
+containers from variables, secrets, env_file, storage, logging, sidecars, taskdef_overrides) and
 Terraform plan JSON (terraform show -json). Directories are searched for *.json, *.yaml, *.yml, *.template
 and *.tf files (or the --include globs), skipping .git, node_modules, target and cdk.out/asset.*,
 and what .gitignore / .ignore leave out and hidden files (--no-ignore includes them).

@@ -603,7 +603,12 @@ fn locate(unit: &LintUnit, code: &str, name: &str, f: &Finding, ctx: &Context<'_
         evidence: f.evidence.clone(),
         fix: f.fix.as_ref().map(|x| {
             if unit.resource_type == copilot::RESOURCE_TYPE {
-                fix_language::copilot(x)
+                let containers: Vec<String> = unit
+                    .task_definition
+                    .iter()
+                    .flat_map(|td| td.containers.iter().map(|c| c.name.clone()))
+                    .collect();
+                fix_language::copilot(code, x, &containers)
             } else {
                 fix_language::localize(x, unit.locator.naming)
             }
