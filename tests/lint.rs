@@ -106,7 +106,7 @@ fn golden_outputs_for_every_format() {
             } else {
                 assert_eq!(stderr.lines().count(), 1, "{stderr}");
                 assert!(
-                    stderr.starts_with("ecs-exec-doctor lint: 28 files")
+                    stderr.starts_with("ecs-exec-doctor lint: 36 files")
                         || dir.ends_with("invalid"),
                     "{stderr}"
                 );
@@ -792,4 +792,93 @@ fn terraform_reads_stay_inside_the_linted_directory() {
     let (stdout, _, _) = lint_env(tmp.path(), &[".", "--no-config", "--select", "TD001"], &env);
     assert!(stdout.contains(NEIGHBOUR), "{stdout}");
     assert!(!stdout.contains(SECRET), "{stdout}");
+}
+
+/// Copilot manifests reduced from public repositories (fixtures/lint/copilot-public/README.md),
+/// each with the verdicts it was labelled with by reading the original: exec, the read-only
+/// root, credentials and proxies in the environment, and the containers without an init
+/// process (the service's own, each sidecar, the log router only when `logging` sets more
+/// than `retention`).
+#[test]
+fn copilot_manifests_from_public_repositories() {
+    type Expected = (&'static str, [&'static str; 4], &'static [&'static str]);
+    // (fixture, [SV001, TD001, TD003, TD007], containers TD002 reports)
+    let expected: [Expected; 8] = [
+        ("flowise", ["pass", "pass", "info", "pass"], &["web"]),
+        (
+            "digital-workspace",
+            ["pass", "pass", "warning", "pass"],
+            &["web"],
+        ),
+        ("open-assistant", ["pass", "pass", "pass", "pass"], &["api"]),
+        ("xray-worker", ["pass", "pass", "pass", "pass"], &["worker"]),
+        // Held out.
+        ("deeper", ["pass", "pass", "pass", "pass"], &["web"]),
+        ("pems", ["pass", "pass", "pass", "pass"], &["web"]),
+        (
+            "opss-par",
+            ["pass", "pass", "pass", "pass"],
+            &["web", "nginx", "permissions"],
+        ),
+        ("waivecar", ["error", "pass", "pass", "pass"], &["api"]),
+    ];
+    let (stdout, stderr, _) = lint(&[
+        "fixtures/lint/copilot-public",
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), expected.len(), "{stderr}");
+    for (fixture, statuses, td002) in expected {
+        let file = files
+            .iter()
+            .find(|f| {
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("/{fixture}/"))
+            })
+            .unwrap_or_else(|| panic!("no {fixture}"));
+        assert_eq!(file["kind"], "copilot-manifest", "{fixture}");
+        let unit = &file["units"][0];
+        let check = |code: &str| {
+            unit["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["code"] == code)
+                .unwrap()
+                .clone()
+        };
+        let got: Vec<String> = ["SV001", "TD001", "TD003", "TD007"]
+            .iter()
+            .map(|c| check(c)["status"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, statuses, "{fixture}");
+        let td002_check = check("TD002");
+        let subjects: Vec<&str> = td002_check["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["subject"].as_str().unwrap())
+            .collect();
+        assert_eq!(subjects, td002, "{fixture}");
+    }
+    // The credentials are named, and only the exact names (not PFM_AWS_ACCESS_KEY_ID).
+    let workspace = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().contains("/digital-workspace/"))
+        .unwrap();
+    let td003 = workspace["units"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "TD003")
+        .unwrap();
+    assert_eq!(
+        td003["findings"][0]["message"],
+        "container `web` sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY in `secrets`; the exec agent will use them instead of the task role"
+    );
 }

@@ -10,8 +10,8 @@
 //! - the main container (named after the service): `variables`, `secrets`, `env_file`,
 //!   `storage.readonly_fs` (the only container Copilot makes read-only) and a mount point per
 //!   `storage.volumes` entry (`read_only` defaults to true);
-//! - `firelens_log_router` when `logging` is set (`logging.variables`, `.secrets`,
-//!   `.env_file`), then `aws-otel-collector` when `observability.tracing` is `awsxray`;
+//! - `firelens_log_router` when `logging` sets more than `retention` (`logging.variables`,
+//!   `.secrets`, `.env_file`), then `aws-otel-collector` when `observability.tracing` is `awsxray`;
 //! - each of `sidecars`, sorted by name (`variables`, `secrets`, `env_file`, `mount_points`);
 //! - the task role Copilot always creates; `platform` as the runtime platform;
 //! - and last, the `taskdef_overrides` rules, applied to that task definition by path
@@ -236,7 +236,12 @@ fn exec(view: &Node) -> Option<Entry> {
 pub fn task_definition(view: &Node, name: &str, pos: Pos) -> Node {
     let anchor = view.entry("image").map_or(pos, |e| e.key_pos);
     let mut containers = vec![container(name, anchor, view, storage(view))];
-    if let Some(l) = view.entry("logging").filter(|l| l.value.is_map()) {
+    // `logging` adds the log router unless it sets only `retention` (the log group's, kept
+    // without FireLens: `Logging.IsEmpty` in Copilot).
+    if let Some(l) = view
+        .entry("logging")
+        .filter(|l| l.value.entries().iter().any(|e| e.key != "retention"))
+    {
         containers.push(container(FIRELENS, l.key_pos, &l.value, Vec::new()));
     }
     if let Some(o) = view.entry("observability")

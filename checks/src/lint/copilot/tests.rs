@@ -241,3 +241,21 @@ fn exec_forms_platforms_and_types() {
     );
     assert_eq!(findings(&r, "TD006").len(), 1);
 }
+
+#[test]
+fn a_log_retention_alone_adds_no_log_router() {
+    // Seen in a held-out public manifest: `logging.retention` sets the log group's retention;
+    // Copilot adds FireLens only for the other `logging` fields.
+    let r = run(&format!(
+        "{HEAD}environments:\n  prod:\n    logging:\n      retention: 180\n"
+    ));
+    let td002: Vec<&str> = findings(&r, "TD002")
+        .iter()
+        .map(|f| f.subject.as_deref().unwrap())
+        .collect();
+    assert_eq!(td002, ["api"]);
+    let r = run(&format!(
+        "{HEAD}logging:\n  retention: 30\n  destination:\n    Name: cloudwatch\n"
+    ));
+    assert_eq!(findings(&r, "TD002").len(), 2);
+}
