@@ -290,4 +290,26 @@ mod tests {
             Err(NotRead::TooLarge(2))
         ));
     }
+
+    #[test]
+    fn reads_are_capped_per_file_and_in_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("main.tf"), "").unwrap();
+        std::fs::write(root.join("small.json"), "[1234]").unwrap();
+        let huge = std::fs::File::create(root.join("huge.json")).unwrap();
+        huge.set_len(MAX_FILE_SIZE as u64 + 1).unwrap();
+        let around = Around::new(&root.join("main.tf"), Some(&root));
+        match around.read("huge.json") {
+            Err(Unread::Refused(why)) => assert!(why.contains("20 MiB input limit"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // What one file's calls read is budgeted: the same file read again and again stops.
+        around.budget.set(10);
+        assert_eq!(around.read("small.json").unwrap(), "[1234]");
+        match around.read("small.json") {
+            Err(Unread::Refused(why)) => assert!(why.contains("in all"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
 }
