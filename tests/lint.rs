@@ -106,7 +106,7 @@ fn golden_outputs_for_every_format() {
             } else {
                 assert_eq!(stderr.lines().count(), 1, "{stderr}");
                 assert!(
-                    stderr.starts_with("ecs-exec-doctor lint: 27 files")
+                    stderr.starts_with("ecs-exec-doctor lint: 36 files")
                         || dir.ends_with("invalid"),
                     "{stderr}"
                 );
@@ -612,4 +612,273 @@ fn environment_values_never_appear_in_any_format() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads stay inside the linted directory; Copilot manifests; YAML 1.1 booleans in CloudFormation.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `lint ARGS` in `dir` with `env` set for the child, killed after a minute: a read that
+/// blocks (a FIFO, `/proc/kmsg`) fails the test instead of hanging it.
+fn lint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (String, String, i32) {
+    let mut cmd = assert_cmd::Command::cargo_bin("ecs-exec-doctor").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .timeout(std::time::Duration::from_secs(60))
+        .args(["--color", "never", "lint"])
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// `file()` / `templatefile()` never read outside the linted directory: not through `..`, an
+/// absolute path or a symbolic link, and never a FIFO; the values are UNKNOWN with a warning
+/// at the call, and the run ends promptly. The process environment (`/proc/self/environ`) and
+/// a file next to the linted directory appear in no output format.
+#[cfg(target_os = "linux")]
+#[test]
+fn terraform_reads_stay_inside_the_linted_directory() {
+    const SECRET: &str = "environ-secret-7c1e5b0d";
+    const NEIGHBOUR: &str = "neighbour-secret-93af";
+    let tmp = tempfile::tempdir().unwrap();
+    let infra = tmp.path().join("infra");
+    std::fs::create_dir(&infra).unwrap();
+    // Next to the linted directory: valid container definitions, so a read would show.
+    std::fs::write(
+        tmp.path().join("outside.json"),
+        format!(r#"[{{"name": "{NEIGHBOUR}", "readonlyRootFilesystem": true}}]"#),
+    )
+    .unwrap();
+    std::fs::write(
+        infra.join("inside.json"),
+        r#"[{"name": "app", "readonlyRootFilesystem": true}]"#,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", infra.join("environ.json")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("outside.json"), infra.join("linked.json")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(infra.join("pipe.json"))
+        .status()
+        .is_ok_and(|s| s.success());
+    let resources = [
+        (
+            "dotdot",
+            r#"file("${path.module}/../../../../../../../../../proc/self/environ")"#,
+        ),
+        ("neighbour", r#"file("${path.module}/../outside.json")"#),
+        ("absolute", r#"templatefile("/proc/self/environ", {})"#),
+        ("link", r#"file("environ.json")"#),
+        (
+            "linked",
+            r#"templatefile("${path.module}/linked.json", {})"#,
+        ),
+        ("fifo", r#"file("pipe.json")"#),
+        ("inside", r#"file("${path.module}/inside.json")"#),
+    ];
+    let tf: String = resources
+        .iter()
+        .map(|(name, call)| {
+            format!(
+                "resource \"aws_ecs_task_definition\" \"{name}\" {{\n  family = \"{name}\"\n  task_role_arn = \"arn:aws:iam::1:role/r\"\n  container_definitions = {call}\n}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(infra.join("main.tf"), tf).unwrap();
+    let env = [("ECS_EXEC_DOCTOR_TEST_SECRET", SECRET)];
+
+    let started = std::time::Instant::now();
+    let (stdout, stderr, code) = lint_env(
+        tmp.path(),
+        &["infra", "--no-config", "--format", "json"],
+        &env,
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let files = report["files"].as_array().unwrap();
+    let main = files.iter().find(|f| f["path"] == "infra/main.tf").unwrap();
+    let status = |unit: &str| {
+        main["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == format!("aws_ecs_task_definition.{unit}"))
+            .unwrap()["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "TD001")
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for (name, _) in resources {
+        let expected = match name {
+            "inside" => "error",
+            "fifo" if !fifo => continue,
+            _ => "unknown",
+        };
+        assert_eq!(status(name), expected, "{name}: {main:#}");
+    }
+    let warnings: Vec<(u64, String)> = main["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["level"], "warning", "{d}");
+            (
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected_lines: Vec<u64> = (0..resources.len() as u64 - 1)
+        .filter(|i| fifo || *i != 5)
+        .map(|i| 4 + 5 * i)
+        .collect();
+    assert_eq!(
+        warnings.iter().map(|w| w.0).collect::<Vec<_>>(),
+        expected_lines,
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings[0].1.contains("outside the linted directory"),
+        "{warnings:?}"
+    );
+    assert!(warnings[3].1.contains("symbolic link"), "{warnings:?}");
+    if fifo {
+        assert!(warnings[5].1.contains("not a regular file"), "{warnings:?}");
+    }
+    // The links found while walking the directory are skipped with a warning, not linted.
+    for link in ["infra/environ.json", "infra/linked.json"] {
+        let f = files.iter().find(|f| f["path"] == link).unwrap();
+        assert_eq!(f["diagnostics"][0]["level"], "warning", "{f}");
+        assert!(f["units"].as_array().unwrap().is_empty());
+    }
+
+    for format in FORMATS {
+        let (stdout, stderr, _) = lint_env(
+            tmp.path(),
+            &["infra", "--no-config", "--format", format],
+            &env,
+        );
+        for secret in [SECRET, NEIGHBOUR] {
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "{format} prints {secret}"
+            );
+        }
+    }
+    // A file named on the command line: its directory is the root.
+    let (stdout, stderr, _) = lint_env(tmp.path(), &["infra/main.tf", "--no-config"], &env);
+    assert!(
+        !stdout.contains(NEIGHBOUR) && !stdout.contains(SECRET),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("outside the linted directory"),
+        "{stdout}{stderr}"
+    );
+    // Linting the parent makes the neighbour part of the input.
+    let (stdout, _, _) = lint_env(tmp.path(), &[".", "--no-config", "--select", "TD001"], &env);
+    assert!(stdout.contains(NEIGHBOUR), "{stdout}");
+    assert!(!stdout.contains(SECRET), "{stdout}");
+}
+
+/// Copilot manifests reduced from public repositories (fixtures/lint/copilot-public/README.md),
+/// each with the verdicts it was labelled with by reading the original: exec, the read-only
+/// root, credentials and proxies in the environment, and the containers without an init
+/// process (the service's own, each sidecar, the log router only when `logging` sets more
+/// than `retention`).
+#[test]
+fn copilot_manifests_from_public_repositories() {
+    type Expected = (&'static str, [&'static str; 4], &'static [&'static str]);
+    // (fixture, [SV001, TD001, TD003, TD007], containers TD002 reports)
+    let expected: [Expected; 8] = [
+        ("flowise", ["pass", "pass", "info", "pass"], &["web"]),
+        (
+            "digital-workspace",
+            ["pass", "pass", "warning", "pass"],
+            &["web"],
+        ),
+        ("open-assistant", ["pass", "pass", "pass", "pass"], &["api"]),
+        ("xray-worker", ["pass", "pass", "pass", "pass"], &["worker"]),
+        // Held out.
+        ("deeper", ["pass", "pass", "pass", "pass"], &["web"]),
+        ("pems", ["pass", "pass", "pass", "pass"], &["web"]),
+        (
+            "opss-par",
+            ["pass", "pass", "pass", "pass"],
+            &["web", "nginx", "permissions"],
+        ),
+        ("waivecar", ["error", "pass", "pass", "pass"], &["api"]),
+    ];
+    let (stdout, stderr, _) = lint(&[
+        "fixtures/lint/copilot-public",
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), expected.len(), "{stderr}");
+    for (fixture, statuses, td002) in expected {
+        let file = files
+            .iter()
+            .find(|f| {
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("/{fixture}/"))
+            })
+            .unwrap_or_else(|| panic!("no {fixture}"));
+        assert_eq!(file["kind"], "copilot-manifest", "{fixture}");
+        let unit = &file["units"][0];
+        let check = |code: &str| {
+            unit["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["code"] == code)
+                .unwrap()
+                .clone()
+        };
+        let got: Vec<String> = ["SV001", "TD001", "TD003", "TD007"]
+            .iter()
+            .map(|c| check(c)["status"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, statuses, "{fixture}");
+        let td002_check = check("TD002");
+        let subjects: Vec<&str> = td002_check["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["subject"].as_str().unwrap())
+            .collect();
+        assert_eq!(subjects, td002, "{fixture}");
+    }
+    // The credentials are named, and only the exact names (not PFM_AWS_ACCESS_KEY_ID).
+    let workspace = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().contains("/digital-workspace/"))
+        .unwrap();
+    let td003 = workspace["units"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "TD003")
+        .unwrap();
+    assert_eq!(
+        td003["findings"][0]["message"],
+        "container `web` sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY in `secrets`; the exec agent will use them instead of the task role"
+    );
 }

@@ -30,8 +30,11 @@ Inputs (recognised by content): task-definition JSON (register-task-definition i
 describe-task-definition output), ECS service JSON (create-service input or describe-services
 output), CloudFormation templates in JSON or YAML (CDK synth output included), Terraform
 configuration (.tf: aws_ecs_task_definition and aws_ecs_service, evaluated statically with
-jsonencode, file, templatefile, locals and variable defaults; the rest is unknown), bare
-container-definition lists (${...} placeholders unknown), AWS Copilot manifests (exec) and
+jsonencode, file, templatefile, locals and variable defaults; the rest is unknown; file and
+templatefile read only regular files inside the linted directory, or for a named file its
+directory: a path outside it, through .. or a link, is unknown with a warning), bare
+container-definition lists (${...} placeholders unknown), AWS Copilot manifests (exec, and the
+containers from variables, secrets, env_file, storage, logging, sidecars, taskdef_overrides) and
 Terraform plan JSON (terraform show -json). Directories are searched for *.json, *.yaml, *.yml, *.template
 and *.tf files (or the --include globs), skipping .git, node_modules, target and cdk.out/asset.*,
 and what .gitignore / .ignore leave out and hidden files (--no-ignore includes them).
@@ -168,6 +171,15 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
         .into_iter()
         .map(|(path, message)| file_error(path, message))
         .collect();
+    files.extend(
+        std::mem::take(&mut found.warnings)
+            .into_iter()
+            .map(|(path, message)| {
+                let mut report = file_error(path, message);
+                report.diagnostics[0].level = DiagnosticLevel::Warning;
+                report
+            }),
+    );
     let mut recognised = 0usize;
     if let Some(mut report) = stdin_report {
         report.path = STDIN_NAME.into();
@@ -179,7 +191,7 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
         files.push(report);
     }
     for input in &found.inputs {
-        let mut report = lint_file(&input.path, &selection);
+        let mut report = lint_file(input, &selection);
         report.path = input.display.clone();
         if report.kind.is_some() {
             recognised += 1;
@@ -347,20 +359,23 @@ fn file_error(path: String, message: String) -> FileReport {
     }
 }
 
-fn lint_file(path: &Path, selection: &Selection) -> FileReport {
+/// Lints one file: a regular file only, read up to the input size limit (see
+/// `files::read_regular`), with the files it refers to read inside its linted root.
+fn lint_file(input: &walk::Input, selection: &Selection) -> FileReport {
+    let path = &input.path;
     let shown = path.display().to_string();
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_SIZE as u64 => {
-            return file_error(
-                shown,
-                Rejected::TooLarge(usize::try_from(m.len()).unwrap_or(usize::MAX)).message(),
-            );
-        }
-        _ => {}
-    }
-    match std::fs::read(path) {
-        Ok(bytes) => lint::lint_with(&bytes, selection, &files::Around::new(path)),
-        Err(e) => file_error(shown, format!("cannot read the file: {e}")),
+    match files::read_regular(path, MAX_FILE_SIZE as u64) {
+        Ok(bytes) => lint::lint_with(
+            &bytes,
+            selection,
+            &files::Around::new(path, input.root.as_deref()),
+        ),
+        Err(files::NotRead::TooLarge(size)) => file_error(
+            shown,
+            Rejected::TooLarge(usize::try_from(size).unwrap_or(usize::MAX)).message(),
+        ),
+        Err(files::NotRead::Refused(why)) => file_error(shown, format!("not linted: {why}")),
+        Err(files::NotRead::Io(e)) => file_error(shown, format!("cannot read the file: {e}")),
     }
 }
 

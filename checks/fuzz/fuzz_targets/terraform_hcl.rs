@@ -2,15 +2,15 @@
 //! file whose `file()` / `templatefile()` targets are the same text: never a panic or a hang.
 #![no_main]
 
-use ecs_exec_doctor_checks::lint::{self, Files, InputKind};
+use ecs_exec_doctor_checks::lint::{self, Files, InputKind, Unread};
 use ecs_exec_doctor_checks::runner::Selection;
 use libfuzzer_sys::fuzz_target;
 
 struct Same(String);
 
 impl Files for Same {
-    fn read(&self, _: &str) -> Option<String> {
-        Some(self.0.clone())
+    fn read(&self, _: &str) -> Result<String, Unread> {
+        Ok(self.0.clone())
     }
     fn siblings(&self) -> Vec<String> {
         vec![self.0.clone()]

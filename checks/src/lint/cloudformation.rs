@@ -208,4 +208,50 @@ mod tests {
         );
         assert_eq!(units[1].cluster, None);
     }
+
+    /// The status of `code` for each unit of a linted template, by unit name.
+    fn statuses(text: &str, code: &str) -> Vec<(String, crate::report::Status)> {
+        let r = crate::lint::lint(text.as_bytes(), &crate::runner::Selection::default());
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        r.units
+            .iter()
+            .map(|u| {
+                let c = u.checks.iter().find(|c| c.code == code).unwrap();
+                (u.name.clone(), c.status)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_booleans_in_a_yaml_template() {
+        use crate::report::Status::{Error, Pass, Unknown};
+        let services = "Resources:\n  On:\n    Type: AWS::ECS::Service\n    Properties:\n      EnableExecuteCommand: yes\n  Upper:\n    Type: AWS::ECS::Service\n    Properties:\n      EnableExecuteCommand: Y\n  Off:\n    Type: AWS::ECS::Service\n    Properties:\n      EnableExecuteCommand: off\n  Quoted:\n    Type: AWS::ECS::Service\n    Properties:\n      EnableExecuteCommand: 'yes'\n";
+        let got = statuses(services, "SV001");
+        let expect = |names: [(&str, crate::report::Status); 4]| {
+            names
+                .iter()
+                .map(|(n, s)| (n.to_string(), *s))
+                .collect::<Vec<_>>()
+        };
+        // `yes` and `Y` turn exec on; `off` turns it off; a quoted 'yes' is a string, which
+        // CloudFormation does not take for a boolean: never a pass.
+        assert_eq!(
+            got,
+            expect([
+                ("On", Pass),
+                ("Upper", Pass),
+                ("Off", Error),
+                ("Quoted", Unknown)
+            ])
+        );
+        let task = "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      TaskRoleArn: arn:aws:iam::1:role/r\n      ContainerDefinitions:\n        - Name: app\n          ReadonlyRootFilesystem: on\n";
+        assert_eq!(statuses(task, "TD001"), [("T".to_string(), Error)]);
+        let off = task.replace("ReadonlyRootFilesystem: on", "ReadonlyRootFilesystem: OFF");
+        assert_eq!(statuses(&off, "TD001"), [("T".to_string(), Pass)]);
+        // JSON templates have no such words, and a task definition in YAML is read as the AWS
+        // CLI reads it (YAML 1.2): `yes` is not a boolean there.
+        let plain =
+            "family: web\ncontainerDefinitions:\n  - name: app\n    readonlyRootFilesystem: yes\n";
+        assert_eq!(statuses(plain, "TD001"), [("web".to_string(), Pass)]);
+    }
 }

@@ -48,15 +48,107 @@ pub fn localize(fix: &Fix, naming: Naming) -> Fix {
     }
 }
 
-/// A Copilot manifest's fix: its `exec` field and a deployment, which replaces the tasks (the
-/// ECS service's name is Copilot's, not the manifest's `name`).
-pub fn copilot(fix: &Fix) -> Fix {
-    Fix {
-        title: fix.title.clone(),
-        steps: vec![FixStep::Note {
-            text: "set `exec: true` in the manifest, then `copilot svc deploy`: the deployment replaces the tasks".into(),
-        }],
+/// Where a container of a Copilot manifest is configured: `containers[0]` is the service's
+/// own (the manifest's top level), then Copilot's log router (`logging`), its tracing
+/// collector (`observability`) and the `sidecars`.
+fn copilot_block(containers: &[String], name: &str) -> String {
+    use super::copilot::task::{FIRELENS, OTEL};
+    match name {
+        _ if containers.first().is_some_and(|m| m == name) => "the manifest's top level".into(),
+        FIRELENS => "`logging`".into(),
+        OTEL => "`observability`".into(),
+        _ => format!("`sidecars.{name}`"),
     }
+}
+
+/// A task-definition field (`linuxParameters.initProcessEnabled`) as a `taskdef_overrides`
+/// path (`ContainerDefinitions[1].LinuxParameters.InitProcessEnabled`).
+fn override_path(containers: &[String], container: Option<&str>, field: &str) -> String {
+    let field: Vec<String> = field.split('.').map(|p| Naming::Pascal.key(p)).collect();
+    let field = field.join(".");
+    match container.and_then(|c| containers.iter().position(|n| n == c)) {
+        Some(i) => format!("ContainerDefinitions[{i}].{field}"),
+        None => field,
+    }
+}
+
+/// A Copilot manifest's fix: what to write in the manifest (`exec`, `storage.readonly_fs`,
+/// `variables`, a `taskdef_overrides` rule for what the manifest has no field for), then a
+/// deployment, which registers a new revision and replaces the tasks. Commands that name the
+/// ECS service are dropped: its name is Copilot's, not the manifest's `name`. `containers`
+/// are the unit's containers, the service's own first.
+pub fn copilot(code: &str, fix: &Fix, containers: &[String]) -> Fix {
+    const DEPLOY: &str = "then `copilot svc deploy`: the deployment registers a new task-definition revision and replaces the tasks";
+    if code == "SV001" {
+        return Fix {
+            title: fix.title.clone(),
+            steps: vec![FixStep::Note {
+                text: "set `exec: true` in the manifest (and in any `environments.<env>` that sets `exec`), then `copilot svc deploy`: the deployment replaces the tasks".into(),
+            }],
+        };
+    }
+    let mut steps = Vec::new();
+    for step in &fix.steps {
+        let text = match step {
+            FixStep::TaskDefinition {
+                container,
+                field,
+                value,
+            } => {
+                let main = container.is_none()
+                    || containers.first().map(String::as_str) == container.as_deref();
+                match field.as_str() {
+                    "readonlyRootFilesystem" if main => "set `storage.readonly_fs: false` in the manifest (and in any `environments.<env>.storage` that sets it)".into(),
+                    "environment" => {
+                        let block = copilot_block(containers, container.as_deref().unwrap_or_default());
+                        let vars: Vec<String> = value
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|v| Some(format!("`{}: {}`", v["name"].as_str()?, v["value"].as_str()?)))
+                            .collect();
+                        format!("add {} to `variables` in {block}", vars.join(", "))
+                    }
+                    _ => format!(
+                        "add a `taskdef_overrides` rule to the manifest: `- path: {}` with `value: {value}`",
+                        override_path(containers, container.as_deref(), field)
+                    ),
+                }
+            }
+            FixStep::Command { command } if command.starts_with("aws ecs execute-command") => {
+                let shell = command
+                    .split_once(" --command")
+                    .map_or(String::new(), |(_, c)| format!(" --command{c}"));
+                format!("run `copilot svc exec{shell}`")
+            }
+            FixStep::Command { command } if command.starts_with("aws ecs ") => continue,
+            FixStep::Note { text } if text == crate::fixes::NEW_REVISION => DEPLOY.into(),
+            other => {
+                steps.push(other.clone());
+                continue;
+            }
+        };
+        steps.push(FixStep::Note { text });
+    }
+    // TD003's "remove X from `environment` of `c`": the manifest calls them `variables`, and
+    // says where the container is configured.
+    let mut title = fix.title.replace("`environment`", "`variables`");
+    if let Some(c) = containers
+        .iter()
+        .skip(1)
+        .find(|c| title.ends_with(&format!("of `{c}`")))
+    {
+        title = format!("{title} ({})", copilot_block(containers, c));
+    }
+    if !steps
+        .iter()
+        .any(|s| matches!(s, FixStep::Note { text } if text == DEPLOY))
+    {
+        steps.push(FixStep::Note {
+            text: DEPLOY.into(),
+        });
+    }
+    Fix { title, steps }
 }
 
 /// A field path (`linuxParameters.initProcessEnabled`) in the file's naming. Container fields

@@ -98,6 +98,7 @@ pub fn units(text: &str, files: &dyn Files, problems: &mut Vec<Problem>) -> (Nod
             value: values,
         });
     }
+    problems.extend(env.take_problems());
     (Node::new(Pos::START, NodeKind::Map(doc)), units)
 }
 

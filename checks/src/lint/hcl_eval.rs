@@ -4,7 +4,7 @@
 //! attribute, a conditional, a `for` expression, an interpolation) is unknown: a node tagged
 //! [`TF_EXPRESSION`] with the expression's text, which the ECS reader treats as unresolved.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use hcl_edit::Span;
@@ -12,12 +12,12 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::Body;
 use hcl_edit::template::{Element, Template};
 
-use super::Files;
 use super::ecs::TF_EXPRESSION;
 use super::hcl::{expression_text, label_text};
 use super::json;
 use super::source::{LineIndex, Pos};
 use super::tree::{Entry, Node, NodeKind};
+use super::{Files, Problem, Unread};
 
 /// Stands for an interpolation inside a string while it is rendered; a string that still holds
 /// it after rendering (or after parsing rendered JSON) is unknown.
@@ -55,6 +55,9 @@ pub struct Env<'a> {
     /// variable defaults the values; a child module's callers pass their own.
     root: bool,
     nodes: Cell<usize>,
+    /// Files the reader refused to read (outside the linted directory, not a regular file),
+    /// reported with this file.
+    refused: RefCell<Vec<Problem>>,
 }
 
 impl<'a> Env<'a> {
@@ -67,7 +70,13 @@ impl<'a> Env<'a> {
             defaults: HashMap::new(),
             root: false,
             nodes: Cell::new(0),
+            refused: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The warnings about files that were not read, once each.
+    pub fn take_problems(&self) -> Vec<Problem> {
+        std::mem::take(&mut *self.refused.borrow_mut())
     }
 
     /// Takes the locals and variable defaults of this file's body.
@@ -213,25 +222,17 @@ impl<'a> Env<'a> {
                 let arg = |i: usize| call.args.get(i);
                 match (name, arg(0)) {
                     ("jsonencode", Some(a)) => self.eval_in(a, origin, depth + 1),
-                    ("file", Some(a)) => match self.path(a, origin, depth) {
-                        Some(path) => match self.files.read(&path) {
-                            Some(text) => Node::new(pos, NodeKind::String(text)),
-                            None => unknown(),
-                        },
+                    ("file", Some(a)) => match self.read(a, origin, pos, depth) {
+                        Some(text) => Node::new(pos, NodeKind::String(text)),
                         None => unknown(),
                     },
-                    ("templatefile", Some(a)) => {
-                        let Some(text) = self
-                            .path(a, origin, depth)
-                            .and_then(|p| self.files.read(&p))
-                        else {
-                            return unknown();
-                        };
-                        match render_file_template(&text) {
-                            Some(rendered) => Node::new(pos, NodeKind::String(rendered)),
-                            None => unknown(),
-                        }
-                    }
+                    ("templatefile", Some(a)) => match self
+                        .read(a, origin, pos, depth)
+                        .and_then(|text| render_file_template(&text))
+                    {
+                        Some(rendered) => Node::new(pos, NodeKind::String(rendered)),
+                        None => unknown(),
+                    },
                     _ => unknown(),
                 }
             }
@@ -303,6 +304,29 @@ impl<'a> Env<'a> {
             };
         }
         Some(node)
+    }
+
+    /// The text of the file a `file()` / `templatefile()` argument names; `None` (the call is
+    /// unknown) when the path is unknown, missing or refused. A path the reader refuses
+    /// (outside the linted directory, not a regular file) is reported once, at `pos`.
+    fn read(&self, arg: &Expression, origin: Origin<'_>, pos: Pos, depth: usize) -> Option<String> {
+        let path = self.path(arg, origin, depth)?;
+        match self.files.read(&path) {
+            Ok(text) => Some(text),
+            Err(Unread::Missing) => None,
+            Err(Unread::Refused(reason)) => {
+                let shown: String = path.chars().take(120).collect();
+                let problem = Problem::warning(
+                    format!("`{shown}` was not read ({reason}); the value it gives is unknown"),
+                    pos,
+                );
+                let mut refused = self.refused.borrow_mut();
+                if !refused.contains(&problem) {
+                    refused.push(problem);
+                }
+                None
+            }
+        }
     }
 
     /// A path argument as a string, when known.

@@ -9,12 +9,16 @@ struct Module {
 }
 
 impl Files for Module {
-    fn read(&self, path: &str) -> Option<String> {
+    fn read(&self, path: &str) -> Result<String, Unread> {
         let path = path.trim_start_matches("./");
+        if path.starts_with("../") {
+            return Err(Unread::Refused("outside the linted directory".into()));
+        }
         self.files
             .iter()
             .find(|(p, _)| *p == path)
             .map(|(_, t)| t.to_string())
+            .ok_or(Unread::Missing)
     }
     fn siblings(&self) -> Vec<String> {
         self.siblings.iter().map(|s| s.to_string()).collect()
@@ -332,4 +336,47 @@ resource "aws_ecs_task_definition" "traefik" {
     );
     let td003 = finding(&r, "TD003");
     assert!(td003.message.contains("`traefik`"), "{}", td003.message);
+}
+
+#[test]
+fn a_refused_file_is_unknown_with_a_warning_at_the_call() {
+    let files = Module {
+        files: vec![(
+            "../task.json",
+            r#"[{"name": "app", "readonlyRootFilesystem": false}]"#,
+        )],
+        siblings: Vec::new(),
+    };
+    let text = r#"resource "aws_ecs_task_definition" "up" {
+  family = "u"
+  task_role_arn = "arn:aws:iam::1:role/r"
+  container_definitions = file("${path.module}/../task.json")
+}
+resource "aws_ecs_task_definition" "tpl" {
+  family = "t"
+  task_role_arn = "arn:aws:iam::1:role/r"
+  container_definitions = templatefile("../task.json", {})
+}
+"#;
+    let r = run(text, &files);
+    // The reader's refusal is the value's: never a pass on what was not read.
+    for unit in ["aws_ecs_task_definition.up", "aws_ecs_task_definition.tpl"] {
+        assert_eq!(status(&r, unit, "TD001"), Status::Unknown, "{unit}");
+        assert_eq!(status(&r, unit, "TD003"), Status::Unknown, "{unit}");
+    }
+    let lines: Vec<(u32, DiagnosticLevel)> =
+        r.diagnostics.iter().map(|d| (d.line, d.level)).collect();
+    assert_eq!(
+        lines,
+        [(4, DiagnosticLevel::Warning), (9, DiagnosticLevel::Warning)],
+        "{:#?}",
+        r.diagnostics
+    );
+    assert!(
+        r.diagnostics[0]
+            .message
+            .contains("`./../task.json` was not read (outside the linted directory)"),
+        "{}",
+        r.diagnostics[0].message
+    );
 }

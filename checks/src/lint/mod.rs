@@ -182,8 +182,10 @@ impl LintUnit {
 /// to the file's directory) and the other `.tf` files of its module (where its locals and
 /// variables often are). Reading is the caller's: this crate does no I/O.
 pub trait Files {
-    /// The text of `path` relative to the file's directory, if it can be read.
-    fn read(&self, path: &str) -> Option<String>;
+    /// The text of `path` relative to the file's directory. The reader decides what may be
+    /// read (the command line's reader confines reads to the linted directory); a refusal is
+    /// reported with the file, and the value stays unknown.
+    fn read(&self, path: &str) -> Result<String, Unread>;
     /// The texts of the other `.tf` files of the same directory.
     fn siblings(&self) -> Vec<String>;
     /// Whether the file is named as Terraform configuration (`.tf`): read as HCL even when
@@ -193,12 +195,23 @@ pub trait Files {
     }
 }
 
+/// Why [`Files::read`] gave no text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unread {
+    /// Nothing to read (no such file, no directory to read from): the value is unknown, as a
+    /// variable without a default is, and nothing is reported.
+    Missing,
+    /// The reader refused the path; the reason ("outside the linted directory `infra`", "not
+    /// a regular file") is reported as a warning at the call.
+    Refused(String),
+}
+
 /// No other files: standard input, or a file read on its own.
 pub struct NoFiles;
 
 impl Files for NoFiles {
-    fn read(&self, _: &str) -> Option<String> {
-        None
+    fn read(&self, _: &str) -> Result<String, Unread> {
+        Err(Unread::Missing)
     }
     fn siblings(&self) -> Vec<String> {
         Vec::new()
@@ -292,6 +305,16 @@ fn parse_inner(bytes: &[u8], forced: Option<InputKind>, files: &dyn Files) -> Pa
         .or_else(|| copilot::is_manifest(&root).then_some(InputKind::CopilotManifest));
     let Some(kind) = forced.or(detected) else {
         return parsed;
+    };
+    // CloudFormation reads YAML 1.1 (its user guide, "Template formats"): a plain `yes`, `on`
+    // or `Y` is a boolean there (`EnableExecuteCommand: yes` turns exec on). The template is
+    // read again with those booleans; other YAML inputs keep YAML 1.2 (see `copilot` for
+    // Copilot's typed booleans).
+    let root = match (kind, syntax) {
+        (InputKind::Cloudformation, Syntax::Yaml) => {
+            yaml::parse_with(text, yaml::Schema::Yaml11Booleans).unwrap_or(root)
+        }
+        _ => root,
     };
     parsed.kind = Some(kind);
     let problems = &mut parsed.problems;
@@ -580,7 +603,12 @@ fn locate(unit: &LintUnit, code: &str, name: &str, f: &Finding, ctx: &Context<'_
         evidence: f.evidence.clone(),
         fix: f.fix.as_ref().map(|x| {
             if unit.resource_type == copilot::RESOURCE_TYPE {
-                fix_language::copilot(x)
+                let containers: Vec<String> = unit
+                    .task_definition
+                    .iter()
+                    .flat_map(|td| td.containers.iter().map(|c| c.name.clone()))
+                    .collect();
+                fix_language::copilot(code, x, &containers)
             } else {
                 fix_language::localize(x, unit.locator.naming)
             }

@@ -71,7 +71,31 @@ fn is_number(v: &str) -> bool {
         && v.parse::<f64>().is_ok()
 }
 
-fn scalar(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind {
+/// The booleans YAML 1.1 adds to `true` / `false` (<https://yaml.org/type/bool.html>: these
+/// spellings exactly, so `yEs` stays a string), as `true` or `false`.
+pub fn yaml11_bool(value: &str) -> Option<bool> {
+    match value {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
+/// How plain scalars are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// YAML 1.2's core schema: only `true` / `false` are booleans.
+    Core,
+    /// YAML 1.1's booleans too (`yes`, `off`, `Y` ...), for values (keys stay as written):
+    /// how CloudFormation reads a template.
+    Yaml11Booleans,
+}
+
+fn scalar(value: &str, style: ScalarStyle, tag: Option<&Tag>, schema: Schema) -> NodeKind {
+    let plain = |v: &str| match (schema, yaml11_bool(v)) {
+        (Schema::Yaml11Booleans, Some(b)) => NodeKind::Bool(b),
+        _ => plain(v),
+    };
     if let Some(t) = tag
         && t.is_yaml_core_schema()
     {
@@ -98,6 +122,11 @@ fn key_text(node: &Node) -> String {
 
 /// Parses the first document of a YAML stream (the rest is still checked for syntax errors).
 pub fn parse(text: &str) -> Result<Node, Problem> {
+    parse_with(text, Schema::Core)
+}
+
+/// [`parse`], reading plain scalars with `schema`.
+pub fn parse_with(text: &str, schema: Schema) -> Result<Node, Problem> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut alias_budget = MAX_ALIAS_NODES;
@@ -165,8 +194,10 @@ pub fn parse(text: &str) -> Result<Node, Problem> {
                 node
             }
             Event::Scalar(value, style, anchor, tag) => {
+                let is_key = matches!(stack.last(), Some(Frame::Map { key: None, .. }));
+                let schema = if is_key { Schema::Core } else { schema };
                 let node = wrap(
-                    Node::new(here, scalar(&value, style, tag.as_deref())),
+                    Node::new(here, scalar(&value, style, tag.as_deref(), schema)),
                     local_tag(tag.as_deref()),
                 );
                 if anchor > 0 {
@@ -315,6 +346,31 @@ mod tests {
         assert_eq!(res.get("B").unwrap().kind, NodeKind::String("true".into()));
         assert_eq!(res.get("C").unwrap().kind, NodeKind::String("yes".into()));
         assert!(res.get("D").unwrap().is_null());
+    }
+
+    #[test]
+    fn yaml11_booleans_are_values_only_when_asked_and_only_plain() {
+        let t = "a: yes\nb: 'yes'\nc: Off\nd: yEs\nY: n\ne: !!bool on\nf: [on, \"off\"]\n";
+        let core = parse(t).unwrap();
+        assert_eq!(core.get("a").unwrap().kind, NodeKind::String("yes".into()));
+        let old = parse_with(t, Schema::Yaml11Booleans).unwrap();
+        let kind = |k: &str| old.get(k).unwrap().kind.clone();
+        assert_eq!(kind("a"), NodeKind::Bool(true));
+        assert_eq!(kind("b"), NodeKind::String("yes".into()), "quoted");
+        assert_eq!(kind("c"), NodeKind::Bool(false));
+        assert_eq!(
+            kind("d"),
+            NodeKind::String("yEs".into()),
+            "not a 1.1 spelling"
+        );
+        // A key stays as written; its value is read.
+        assert_eq!(kind("Y"), NodeKind::Bool(false));
+        assert_eq!(kind("e"), NodeKind::Bool(true));
+        let f = old.get("f").unwrap().items();
+        assert_eq!(
+            (f[0].kind.clone(), f[1].kind.clone()),
+            (NodeKind::Bool(true), NodeKind::String("off".into()))
+        );
     }
 
     #[test]

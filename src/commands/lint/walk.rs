@@ -20,6 +20,9 @@ pub struct Input {
     pub display: String,
     /// Named on the command line (reported even when it is not recognised).
     pub explicit: bool,
+    /// The linted root it was found under, symbolic links resolved (see `files`): what its
+    /// `file()` calls may read.
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Default)]
@@ -27,6 +30,8 @@ pub struct Walk {
     pub inputs: Vec<Input>,
     /// Paths that could not be read: (display, message).
     pub errors: Vec<(String, String)>,
+    /// Paths skipped with a warning: (display, message).
+    pub warnings: Vec<(String, String)>,
 }
 
 /// `path` relative to `cwd` when under it, lexically normalised, with `/` separators.
@@ -111,9 +116,11 @@ pub fn collect(
                 path: path.clone(),
                 display: shown,
                 explicit: true,
+                root: super::files::root_of(path, true),
             });
             continue;
         }
+        let linted_root = super::files::root_of(path, false);
         // ripgrep's walker: .gitignore / .ignore / git excludes and hidden files respected
         // (also outside a git repository), unless --no-ignore.
         let respect = !options.no_ignore;
@@ -158,13 +165,30 @@ pub fn collect(
                 continue;
             }
             let shown = display(p, cwd);
-            if candidate(&shown, include) {
-                found.push(Input {
-                    path: p.to_path_buf(),
-                    display: shown,
-                    explicit: false,
-                });
+            if !candidate(&shown, include) {
+                continue;
             }
+            // A link to outside the directory is not followed: the directory is what was
+            // asked for, and a link in it may point anywhere (`/proc/self/environ`).
+            if entry.path_is_symlink()
+                && !std::fs::canonicalize(p).is_ok_and(|real| {
+                    linted_root
+                        .as_deref()
+                        .is_some_and(|r| super::files::inside(&real, r))
+                })
+            {
+                walk.warnings.push((
+                    shown,
+                    "skipped: a symbolic link to outside the linted directory; name its target on the command line to lint it".into(),
+                ));
+                continue;
+            }
+            found.push(Input {
+                path: p.to_path_buf(),
+                display: shown,
+                explicit: false,
+                root: linted_root.clone(),
+            });
         }
         found.sort_by(|a, b| a.display.cmp(&b.display));
         walk.inputs.extend(found);
