@@ -489,3 +489,63 @@ fn replay_is_deterministic() {
             .any(|r| r["task"] == "fedcba9876543210fedcba9876543210" && r["status"] == "error")
     );
 }
+
+// ---- ARN arguments, parsed strictly for their position ----
+
+/// A service, container-instance or foreign-partition ARN is not a task; each is refused
+/// with what is wrong, before any AWS call.
+#[test]
+fn arn_arguments_are_parsed_strictly() {
+    const ID: &str = "0123456789abcdef0123456789abcdef";
+    let arn = |partition: &str, region: &str, resource: &str| {
+        format!("arn:{partition}:ecs:{region}:123456789012:{resource}")
+    };
+    usage_error(
+        &[
+            "check",
+            "prod",
+            &arn("aws", "us-east-1", &format!("service/prod/{ID}")),
+        ],
+        "is a service ARN; give a task id or task ARN",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            &arn("xyz", "us-east-1", &format!("task/prod/{ID}")),
+        ],
+        "`xyz` is not an AWS partition",
+    );
+    usage_error(
+        &["check", &arn("aws-cn", "us-east-1", "cluster/prod"), ID],
+        "region `us-east-1` is in partition `aws`, not `aws-cn`",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            "--service",
+            &arn("aws", "us-east-1", "service/other/web"),
+        ],
+        "service `web` belongs to cluster `other`, not `prod`",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            &arn("aws", "us-east-1", &format!("task/{ID}")),
+            "--region",
+            "eu-west-1",
+        ],
+        "contradicts the ARN",
+    );
+    // A well-formed service ARN names the cluster and the region: the run gets as far as
+    // credentials.
+    let (_, stderr, code) = run(doctor().args([
+        "check",
+        "--service",
+        &arn("aws", "eu-west-1", "service/prod/web"),
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no usable AWS credentials"), "{stderr}");
+}
