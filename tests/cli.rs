@@ -489,3 +489,136 @@ fn replay_is_deterministic() {
             .any(|r| r["task"] == "fedcba9876543210fedcba9876543210" && r["status"] == "error")
     );
 }
+
+// ---- ARN arguments, parsed strictly for their position ----
+
+/// A service, container-instance or foreign-partition ARN is not a task; each is refused
+/// with what is wrong, before any AWS call.
+#[test]
+fn arn_arguments_are_parsed_strictly() {
+    const ID: &str = "0123456789abcdef0123456789abcdef";
+    let arn = |partition: &str, region: &str, resource: &str| {
+        format!("arn:{partition}:ecs:{region}:123456789012:{resource}")
+    };
+    usage_error(
+        &[
+            "check",
+            "prod",
+            &arn("aws", "us-east-1", &format!("service/prod/{ID}")),
+        ],
+        "is a service ARN; give a task id or task ARN",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            &arn("xyz", "us-east-1", &format!("task/prod/{ID}")),
+        ],
+        "`xyz` is not an AWS partition",
+    );
+    usage_error(
+        &["check", &arn("aws-cn", "us-east-1", "cluster/prod"), ID],
+        "region `us-east-1` is in partition `aws`, not `aws-cn`",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            "--service",
+            &arn("aws", "us-east-1", "service/other/web"),
+        ],
+        "service `web` belongs to cluster `other`, not `prod`",
+    );
+    usage_error(
+        &[
+            "check",
+            "prod",
+            &arn("aws", "us-east-1", &format!("task/{ID}")),
+            "--region",
+            "eu-west-1",
+        ],
+        "contradicts the ARN",
+    );
+    // A well-formed service ARN names the cluster and the region: the run gets as far as
+    // credentials.
+    let (_, stderr, code) = run(doctor().args([
+        "check",
+        "--service",
+        &arn("aws", "eu-west-1", "service/prod/web"),
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no usable AWS credentials"), "{stderr}");
+}
+
+// ---- Recordings that share facts: expansion bounded, large fleets still replayed ----
+
+/// `service-two-tasks` as a recording of `n` tasks: each task its own (a distinct id), every
+/// other fact `{"same_as_subject": parent(i)}`.
+fn fleet_recording(n: usize, parent: impl Fn(usize) -> usize) -> serde_json::Value {
+    let mut snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scenario("service-two-tasks")).unwrap())
+            .unwrap();
+    snapshot["snapshot_version"] = 2.into();
+    let subjects = snapshot["diagnosis"]["subjects"].as_array_mut().unwrap();
+    let first = subjects[0].clone();
+    let task = subjects[1]["task"].clone();
+    subjects.truncate(1);
+    for i in 1..n {
+        let mut subject = serde_json::json!({ "task_ref": format!("t{i}"), "task": task });
+        let arn = task["value"]["arn"].as_str().unwrap();
+        subject["task"]["value"]["arn"] = format!("{}{i:06}", &arn[..arn.len() - 6]).into();
+        for (name, _) in first.as_object().unwrap() {
+            if name != "task_ref" && name != "task" {
+                subject[name] = serde_json::json!({ "same_as_subject": parent(i) });
+            }
+        }
+        subjects.push(subject);
+    }
+    snapshot
+}
+
+/// A 1 MiB fact referred to through a binary tree of references (subject i refers to subject
+/// (i - 1) / 2, which may itself be a reference): each reference stands for the whole fact, so
+/// a recording of about 1 MiB stands for over 64 MiB and is refused with one line, exit 2,
+/// before anything is evaluated.
+#[test]
+fn an_amplifying_recording_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snapshot = fleet_recording(100, |i| (i - 1) / 2);
+    // Many tiny strings: the shape that costs the most memory per byte.
+    snapshot["diagnosis"]["subjects"][0]["task_definition"]["value"]["containers"][0]["environment_names"] =
+        serde_json::json!(vec![""; (1 << 20) / 3]);
+    let path = dir.path().join("amplifying.json");
+    let text = serde_json::to_string(&snapshot).unwrap();
+    assert!(text.len() < 2 << 20, "{}", text.len());
+    std::fs::write(&path, text).unwrap();
+    for format in ["text", "json"] {
+        usage_error(
+            &[
+                "check",
+                "--replay",
+                path.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+            "amplifying.json: its facts shared between tasks expand to over 64 MiB, the most --replay reads; record fewer tasks (--max-tasks N)",
+        );
+    }
+}
+
+/// A 2,000-task fleet recording, every shared fact stored once, replays in full.
+#[test]
+fn a_large_fleet_recording_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fleet.json");
+    let snapshot = fleet_recording(2000, |_| 0);
+    std::fs::write(&path, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+    let (stdout, stderr, code) = run(doctor()
+        .args(["check", "--replay"])
+        .arg(&path)
+        .args(["--format", "json"]));
+    assert!(code == 0 || code == 1, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["tasks"].as_array().unwrap().len(), 2000);
+    assert_eq!(report["fleet"]["tasks"], 2000, "{}", report["fleet"]);
+}

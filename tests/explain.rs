@@ -385,3 +385,103 @@ fn a_pasted_task_definition_alone_is_checked() {
         "{stdout}"
     );
 }
+
+// ---- Input size: explain reads at most 1 MiB from any source ----
+
+const MAX_INPUT: usize = 1024 * 1024;
+
+/// A paste of exactly `len` bytes: the error, then ordinary log lines.
+fn paste_of(len: usize) -> String {
+    let mut text = format!("{E01}\n");
+    while text.len() < len {
+        text.push_str("2024-05-02 10:00:00 INFO request served in 12 ms\n");
+    }
+    text.truncate(len);
+    text
+}
+
+#[track_caller]
+fn explained(cmd: &mut Command) {
+    let (stdout, stderr, code) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("TargetNotConnectedException (E01)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn stdin_and_files_up_to_the_cap_are_explained_and_over_it_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let at_cap = dir.path().join("at-cap.txt");
+    let over = dir.path().join("over.txt");
+    std::fs::write(&at_cap, paste_of(MAX_INPUT)).unwrap();
+    std::fs::write(&over, paste_of(MAX_INPUT + 1)).unwrap();
+    explained(doctor().args(["explain", "--file"]).arg(&at_cap));
+    usage_error(
+        doctor().args(["explain", "--file"]).arg(&over),
+        "over the 1 MiB explain reads: pass only the error message and the lines around it",
+    );
+    explained(
+        doctor()
+            .args(["explain", "-"])
+            .write_stdin(paste_of(MAX_INPUT)),
+    );
+    explained(
+        doctor()
+            .args(["explain", "--file", "-"])
+            .write_stdin(paste_of(MAX_INPUT)),
+    );
+    for args in [&["explain", "-"][..], &["explain", "--file", "-"]] {
+        usage_error(
+            doctor().args(args).write_stdin(paste_of(MAX_INPUT + 1)),
+            "the text on stdin is over the 1 MiB",
+        );
+    }
+    // Much larger input is refused after reading just over the cap: a 4 GiB sparse file and
+    // 64 MiB on stdin.
+    let huge = dir.path().join("huge.log");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(4 << 30)
+        .unwrap();
+    usage_error(
+        doctor().args(["explain", "--file"]).arg(&huge),
+        "huge.log is over the 1 MiB",
+    );
+    usage_error(
+        doctor()
+            .args(["explain", "-"])
+            .write_stdin(paste_of(64 * MAX_INPUT)),
+        "over the 1 MiB",
+    );
+}
+
+/// Arguments are capped the same way (joined with spaces); one argument can hold at most
+/// 128 KiB on Linux, so the paste is split over several.
+#[test]
+fn arguments_up_to_the_cap_are_explained_and_over_it_refused() {
+    let words = |len: usize| -> Vec<String> {
+        // n words joined by n - 1 spaces make `len` bytes.
+        let n = 10;
+        let text = paste_of(len - (n - 1));
+        let step = text.len() / n;
+        (0..n)
+            .map(|i| {
+                let end = if i == n - 1 {
+                    text.len()
+                } else {
+                    (i + 1) * step
+                };
+                text[i * step..end].to_string()
+            })
+            .collect()
+    };
+    let at_cap = words(MAX_INPUT);
+    assert_eq!(at_cap.join(" ").len(), MAX_INPUT);
+    explained(doctor().args(["explain", "--"]).args(&at_cap));
+    usage_error(
+        doctor().args(["explain", "--"]).args(words(MAX_INPUT + 1)),
+        "the text given as arguments is over the 1 MiB",
+    );
+}

@@ -2,16 +2,20 @@
 //! A [`Diagnosis`] holds every fact of one run; it is exactly what `--record` writes and
 //! `--replay` reads, so a replayed run evaluates the same data as the live one.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::*;
 
-/// One fact.
+/// One fact. The value is behind an `Arc`: a fact shared by the tasks of a fleet (their task
+/// definition, service, network, roles) is held once however many subjects refer to it, and
+/// cloning a diagnosis copies no values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Fact<T> {
     /// Fetched.
-    Ok { value: T },
+    Ok { value: Arc<T> },
     /// Does not exist or does not apply, for a reason that is itself an answer (no KMS key
     /// configured, a Fargate task has no container instance, the service has no running task).
     Absent { reason: String },
@@ -24,7 +28,9 @@ pub enum Fact<T> {
 
 impl<T> Fact<T> {
     pub fn ok(value: T) -> Self {
-        Fact::Ok { value }
+        Fact::Ok {
+            value: Arc::new(value),
+        }
     }
 
     pub fn absent(reason: impl Into<String>) -> Self {
@@ -71,9 +77,13 @@ impl<T> Fact<T> {
         }
     }
 
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fact<U> {
+    /// The fact with its value transformed; a value other facts share is copied first.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fact<U>
+    where
+        T: Clone,
+    {
         match self {
-            Fact::Ok { value } => Fact::Ok { value: f(value) },
+            Fact::Ok { value } => Fact::ok(f(Arc::unwrap_or_clone(value))),
             Fact::Absent { reason } => Fact::Absent { reason },
             Fact::Failed { error } => Fact::Failed { error },
             Fact::NotFetched => Fact::NotFetched,
@@ -531,12 +541,13 @@ impl FactKind {
     }
 }
 
-impl<T> Fact<T> {
-    /// The value, for tests that change one field. Panics unless the fact is `Ok`.
+impl<T: Clone> Fact<T> {
+    /// The value, for tests that change one field (copied first if shared). Panics unless the
+    /// fact is `Ok`.
     #[doc(hidden)]
     pub fn value_mut(&mut self) -> &mut T {
         match self {
-            Fact::Ok { value } => value,
+            Fact::Ok { value } => Arc::make_mut(value),
             _ => panic!("fact is not Ok"),
         }
     }

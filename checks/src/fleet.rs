@@ -380,7 +380,6 @@ pub fn severity(s: Status) -> Option<Severity> {
 mod tests {
     use super::*;
     use crate::check::Category;
-    use crate::facts::Fact;
     use crate::outcome::Finding;
 
     fn result(code: &str, task: Option<&str>, status: Status, message: &str) -> CheckResult {
@@ -451,9 +450,7 @@ mod tests {
         let mut results = Vec::new();
         for i in 0..5 {
             let mut s = base.clone();
-            let Fact::Ok { value: t } = &mut s.task else {
-                panic!()
-            };
+            let t = s.task.value_mut();
             t.arn = format!(
                 "{}{i:031}",
                 t.arn.rsplit_once('/').unwrap().0.to_string() + "/"

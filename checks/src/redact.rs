@@ -630,11 +630,9 @@ impl Redactor {
         }
     }
 
-    fn fact<T>(&mut self, fact: Fact<T>, f: impl FnOnce(&mut Self, T) -> T) -> Fact<T> {
+    fn fact<T: Clone>(&mut self, fact: Fact<T>, f: impl FnOnce(&mut Self, T) -> T) -> Fact<T> {
         match fact {
-            Fact::Ok { value } => Fact::Ok {
-                value: f(self, value),
-            },
+            Fact::Ok { value } => Fact::ok(f(self, std::sync::Arc::unwrap_or_clone(value))),
             Fact::Absent { reason } => Fact::Absent {
                 reason: self.text(&reason, true),
             },

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::Diagnosis;
 
+mod shared;
+pub use shared::MAX_EXPANDED;
+
 /// Bumped when a snapshot written by an older doctor can no longer be read.
 pub const SNAPSHOT_VERSION: u32 = 1;
 /// The version of a recording in which facts shared by several subjects (a fleet's task
@@ -17,9 +20,6 @@ pub const SHARED_FACTS_VERSION: u32 = 2;
 /// Subject fields that are never shared: what makes each subject its own.
 const OWN_FIELDS: [&str; 2] = ["task_ref", "task"];
 const SAME_AS: &str = "same_as_subject";
-/// The most a recording's shared facts may add when expanded (a 1,000-task fleet adds a few
-/// MiB).
-const MAX_EXPANDED: usize = 256 << 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -47,28 +47,37 @@ impl Snapshot {
         }
     }
 
-    /// Parses a snapshot, with a one-line error naming the problem.
+    /// Parses a snapshot, with a one-line error naming the problem. The text is parsed
+    /// straight into the fact model (no intermediate JSON tree of the whole file), and a
+    /// version-2 recording's shared facts are shared in memory too (see `shared.rs`).
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?;
-        let version = value
-            .get("snapshot_version")
+        /// Only the version, read without keeping anything else.
+        #[derive(Deserialize)]
+        struct Header {
+            snapshot_version: Option<serde_json::Value>,
+        }
+        let header: Header = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => {
+                "not an ecs-exec-doctor recording (not a JSON object)".to_string()
+            }
+            _ => format!("not valid JSON ({e})"),
+        })?;
+        let version = header
+            .snapshot_version
+            .as_ref()
             .and_then(|v| v.as_u64())
             .ok_or_else(|| {
                 "not an ecs-exec-doctor recording (no `snapshot_version`)".to_string()
             })?;
-        let mut value = value;
         if version == u64::from(SHARED_FACTS_VERSION) {
-            expand_shared(&mut value)?;
-        } else if version != u64::from(SNAPSHOT_VERSION) {
+            return shared::read(text);
+        }
+        if version != u64::from(SNAPSHOT_VERSION) {
             return Err(format!(
                 "recording format {version} is not supported by this version (reads {SNAPSHOT_VERSION} and {SHARED_FACTS_VERSION})"
             ));
         }
-        let mut snapshot: Snapshot =
-            serde_json::from_value(value).map_err(|e| format!("malformed recording ({e})"))?;
-        snapshot.snapshot_version = SNAPSHOT_VERSION;
-        Ok(snapshot)
+        serde_json::from_str(text).map_err(|e| format!("malformed recording ({e})"))
     }
 
     /// The recording as pretty JSON, each fact shared by several subjects stored once.
@@ -120,46 +129,10 @@ fn share_facts(value: &mut serde_json::Value) -> bool {
     shared
 }
 
-/// Undoes [`share_facts`]: each reference becomes a copy of the fact it names, which must be
-/// an earlier subject's.
-fn expand_shared(value: &mut serde_json::Value) -> Result<(), String> {
-    let Some(subjects) = subjects_mut(value) else {
-        return Ok(());
-    };
-    let mut sizes: std::collections::HashMap<(usize, String), usize> = Default::default();
-    let mut expanded = 0usize;
-    for i in 0..subjects.len() {
-        let names: Vec<String> = match subjects[i].as_object() {
-            Some(fields) => fields.keys().cloned().collect(),
-            None => continue,
-        };
-        for name in names {
-            let Some(n) = subjects[i][&name].get(SAME_AS).map(|n| n.as_u64()) else {
-                continue;
-            };
-            let n = n.map(|n| n as usize).filter(|&n| n < i).ok_or_else(|| {
-                format!("malformed recording (subject {i}: `{name}` refers to no earlier subject)")
-            })?;
-            let fact = subjects[n][&name].clone();
-            // Memory stays bounded: references cannot multiply one large fact without limit.
-            expanded += *sizes
-                .entry((n, name.clone()))
-                .or_insert_with(|| fact.to_string().len());
-            if expanded > MAX_EXPANDED {
-                return Err(format!(
-                    "malformed recording (its shared facts expand beyond {} MiB)",
-                    MAX_EXPANDED >> 20
-                ));
-            }
-            subjects[i][&name] = fact;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::Fact;
 
     #[test]
     fn round_trips() {
@@ -211,7 +184,7 @@ mod tests {
     }
 
     #[test]
-    fn rejects_references_forward_and_oversized() {
+    fn rejects_references_forward_and_malformed() {
         let text = fleet(3).to_json();
         let forward = text.replacen("\"same_as_subject\": 0", "\"same_as_subject\": 2", 1);
         assert!(
@@ -219,15 +192,81 @@ mod tests {
                 .unwrap_err()
                 .contains("refers to no earlier subject")
         );
-        // A large fact referred to by many subjects is refused, not expanded without bound.
-        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let bad = text.replacen("\"same_as_subject\": 0", "\"same_as_subject\": -1", 1);
+        let err = Snapshot::from_json(&bad).unwrap_err();
+        assert!(
+            err.contains("`same_as_subject` is -1, not a subject index"),
+            "{err}"
+        );
+    }
+
+    /// A recording of `n` subjects whose `network` is one large value in subject 0, each
+    /// later subject referring to the one before it (a chain: every link stands for the whole
+    /// value) or to subject 0.
+    fn amplifying(n: usize, value_len: usize, chain: bool) -> String {
+        let mut value: serde_json::Value = serde_json::from_str(&fleet(1).to_json()).unwrap();
+        value["snapshot_version"] = SHARED_FACTS_VERSION.into();
         let subjects = value["diagnosis"]["subjects"].as_array_mut().unwrap();
-        subjects[0]["network"] =
-            serde_json::json!({ "status": "absent", "reason": "x".repeat(1 << 20) });
-        let reference = serde_json::json!({ "task_ref": "t", "network": { "same_as_subject": 0 } });
-        subjects.extend(std::iter::repeat_n(reference, 300));
-        let err = Snapshot::from_json(&value.to_string()).unwrap_err();
-        assert!(err.contains("expand beyond 256 MiB"), "{err}");
+        // Many tiny strings: the shape that costs the most memory per byte of JSON.
+        let names = vec![""; value_len / 3];
+        subjects[0]["task_definition"]["value"]["containers"][0]["environment_names"] =
+            serde_json::json!(names);
+        for i in 1..n {
+            let to = if chain { i - 1 } else { 0 };
+            subjects.push(serde_json::json!({
+                "task_ref": format!("t{i}"),
+                "task_definition": { "same_as_subject": to },
+            }));
+        }
+        value.to_string()
+    }
+
+    /// References stand for what they name, transitively: a chain of references to a 1 MiB
+    /// fact counts 1 MiB per link, and past [`MAX_EXPANDED`] the recording is refused with one
+    /// line, not expanded.
+    #[test]
+    fn amplifying_recordings_are_refused() {
+        for chain in [true, false] {
+            let text = amplifying(80, 1 << 20, chain);
+            assert!(text.len() < (1 << 20) + 20_000, "{}", text.len());
+            let err = Snapshot::from_json(&text).unwrap_err();
+            assert!(
+                err.contains("expand to over 64 MiB, the most --replay reads"),
+                "{err}"
+            );
+            assert!(!err.contains('\n'));
+        }
+        // Just under the budget, the same shape is read, and the fact is held once.
+        let text = amplifying(60, 1 << 20, true);
+        let snapshot = Snapshot::from_json(&text).unwrap();
+        let subjects = &snapshot.diagnosis.subjects;
+        assert_eq!(subjects.len(), 60);
+        let (Fact::Ok { value: first }, Fact::Ok { value: last }) =
+            (&subjects[0].task_definition, &subjects[59].task_definition)
+        else {
+            panic!("the task definition is read");
+        };
+        assert!(std::sync::Arc::ptr_eq(first, last), "shared, not copied");
+        assert_eq!(first.containers[0].environment_names.len(), (1 << 20) / 3);
+    }
+
+    /// A large fleet as the doctor records it is far under the budget.
+    #[test]
+    fn a_large_fleet_is_read_with_its_facts_shared() {
+        let snap = fleet(2000);
+        let text = snap.to_json();
+        let back = Snapshot::from_json(&text).unwrap();
+        assert_eq!(back, snap);
+        let expanded = serde_json::to_string(&back).unwrap().len();
+        assert!(expanded * 4 < MAX_EXPANDED, "{expanded}");
+        let subjects = &back.diagnosis.subjects;
+        for s in &subjects[1..] {
+            let (Fact::Ok { value: a }, Fact::Ok { value: b }) = (&subjects[0].network, &s.network)
+            else {
+                panic!("the network is read");
+            };
+            assert!(std::sync::Arc::ptr_eq(a, b));
+        }
     }
 
     #[test]

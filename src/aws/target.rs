@@ -1,10 +1,10 @@
 //! What to diagnose, from the arguments: cluster and task (names or ARNs), service,
 //! container, and the region and partition an ARN carries.
 
-use ecs_exec_doctor_checks::arn::{self, Arn};
+use ecs_exec_doctor_checks::arn::{self, EcsArn, EcsResource};
 
 use crate::cli::CheckArgs;
-use crate::error::Result;
+use crate::error::{DoctorError, Result};
 
 /// A resolved request. `region` is `None` when neither `--region` nor an ARN gave one; the
 /// AWS configuration (environment, profile) is asked next.
@@ -30,22 +30,40 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
         .clone()
         .or_else(|| args.task_arg.clone())
         .map(|t| t.trim().to_string());
-    let mut cluster = args
+    let given_cluster = args
         .cluster
         .clone()
         .or_else(|| args.cluster_arg.clone())
         .map(|c| c.trim().to_string());
-    if cluster.is_none() {
-        cluster = task
-            .as_deref()
-            .and_then(arn::cluster_of_task_arn)
-            .map(str::to_string);
-    }
-    let Some(cluster) = cluster.filter(|c| !c.is_empty()) else {
+    let service = args.service.as_deref().map(str::trim);
+    // Each ARN parsed strictly for its position: a service ARN is not a task.
+    let task_arn = match &task {
+        Some(t) if t.starts_with("arn:") => Some(ecs_arn(t, EcsResource::Task)?),
+        _ => None,
+    };
+    let service_arn = match service {
+        Some(s) if s.starts_with("arn:") => Some(ecs_arn(s, EcsResource::Service)?),
+        _ => None,
+    };
+    let cluster_arn = match &given_cluster {
+        Some(c) if c.starts_with("arn:") => Some(ecs_arn(c, EcsResource::Cluster)?),
+        _ => None,
+    };
+    // Without a cluster, the one a long-format task or service ARN names.
+    let in_arns = [&task_arn, &service_arn]
+        .into_iter()
+        .flatten()
+        .find_map(|a| a.cluster.clone());
+    let Some(cluster) = given_cluster.or(in_arns).filter(|c| !c.is_empty()) else {
         crate::fail!(
             "no cluster given: run `ecs-exec-doctor check CLUSTER TASK` (or --cluster C --service S)"
         );
     };
+    if cluster_arn.is_none() && !arn::is_resource_name(&cluster) {
+        crate::fail!(
+            "`{cluster}` is not a cluster name or ARN (names are up to 255 letters, digits, `-` and `_`)"
+        );
+    }
     if args.family.is_some() && args.service.is_none() && !args.all {
         crate::fail!("--family filters the tasks of --all or --service: add one of them");
     }
@@ -58,44 +76,56 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
         crate::fail!("give either a task, --service or --all, not several");
     }
     if let Some(t) = &task
-        && !arn::is_plausible_task(t)
+        && task_arn.is_none()
+        && !arn::is_task_id(t)
     {
         crate::fail!(
             "`{t}` is not a task id or ARN (ECS task ids are 32 or 36 characters); for a service use --service {t}"
         );
     }
-    let task_arn = task.as_deref().and_then(Arn::parse);
-    let cluster_arn = Arn::parse(&cluster);
-    for (what, a) in [("task", &task_arn), ("cluster", &cluster_arn)] {
-        if let Some(a) = a
-            && a.service != "ecs"
-        {
-            crate::fail!("the {what} ARN `{a}` is not an ECS ARN");
+    if let Some(s) = service
+        && service_arn.is_none()
+        && !arn::is_resource_name(s)
+    {
+        crate::fail!(
+            "`{s}` is not a service name or ARN (names are up to 255 letters, digits, `-` and `_`)"
+        );
+    }
+    let arns: Vec<(&str, &EcsArn)> = [
+        ("task", &task_arn),
+        ("service", &service_arn),
+        ("cluster", &cluster_arn),
+    ]
+    .into_iter()
+    .filter_map(|(what, a)| Some((what, a.as_ref()?)))
+    .collect();
+    if let [(first, a), rest @ ..] = arns.as_slice() {
+        for (other, b) in rest {
+            let (a, b) = (&a.arn, &b.arn);
+            if (&a.partition, &a.region, &a.account) != (&b.partition, &b.region, &b.account) {
+                crate::fail!(
+                    "the {first} ARN ({}, account {}) and the {other} ARN ({}, account {}) disagree",
+                    a.region,
+                    a.account,
+                    b.region,
+                    b.account
+                );
+            }
         }
     }
-    if let (Some(t), Some(c)) = (&task_arn, &cluster_arn)
-        && (t.region != c.region || t.account != c.account)
-    {
-        crate::fail!(
-            "the task ARN ({}, account {}) and the cluster ARN ({}, account {}) disagree",
-            t.region,
-            t.account,
-            c.region,
-            c.account
-        );
+    let cluster_name = arn::cluster_name(&cluster);
+    for (what, a) in &arns {
+        if let Some(in_arn) = &a.cluster
+            && in_arn != cluster_name
+        {
+            crate::fail!(
+                "{what} `{}` belongs to cluster `{in_arn}`, not `{cluster_name}`",
+                a.name
+            );
+        }
     }
-    if let (Some(t), given) = (&task_arn, &cluster)
-        && let Some(in_arn) = arn::cluster_of_task_arn(&t.to_string())
-        && in_arn != arn::cluster_name(given)
-    {
-        crate::fail!(
-            "task `{}` belongs to cluster `{in_arn}`, not `{}`",
-            arn::task_id(&t.to_string()),
-            arn::cluster_name(given)
-        );
-    }
-    let from_arn = task_arn.as_ref().or(cluster_arn.as_ref());
-    let arn_region = from_arn.map(|a| a.region.clone()).filter(|r| !r.is_empty());
+    let from_arn = arns.first().map(|(_, a)| &a.arn);
+    let arn_region = from_arn.map(|a| a.region.clone());
     let region = match (&args.aws.region, &arn_region) {
         (Some(flag), Some(in_arn)) if flag != in_arn => {
             crate::fail!(
@@ -108,7 +138,11 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
     Ok(Request {
         cluster,
         task,
-        service: args.service.clone(),
+        // DescribeServices and ListTasks are asked by name.
+        service: service_arn
+            .as_ref()
+            .map(|a| a.name.clone())
+            .or_else(|| service.map(str::to_string)),
         container: args.container.clone(),
         region,
         partition: from_arn.map(|a| a.partition.clone()),
@@ -121,31 +155,17 @@ pub fn request(args: &CheckArgs) -> Result<Request> {
     })
 }
 
+/// An ARN argument parsed strictly; a wrong one is a usage error saying what is wrong.
+fn ecs_arn(text: &str, expected: EcsResource) -> Result<EcsArn> {
+    arn::parse_ecs_arn(text, expected).map_err(DoctorError::new)
+}
+
 /// The partition of a region (`aws-cn` for `cn-*`, `aws-us-gov` for `us-gov-*`, ...).
 pub fn partition_of(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else {
-        "aws"
-    }
+    arn::partition_of_region(region)
 }
 
 /// Rough check of a region name (catches `ap-notheast-1`-style typos only by shape).
 pub fn plausible_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+    arn::is_region_shaped(region)
 }

@@ -12,6 +12,8 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{DoctorError, Result, exit};
 use crate::render;
 
+mod replay;
+
 pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     let selection = super::selection(&args.selection)?;
     // `--wait` that ran out of time exits 1 even when only warnings (PENDING) remain.
@@ -31,7 +33,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
                     "--replay takes the cluster and task from the recording: drop CLUSTER, TASK and --service"
                 );
             }
-            let text = read_recording(path)?;
+            let text = replay::read_recording(path)?;
             let snapshot = Snapshot::from_json(&text)
                 .map_err(|e| DoctorError::new(format!("{}: {e}", path.display())))?;
             (snapshot.diagnosis, snapshot.aws_calls)
@@ -63,7 +65,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
         })?;
     }
     // The recording keeps what AWS said; everything printed is escaped.
-    let diagnosis = render::sanitized(diagnosis);
+    let diagnosis = replay::sanitized(diagnosis);
     stop_if_target_missing(&diagnosis)?;
     let mut report = build_report(&diagnosis, aws_calls, &selection);
     if let Some(error) = &args.error {
@@ -300,30 +302,4 @@ pub fn exit_code(report: &Report, fail_on: crate::cli::FailOn) -> u8 {
     } else {
         exit::OK
     }
-}
-
-/// Recordings larger than this are refused before they are read: one of a 1,000-task fleet
-/// is a few MiB.
-pub const MAX_RECORDING: u64 = 64 * 1024 * 1024;
-
-fn read_recording(path: &std::path::Path) -> Result<String> {
-    use std::io::Read;
-    let shown = path.display();
-    let file = std::fs::File::open(path)
-        .map_err(|e| DoctorError::new(format!("cannot read recording {shown}: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_RECORDING + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| DoctorError::new(format!("cannot read recording {shown}: {e}")))?;
-    if bytes.len() as u64 > MAX_RECORDING {
-        crate::fail!(
-            "recording {shown} is over the {} MiB limit; it is not a recording the doctor wrote",
-            MAX_RECORDING / (1024 * 1024)
-        );
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        DoctorError::new(format!(
-            "recording {shown} is not UTF-8 text; it is not a recording the doctor wrote"
-        ))
-    })
 }

@@ -69,6 +69,12 @@ pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// `value` with [`safe`] applied to every string in it (keys included), so that everything
 /// derived from it (messages, evidence, fix commands) is safe to print.
 pub fn sanitized<T: serde::Serialize + serde::de::DeserializeOwned>(value: T) -> T {
+    sanitized_copy(&value).unwrap_or(value)
+}
+
+/// A copy of `value` with [`safe`] applied to every string in it, or `None` when nothing in it
+/// needs escaping (then there is no copy to make).
+pub fn sanitized_copy<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> Option<T> {
     fn walk(v: &mut serde_json::Value) -> bool {
         match v {
             serde_json::Value::String(s) => match safe(s) {
@@ -98,11 +104,11 @@ pub fn sanitized<T: serde::Serialize + serde::de::DeserializeOwned>(value: T) ->
             _ => false,
         }
     }
-    let Ok(mut tree) = serde_json::to_value(&value) else {
-        return value;
+    let Ok(mut tree) = serde_json::to_value(value) else {
+        return None;
     };
     if !walk(&mut tree) {
-        return value; // the common case: nothing to escape, no round trip
+        return None; // the common case: nothing to escape, no round trip
     }
-    serde_json::from_value(tree).unwrap_or(value)
+    serde_json::from_value(tree).ok()
 }

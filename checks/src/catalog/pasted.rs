@@ -256,19 +256,26 @@ fn epoch(v: &Value) -> Option<i64> {
     let (date, time) = text.split_once('T')?;
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    // Four-digit years only: the arithmetic below then cannot overflow, whatever was pasted.
+    if !(0..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
     let hms: Vec<i64> = time
         .get(..8)?
         .split(':')
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
     let [h, min, sec] = hms[..] else { return None };
+    if !(0..24).contains(&h) || !(0..60).contains(&min) || !(0..=60).contains(&sec) {
+        return None;
+    }
     let rest = &time[8..];
     let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
     let offset = match rest.as_bytes().first() {
         Some(b'+' | b'-') if rest.len() >= 6 => {
             let sign = if rest.starts_with('-') { -1 } else { 1 };
-            let oh: i64 = rest[1..3].parse().ok()?;
-            let om: i64 = rest[4..6].parse().ok()?;
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
             sign * (oh * 3600 + om * 60)
         }
         _ => 0,
@@ -412,5 +419,17 @@ An error occurred (TargetNotConnectedException) when calling the ExecuteCommand 
             Some(1714636800)
         );
         assert_eq!(epoch(&Value::from("yesterday")), None);
+        // Out-of-range dates are not timestamps (and do not overflow the arithmetic).
+        for absurd in [
+            "9223372036854775807-01-01T00:00:00Z",
+            "-9223372036854775808-01-01T00:00:00Z",
+            "2024-99-01T00:00:00Z",
+            "2024-05-02T99:99:99Z",
+            "2024-05-02T10:00:00+aé:00",
+        ] {
+            assert_eq!(epoch(&Value::from(absurd)), None, "{absurd}");
+        }
+        assert_eq!(epoch(&Value::from(1e300)), Some(i64::MAX));
+        assert_eq!(epoch(&Value::from(-1e300)), Some(i64::MIN));
     }
 }

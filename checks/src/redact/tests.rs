@@ -515,9 +515,7 @@ fn recorded_scenarios_replay_alike_once_redacted() {
 fn started_by_is_kept_when_a_deployment_id_and_redacted_otherwise() {
     let mut d = crate::testing::diagnosis();
     let mut other = d.subjects[0].clone();
-    if let crate::facts::Fact::Ok { value } = &mut other.task {
-        value.started_by = Some("deploy-bot-alice".into());
-    }
+    other.task.value_mut().started_by = Some("deploy-bot-alice".into());
     d.subjects.push(other);
     let bundle = redact(Snapshot::new(d, 9, "0.1.0")).to_json();
     assert!(bundle.contains("ecs-svc/9876501234598765012"), "{bundle}");

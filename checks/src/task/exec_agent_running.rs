@@ -95,12 +95,8 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         let status = agent.last_status.as_deref().unwrap_or("UNKNOWN");
         match status {
             "RUNNING" => {
-                let age = match (f.now(), agent.last_started_at) {
-                    (Some(now), Some(started)) => Some(now - started),
-                    _ => None,
-                };
-                match age {
-                    Some(age) if age < SETTLING_SECONDS => findings.push(
+                match Age::between(f.now(), agent.last_started_at) {
+                    Age::Seconds(age) if age < SETTLING_SECONDS => findings.push(
                         Finding::info(format!(
                             "the ExecuteCommandAgent in `{}` started {age} s ago and may not have registered yet",
                             c.name
@@ -108,8 +104,9 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                         .subject(c.name.clone())
                         .fix(Fix::new("wait a minute, then retry")),
                     ),
-                    Some(age) => evidence.push(format!("`{}`: ExecuteCommandAgent RUNNING for {}", c.name, human_age(age))),
-                    None => evidence.push(format!("`{}`: ExecuteCommandAgent RUNNING", c.name)),
+                    Age::Seconds(age) => evidence.push(format!("`{}`: ExecuteCommandAgent RUNNING for {}", c.name, human_age(age))),
+                    Age::Implausible(why) => evidence.push(format!("`{}`: ExecuteCommandAgent RUNNING ({why})", c.name)),
+                    Age::Unknown => evidence.push(format!("`{}`: ExecuteCommandAgent RUNNING", c.name)),
                 }
             }
             "PENDING" => findings.push(
@@ -154,6 +151,40 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     Ok(Verdict::from_findings(findings, evidence))
 }
 
+/// How long before the facts were read an agent started.
+#[derive(Debug, PartialEq)]
+enum Age {
+    Seconds(i64),
+    /// A start time that cannot be right, said in words rather than as a number of days.
+    Implausible(&'static str),
+    Unknown,
+}
+
+/// Clocks disagree by a few seconds; a start time further in the future is not a clock skew.
+const SKEW_SECONDS: i64 = 60;
+/// No agent has been running this long: ECS Exec dates from 2021.
+const MAX_PLAUSIBLE_SECONDS: i64 = 50 * 365 * 86_400;
+
+impl Age {
+    /// `now - started`, computed without overflow: the timestamps come from AWS or from a
+    /// recording, and a recording can hold any `i64`.
+    fn between(now: Option<i64>, started: Option<i64>) -> Self {
+        let (Some(now), Some(started)) = (now, started) else {
+            return Age::Unknown;
+        };
+        match now.checked_sub(started) {
+            // A start a moment after the read is the two clocks disagreeing: it just started.
+            Some(age) if (-SKEW_SECONDS..0).contains(&age) => Age::Seconds(0),
+            Some(age) if (0..=MAX_PLAUSIBLE_SECONDS).contains(&age) => Age::Seconds(age),
+            Some(age) if age < 0 => Age::Implausible("its start time is after the facts were read"),
+            None if started > now => {
+                Age::Implausible("its start time is after the facts were read")
+            }
+            _ => Age::Implausible("its start time is decades before the facts were read"),
+        }
+    }
+}
+
 fn human_age(seconds: i64) -> String {
     match seconds {
         s if s < 120 => format!("{s} s"),
@@ -183,6 +214,48 @@ mod tests {
         t.containers[0].managed_agents[0].last_status = Some("RUNNING".into());
         t.containers[0].managed_agents[0].last_started_at = d.observed_at.map(|n| n - 5);
         assert_finding(&CHECK, &d, Severity::Info, "5 s ago");
+    }
+
+    /// Timestamps from a recording can be any `i64`: the age is computed without overflow
+    /// (this would panic in a debug build) and an impossible one is said in words.
+    #[test]
+    fn extreme_start_times_do_not_overflow() {
+        let now = Some(OBSERVED_AT);
+        assert_eq!(Age::between(now, Some(OBSERVED_AT - 90)), Age::Seconds(90));
+        assert_eq!(Age::between(now, Some(OBSERVED_AT + 5)), Age::Seconds(0));
+        assert_eq!(Age::between(now, None), Age::Unknown);
+        let future = Age::Implausible("its start time is after the facts were read");
+        let past = Age::Implausible("its start time is decades before the facts were read");
+        for (now, started, expected) in [
+            (OBSERVED_AT, i64::MIN, &past),
+            (OBSERVED_AT, i64::MAX, &future),
+            (OBSERVED_AT, OBSERVED_AT + 3600, &future),
+            (OBSERVED_AT, 0, &past),
+            (i64::MIN, i64::MAX, &future),
+            (i64::MAX, i64::MIN, &past),
+            (i64::MIN, 0, &future),
+        ] {
+            assert_eq!(
+                &Age::between(Some(now), Some(started)),
+                expected,
+                "{now} - {started}"
+            );
+        }
+        for (now, started, shown) in [
+            (OBSERVED_AT, i64::MIN, "decades before"),
+            (i64::MIN, i64::MAX, "after the facts were read"),
+            (i64::MAX, i64::MIN, "decades before"),
+        ] {
+            let mut d = diagnosis();
+            d.observed_at = Some(now);
+            d.subjects[0].task.value_mut().containers[0].managed_agents[0].last_started_at =
+                Some(started);
+            let r = run(&CHECK, &d);
+            assert_eq!(r.status, crate::Status::Pass, "{r:#?}");
+            let text = format!("{r:?}");
+            assert!(text.contains(shown), "{now} - {started}: {text}");
+            assert!(!text.contains("days"), "{text}");
+        }
     }
 
     #[test]

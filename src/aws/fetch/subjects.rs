@@ -239,7 +239,7 @@ impl Fetcher {
                             return Fact::NotFetched;
                         }
                         let vpc = match interface.await {
-                            Fact::Ok { value } => value.vpc_id,
+                            Fact::Ok { value } => value.vpc_id.clone(),
                             Fact::Failed { error } => return Fact::failed(FactError::dependency("ec2:DescribeSecurityGroups", "task network interface", &error)),
                             Fact::Absent { reason } => return Fact::absent(reason),
                             Fact::NotFetched => return Fact::NotFetched,
