@@ -243,4 +243,121 @@ impl Redactor {
             other => other,
         }
     }
+
+    pub(super) fn network(&mut self, n: Network) -> Network {
+        let Network {
+            subnet_id,
+            vpc_id,
+            subnet_owner,
+            default_route,
+            routes_known,
+            routes_error,
+            endpoints,
+            subnet_cidr,
+            subnet_cidrs,
+            route_table_id,
+            routes,
+            nat_gateways,
+            dns_support,
+            dns_hostnames,
+            nat_error,
+            dns_error,
+        } = n;
+        Network {
+            subnet_id: self.aws_id(&subnet_id),
+            vpc_id: self.aws_id(&vpc_id),
+            subnet_owner: self.opt(subnet_owner, Self::account),
+            default_route: self.opt(default_route, Self::aws_id),
+            routes_known,
+            routes_error: routes_error.map(|e| self.error(e)),
+            endpoints: endpoints
+                .into_iter()
+                .map(|e| {
+                    let VpcEndpoint {
+                        id,
+                        service_name,
+                        endpoint_type,
+                        state,
+                        private_dns_enabled,
+                        security_groups,
+                        subnet_ids,
+                        policy,
+                    } = e;
+                    VpcEndpoint {
+                        id: self.aws_id(&id),
+                        // AWS-defined (`com.amazonaws.REGION.ssmmessages`): only ids and
+                        // accounts in it (PrivateLink services) are replaced.
+                        service_name: self.text(&service_name, false),
+                        endpoint_type,
+                        state,
+                        private_dns_enabled,
+                        security_groups: security_groups.iter().map(|g| self.aws_id(g)).collect(),
+                        subnet_ids: subnet_ids.iter().map(|g| self.aws_id(g)).collect(),
+                        policy: policy.map(|p| self.document(p)),
+                    }
+                })
+                .collect(),
+            // CIDR blocks are kept: the network verdicts are computed from them.
+            subnet_cidr,
+            subnet_cidrs: subnet_cidrs
+                .into_iter()
+                .map(|(k, v)| (self.aws_id(&k), v))
+                .collect(),
+            route_table_id: self.opt(route_table_id, Self::aws_id),
+            routes: routes.into_iter().map(|r| self.route(r)).collect(),
+            nat_gateways: nat_gateways
+                .map(|list| list.into_iter().map(|n| self.nat_gateway(n)).collect()),
+            dns_support,
+            dns_hostnames,
+            nat_error: nat_error.map(|e| self.error(e)),
+            dns_error: dns_error.map(|e| self.error(e)),
+        }
+    }
+
+    pub(super) fn simulation(&mut self, s: Simulation) -> Simulation {
+        let Simulation {
+            principal_arn,
+            results,
+        } = s;
+        Simulation {
+            principal_arn: self.arn(&principal_arn),
+            results: results
+                .into_iter()
+                .map(|r| {
+                    let SimResult {
+                        action,
+                        resource,
+                        decision,
+                        missing_context,
+                        allowed_by_organizations,
+                        allowed_by_boundary,
+                        matched_statements,
+                    } = r;
+                    SimResult {
+                        action,
+                        resource: if resource.starts_with("arn:") {
+                            self.arn(&resource)
+                        } else {
+                            resource
+                        },
+                        decision,
+                        missing_context,
+                        allowed_by_organizations,
+                        allowed_by_boundary,
+                        matched_statements: matched_statements
+                            .into_iter()
+                            .map(|m| MatchedStatement {
+                                source_policy_id: if m.source_policy_id.starts_with("arn:") {
+                                    self.arn(&m.source_policy_id)
+                                } else {
+                                    self.name("policy", &m.source_policy_id)
+                                },
+                                ..m
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+        }
+    }
 }

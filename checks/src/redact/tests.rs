@@ -1,6 +1,6 @@
 use super::*;
 use crate::check::Severity;
-use crate::facts::{FactErrorKind, Mode};
+use crate::facts::{Diagnosis, FactErrorKind, Mode};
 use crate::report::Status;
 use crate::runner::{Selection, evaluate};
 use crate::testing::{self, set_decision};
