@@ -2,27 +2,29 @@
 //! with support: account ids, the resource-name parts of ARNs (cluster, task, service,
 //! task-definition family, role, user and session names, key ids, log groups, buckets and key
 //! prefixes), VPC, subnet, endpoint, route and instance ids, container and volume names,
-//! private image names, IP addresses, the user name in home-directory paths and tag values
-//! are replaced by placeholders.
+//! private image names, the user name in home-directory paths and tag values are replaced by
+//! placeholders; IP addresses and CIDR blocks by prefix-preserving pseudonyms ([`address`]).
 //!
 //! Placeholders are stable: each is derived from a keyed 64-bit FNV-1a hash of the value, not
 //! from a counter, so the same value gives the same placeholder everywhere in a recording and
 //! in every recording. They keep the shape the checks rely on: ARNs keep their partition,
 //! service, region and structure; account ids stay 12 digits; task ids stay 32 hex digits;
-//! AWS ids keep their prefix (`igw-`, `nat-`, `vpce-`). AWS-defined parts stay as they are:
-//! regions, endpoint service names (`com.amazonaws.REGION.ssmmessages`), status words,
-//! versions, `ExecuteCommandAgent`, IAM actions and condition keys, environment variable names,
-//! container paths, public images. So a redacted recording gives the same verdicts as the
-//! original.
+//! AWS ids keep their prefix (`igw-`, `nat-`, `vpce-`). Address pseudonyms keep every
+//! containment relation between addresses and blocks, and private ranges stay private. AWS-defined
+//! parts stay as they are: regions, endpoint service names (`com.amazonaws.REGION.ssmmessages`),
+//! status words, versions, `ExecuteCommandAgent`, IAM actions and condition keys, environment
+//! variable names, container paths, public images, `0.0.0.0/0` and link-local addresses. So a
+//! redacted recording gives the same verdicts as the original.
 //!
-//! The hash is keyed with a fixed key (placeholders must agree across runs), so a short,
+//! The name hash is keyed with a fixed key (placeholders must agree across runs), so a short,
 //! guessable name can be confirmed by hashing guesses; redaction hides names from readers, it
-//! does not make them secret.
+//! does not make them secret. The address map is keyed by the recording's own account and VPC
+//! ids, which the redacted recording does not contain.
 
 use std::collections::BTreeMap;
 
 use crate::arn::Arn;
-use crate::facts::{Fact, FactError};
+use crate::facts::{Diagnosis, Fact, FactError};
 use crate::model::*;
 use crate::snapshot::Snapshot;
 
@@ -71,7 +73,10 @@ const ID_PREFIXES: &[&str] = &[
 
 /// Replaces identifying values in a recording by stable placeholders and marks it redacted.
 pub fn redact(snapshot: Snapshot) -> Snapshot {
-    let mut r = Redactor::default();
+    let mut r = Redactor {
+        addresses: address::Addresses::new(&address_key(&snapshot.diagnosis)),
+        ..Redactor::default()
+    };
     // A first pass learns every name, so that free text (error messages, reasons) anywhere in
     // the recording has them replaced too, whatever the order of the fields.
     let _ = r.diagnosis(snapshot.diagnosis.clone());
@@ -81,6 +86,23 @@ pub fn redact(snapshot: Snapshot) -> Snapshot {
         diagnosis,
         ..snapshot
     }
+}
+
+/// What the address pseudonyms are keyed with: the original account and VPC ids, which the
+/// redacted recording does not hold, so its reader cannot run the map backwards, while
+/// recordings of the same VPCs agree.
+fn address_key(d: &Diagnosis) -> Vec<String> {
+    let mut material: Vec<String> = d
+        .caller
+        .value()
+        .map(|c| c.account.clone())
+        .into_iter()
+        .collect();
+    for s in &d.subjects {
+        material.extend(s.network.value().map(|n| n.vpc_id.clone()));
+        material.extend(s.interface.value().map(|i| i.vpc_id.clone()));
+    }
+    material
 }
 
 /// The keyed 64-bit FNV-1a hash of `value`, finished with a 64-bit mixer so that values that
@@ -149,6 +171,8 @@ fn is_name_char(c: char) -> bool {
 struct Redactor {
     /// Every redacted value (at least 3 characters) and its placeholder, for free text.
     names: BTreeMap<String, String>,
+    /// The pseudonyms of IP addresses and CIDR blocks.
+    addresses: address::Addresses,
 }
 
 impl Redactor {
@@ -245,16 +269,13 @@ impl Redactor {
         }
     }
 
+    /// An IP address or CIDR block: its prefix-preserving pseudonym ([`address`]); anything
+    /// else in the field is treated as free text.
     fn ip(&mut self, value: &str) -> String {
-        let h = hash(value);
-        let p = format!(
-            "10.{}.{}.{}",
-            (h >> 16) & 0xff,
-            (h >> 8) & 0xff,
-            (h & 0xff).max(1)
-        );
-        self.remember(value, &p);
-        p
+        match self.addresses.map(value.trim()) {
+            Some(mapped) => mapped,
+            None => self.text(value, false),
+        }
     }
 
     fn cluster(&mut self, value: &str) -> String {
@@ -561,6 +582,7 @@ impl Redactor {
     }
 }
 
+mod address;
 mod facts;
 mod path;
 mod text;

@@ -1,6 +1,6 @@
-//! Redaction of the facts of a diagnosis, field by field: every struct is taken apart
-//! completely (no `..`), so a field added to the model does not compile until it is decided
-//! here whether and how it is redacted.
+//! Redaction of the facts of a diagnosis, field by field. Structs are taken apart completely,
+//! so a field added to the model does not compile until it is decided here whether and how it
+//! is redacted.
 
 use super::{Redactor, is_deployment_id};
 use crate::facts::{Diagnosis, Subject};
