@@ -1,4 +1,5 @@
 use super::*;
+use crate::arn::Arn;
 use crate::check::Severity;
 use crate::facts::{Diagnosis, FactErrorKind, Mode};
 use crate::report::Status;
