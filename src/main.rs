@@ -1,5 +1,6 @@
 //! `ecs-exec-doctor`: parse arguments, run one command, map the outcome to an exit code.
-//! Reports go to stdout; errors go to stderr as one line; a closed pipe ends quietly.
+//! Reports go to stdout; errors go to stderr as one line, printed by [`error::print`] with
+//! control characters escaped; a closed pipe ends quietly.
 
 mod aws;
 mod cli;
@@ -21,10 +22,14 @@ fn main() -> ExitCode {
     let args = match shorthand(std::env::args_os().collect()) {
         Ok(args) => args,
         Err(message) => {
-            eprintln!("ecs-exec-doctor: error: {message}");
+            error::print(message);
             return ExitCode::from(exit::ERROR);
         }
     };
+    // clap quotes an offending argument in its usage errors, and on a terminal writes it raw.
+    let hostile = args
+        .iter()
+        .any(|a| a.to_string_lossy().chars().any(char::is_control));
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -33,7 +38,13 @@ fn main() -> ExitCode {
             } else {
                 exit::OK
             };
-            let _ = e.print();
+            // As clap prints it (with its colours), unless an argument holds a control
+            // character: then as plain text (clap drops escape sequences from that), escaped.
+            if hostile && e.use_stderr() {
+                eprint!("{}", error::safe_lines(&e.to_string()));
+            } else {
+                let _ = e.print();
+            }
             return ExitCode::from(code);
         }
     };
@@ -48,13 +59,13 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::from(output.code),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(exit::OK),
                 Err(e) => {
-                    eprintln!("ecs-exec-doctor: error: cannot write the report: {e}");
+                    error::print(format_args!("cannot write the report: {e}"));
                     ExitCode::from(exit::ERROR)
                 }
             }
         }
         Err(e) => {
-            eprintln!("ecs-exec-doctor: error: {e}");
+            error::print(e);
             ExitCode::from(exit::ERROR)
         }
     }

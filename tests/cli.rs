@@ -622,3 +622,60 @@ fn a_large_fleet_recording_replays() {
     assert_eq!(report["tasks"].as_array().unwrap().len(), 2000);
     assert_eq!(report["fleet"]["tasks"], 2000, "{}", report["fleet"]);
 }
+
+// -------------------------------------------------------------------------------------------
+// Hardening: control characters in arguments (a task id, a profile, a path, a format) are
+// escaped in every error message, so an error cannot clear the screen or retitle the terminal.
+// -------------------------------------------------------------------------------------------
+
+#[test]
+fn control_characters_in_arguments_never_reach_stderr_raw() {
+    const HOSTILE: &str = "\u{1b}[2J\u{1b}]0;owned\u{7}";
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join(format!("empty{HOSTILE}"));
+    std::fs::create_dir(&empty).unwrap();
+    let task = format!("web{HOSTILE}");
+    let profile = format!("dev{HOSTILE}");
+    let missing = dir.path().join(format!("missing{HOSTILE}.json"));
+    let typo = format!("lnit{HOSTILE}");
+    let format = format!("text{HOSTILE}");
+    let cases: Vec<Vec<std::ffi::OsString>> = vec![
+        vec!["check".into(), "prod".into(), task.into()],
+        vec![
+            "check".into(),
+            "prod".into(),
+            "0123456789abcdef0123456789abcdef".into(),
+            "--profile".into(),
+            profile.into(),
+        ],
+        vec!["check".into(), "--replay".into(), missing.into()],
+        vec![typo.into()],
+        vec!["lint".into(), empty.into()],
+        vec!["check".into(), "--format".into(), format.into()],
+    ];
+    for args in cases {
+        // Colour forced: clap then writes a quoted argument raw, as it does on a terminal.
+        let out = doctor()
+            .args(&args)
+            .env("CLICOLOR_FORCE", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !stream.contains(&0x1b) && !stream.contains(&0x07),
+                "{args:?}: a control character got through: {stderr:?}"
+            );
+        }
+        if stderr.starts_with("ecs-exec-doctor: error:") {
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("\\u{1b}[2J\\u{1b}]0;owned\\u{7}"),
+                "{args:?}: {stderr}"
+            );
+        } else {
+            assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+        }
+    }
+}

@@ -484,4 +484,88 @@ fn arguments_up_to_the_cap_are_explained_and_over_it_refused() {
         doctor().args(["explain", "--"]).args(words(MAX_INPUT + 1)),
         "the text given as arguments is over the 1 MiB",
     );
+
+// -------------------------------------------------------------------------------------------
+// Hardening: what explain and check --error quote back from a paste has its secrets masked and
+// no control character of it reaches the terminal.
+// -------------------------------------------------------------------------------------------
+
+const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// A terminal paste: the command with an access key on one line with the error, coloured, with
+/// a title-setting OSC, a clear-screen, a bell and a C1 CSI in it and the secret key after it,
+/// and a task definition with a password in its environment.
+fn hostile_paste() -> String {
+    format!(
+        "$ AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE \u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[31mAn error occurred (TargetNotConnectedException) when calling the ExecuteCommand operation: The execute command failed due to an internal error.\u{7}\u{9b}2J Try again later.\u{1b}[0m AWS_SECRET_ACCESS_KEY={SECRET_KEY}\n{{\"containerDefinitions\": [{{\"name\": \"app\", \"readonlyRootFilesystem\": true, \"environment\": [{{\"name\": \"DB_PASSWORD\", \"value\": \"Sup3r-S3cret-Pa55\"}}]}}]}}\n"
+    )
+}
+
+#[track_caller]
+fn assert_clean(what: &str, out: &[u8], own_colours: bool) {
+    let text = String::from_utf8_lossy(out);
+    for secret in [SECRET_KEY, "IOSFODNN7EXAMPLE", "Sup3r-S3cret-Pa55"] {
+        assert!(
+            !text.contains(secret),
+            "{what}: {secret} got through\n{text}"
+        );
+    }
+    for raw in ["\u{1b}[2J", "\u{1b}]", "\u{7}", "\u{9b}"] {
+        assert!(!text.contains(raw), "{what}: {raw:?} got through\n{text}");
+    }
+    if !own_colours {
+        assert!(
+            !out.contains(&0x1b),
+            "{what}: an escape byte got through\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_hostile_paste_is_quoted_back_masked_and_escaped_in_every_format() {
+    let paste = hostile_paste();
+    for format in ["text", "markdown", "json"] {
+        for color in ["never", "always"] {
+            let out = doctor()
+                .args(["explain", "-", "--format", format, "--color", color])
+                .write_stdin(paste.as_str())
+                .output()
+                .unwrap();
+            let what = format!("explain --format {format} --color {color}");
+            assert_eq!(out.status.code(), Some(0), "{what}");
+            assert_clean(&what, &out.stdout, format == "text" && color == "always");
+            assert!(out.stderr.is_empty(), "{what}");
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            assert!(stdout.contains("E01"), "{what}\n{stdout}");
+            assert!(
+                stdout.contains("AWS_ACCESS_KEY_ID=AKIA****************"),
+                "{what}\n{stdout}"
+            );
+            // The bell is shown, escaped; JSON escapes the backslash once more.
+            assert!(
+                stdout.contains("internal error.\\u{7}")
+                    || stdout.contains("internal error.\\\\u{7}"),
+                "{what}\n{stdout}"
+            );
+        }
+    }
+    // The same paste as check --error on a recording.
+    for format in ["text", "markdown", "json"] {
+        let out = doctor()
+            .args(["check", "--replay"])
+            .arg(scenario("healthy-fargate"))
+            .args(["--format", format, "--color", "never", "--error", &paste])
+            .output()
+            .unwrap();
+        let what = format!("check --error --format {format}");
+        assert_clean(&what, &out.stdout, false);
+        assert!(!out.stderr.contains(&0x1b));
+        if format != "text" {
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            assert!(
+                stdout.contains("AWS_SECRET_ACCESS_KEY=[masked]"),
+                "{what}\n{stdout}"
+            );
+        }
+    }
 }

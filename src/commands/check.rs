@@ -70,6 +70,8 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     let mut report = build_report(&diagnosis, aws_calls, &selection);
     if let Some(error) = &args.error {
         ecs_exec_doctor_checks::catalog::apply_error(&mut report, error);
+        // Pasted text, printed like the recording: escaped (its secrets are masked already).
+        report.error_context = report.error_context.take().map(render::sanitized);
     }
     let text = match args.format {
         CheckFormat::Text => render::text::check_report(

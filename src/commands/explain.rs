@@ -50,7 +50,7 @@ pub fn run(args: ExplainArgs, color: bool) -> Result<Output> {
             "nothing to explain: pass the error text, a check code, `-` to read stdin, or --file PATH"
         );
     }
-    let explanation = explain(&text, from_argument)?;
+    let explanation = render::explain::sanitized(explain(&text, from_argument)?);
     let code = match &explanation {
         Explanation::Text(t) if !t.recognised() => exit::FINDINGS,
         _ => exit::OK,

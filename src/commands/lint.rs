@@ -232,7 +232,7 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
         LintFormat::Markdown => render::lint_markdown::report(&report),
     };
     if let Some(message) = &nothing {
-        eprintln!("ecs-exec-doctor: error: {message}");
+        crate::error::print(message);
     }
     if args.format != LintFormat::Text {
         // Machine formats go to files; people and CI logs still see the outcome.

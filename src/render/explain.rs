@@ -84,6 +84,37 @@ impl TextExplanation {
     }
 }
 
+/// The explanation with every string that came from the pasted text (the quoted lines, the
+/// words clues matched, the verdicts on pasted JSON, the AWS error code, the target it names)
+/// made safe for a terminal ([`super::safe`]), once for every format: a paste is often a log
+/// full of colour codes, and may be a hostile one. The quoted lines have already lost their
+/// escape sequences and secrets in the matcher; this escapes any other control character.
+pub fn sanitized(x: Explanation) -> Explanation {
+    let Explanation::Text(mut t) = x else {
+        return x; // catalog and check documentation: the doctor's own text
+    };
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(safe) = super::safe(s) {
+            *s = safe;
+        }
+    };
+    t.matches.iter_mut().for_each(|m| clean(&mut m.excerpt));
+    t.clues.iter_mut().for_each(|c| clean(&mut c.excerpt));
+    for facts in &mut t.pasted {
+        clean(&mut facts.what);
+        for v in &mut facts.verdicts {
+            clean(&mut v.message);
+        }
+    }
+    if let Some(e) = &mut t.cli_error {
+        clean(&mut e.code);
+        e.operation.iter_mut().for_each(clean);
+    }
+    t.hint.cluster.iter_mut().for_each(clean);
+    t.hint.task.iter_mut().for_each(clean);
+    Explanation::Text(t)
+}
+
 /// The entry's causes in catalog order (no text to read evidence from).
 pub fn catalog_order(entry: &'static Entry) -> Vec<RankedCause> {
     evidence::rank(entry, &[])
@@ -225,7 +256,7 @@ fn pasted_text(out: &mut String, t: &TextExplanation, p: &Palette) {
         "Checks on the facts in this text".style(p.bold)
     );
     for facts in &t.pasted {
-        let _ = writeln!(out, "  {}", crate::render::safe(&facts.what));
+        let _ = writeln!(out, "  {}", facts.what);
         for v in &facts.verdicts {
             let mark = match v.status {
                 ecs_exec_doctor_checks::Status::Pass => "pass".style(p.pass).to_string(),
@@ -233,7 +264,7 @@ fn pasted_text(out: &mut String, t: &TextExplanation, p: &Palette) {
                 ecs_exec_doctor_checks::Status::Warning => "warn".style(p.warning).to_string(),
                 _ => "info".style(p.dim).to_string(),
             };
-            let line = format!("{} {}: {}", v.code, v.name, crate::render::safe(&v.message));
+            let line = format!("{} {}: {}", v.code, v.name, v.message);
             out.push_str(&wrap_hanging(
                 &format!("{mark} {line}"),
                 "    ",

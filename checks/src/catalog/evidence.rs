@@ -7,7 +7,8 @@
 
 use serde::Serialize;
 
-use super::matcher::{Normalized, excerpt, near_each_other};
+use super::matcher::{Normalized, excerpt, near_each_other, one_line};
+use super::secrets::Secrets;
 use super::{Cause, Entry};
 
 /// What a clue points at: the causes a check confirms, or causes by their wording.
@@ -41,7 +42,7 @@ pub struct Clue {
 pub struct Seen {
     pub clue: &'static str,
     pub shows: &'static str,
-    /// The words of the paste that matched, on one line.
+    /// The words of the paste that matched, on one line, with secrets masked.
     pub excerpt: String,
     #[serde(skip)]
     pub(crate) rule: &'static Clue,
@@ -113,6 +114,7 @@ fn ordinal(n: usize) -> String {
 /// Every clue in `text`, each once (with its first occurrence).
 pub fn clues_in(text: &str) -> Vec<Seen> {
     let norm = Normalized::new(text);
+    let secrets = Secrets::find(text);
     let mut seen = Vec::new();
     for clue in super::clues::CLUES {
         if let Some((start, end)) = clue
@@ -124,7 +126,7 @@ pub fn clues_in(text: &str) -> Vec<Seen> {
             seen.push(Seen {
                 clue: clue.id,
                 shows: clue.shows,
-                excerpt: short_excerpt(text, from, to),
+                excerpt: short_excerpt(text, &secrets, from, to),
                 rule: clue,
             });
         }
@@ -133,16 +135,14 @@ pub fn clues_in(text: &str) -> Vec<Seen> {
 }
 
 /// The matched words alone when short, else the excerpt around them.
-fn short_excerpt(text: &str, from: usize, to: usize) -> String {
-    let words = text[from..to]
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+fn short_excerpt(text: &str, secrets: &Secrets, from: usize, to: usize) -> String {
+    let words = one_line(&secrets.apply(text, from, to));
     if words.chars().count() <= 80 {
         words
     } else {
         excerpt(
             text,
+            secrets,
             from,
             from + text[from..].chars().next().map_or(0, char::len_utf8),
         )

@@ -6,6 +6,7 @@
 //! pattern that starts or ends with a letter or digit must start or end at a word boundary of
 //! the original text, so `ClientException` does not match inside `SdkClientException`.
 
+use super::secrets::Secrets;
 use super::{ENTRIES, Entry, Kind, Strength};
 
 /// The fragments of one pattern must lie within this many normalised bytes of each other.
@@ -22,7 +23,8 @@ pub struct Match {
     /// Byte range of the first occurrence in the input.
     pub start: usize,
     pub end: usize,
-    /// The input around the first occurrence, on one line.
+    /// The input around the strongest occurrence, on one line, with secrets masked and
+    /// terminal escape sequences dropped.
     pub excerpt: String,
     /// How many separate times the entry appears in the input.
     pub occurrences: usize,
@@ -59,6 +61,7 @@ pub fn find_all(text: &str) -> Vec<Match> {
                 .any(|s| s.entry != h.entry && h.distance(s) <= NEAR)
     });
 
+    let secrets = Secrets::find(text);
     let mut matches = Vec::new();
     for (index, entry) in ENTRIES.iter().enumerate() {
         let mut mine: Vec<&Hit> = hits.iter().filter(|h| h.entry == index).collect();
@@ -86,7 +89,7 @@ pub fn find_all(text: &str) -> Vec<Match> {
             strength,
             start,
             end,
-            excerpt: excerpt(text, best_start, best_end),
+            excerpt: excerpt(text, &secrets, best_start, best_end),
             occurrences,
         });
     }
@@ -318,8 +321,10 @@ fn line_span(text: &str, start: usize, end: usize) -> (usize, usize) {
 }
 
 /// The input around `start..end` on one line: the lines that hold it, at most about 300
-/// characters, whitespace collapsed.
-pub(crate) fn excerpt(text: &str, start: usize, end: usize) -> String {
+/// characters, whitespace collapsed, the `secrets` of `text` masked (a paste is quoted back in
+/// tickets and chat) and terminal escape sequences dropped (colour codes are noise, and worse
+/// on a terminal).
+pub(crate) fn excerpt(text: &str, secrets: &Secrets, start: usize, end: usize) -> String {
     const AROUND: usize = 120;
     let (mut from, mut to) = line_span(text, start, end);
     let mut cut_front = false;
@@ -332,15 +337,27 @@ pub(crate) fn excerpt(text: &str, start: usize, end: usize) -> String {
         to = text.floor_char_boundary(end + AROUND);
         cut_back = true;
     }
-    let body = text[from..to]
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let body = one_line(&secrets.apply(text, from, to));
     format!(
         "{}{body}{}",
         if cut_front { "…" } else { "" },
         if cut_back { "…" } else { "" }
     )
+}
+
+/// `text` without terminal escape sequences, its whitespace collapsed to single spaces.
+pub(crate) fn one_line(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '\u{1b}' {
+            skip_escape(&mut chars);
+            plain.push(' ');
+        } else {
+            plain.push(c);
+        }
+    }
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The AWS error code and operation of the CLI's `An error occurred (CODE) when calling the

@@ -26,6 +26,7 @@ mod pastes;
 pub mod relate;
 #[cfg(test)]
 mod rules;
+pub mod secrets;
 #[cfg(test)]
 mod wordings;
 

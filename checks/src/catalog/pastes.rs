@@ -7,8 +7,8 @@
 use super::evidence::{clues_in, rank};
 use super::find_all;
 
-struct Paste {
-    text: &'static str,
+pub(super) struct Paste {
+    pub(super) text: &'static str,
     entry: &'static str,
     /// A phrase of the cause the thread found.
     cause: &'static str,
@@ -16,7 +16,7 @@ struct Paste {
     within: usize,
 }
 
-static PASTES: &[Paste] = &[
+pub(super) static PASTES: &[Paste] = &[
     // https://github.com/aws/amazon-ssm-agent/issues/536
     // The thread found: ECS agent version regression on EC2. The reporter fixed it by downgrading the ECS agent from 1.58.0 to 1.55.4.
     Paste {

@@ -11,7 +11,8 @@ use crate::report::{CheckResult, Report, Status};
 /// What the report says about the error given with `--error`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorContext {
-    /// The error as given, on one line (shortened when long).
+    /// The error as given, on one line (shortened when long), with secrets masked and terminal
+    /// escape sequences dropped.
     pub error: String,
     pub verdict: ErrorVerdict,
     /// One plain line saying what the diagnosis makes of the error.
@@ -122,7 +123,7 @@ const MAX_ERROR_CHARS: usize = 500;
 
 /// Relates `text` (the error the user got) to the results of a diagnosis.
 pub fn relate(text: &str, results: &[CheckResult]) -> ErrorContext {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = super::matcher::one_line(&super::secrets::mask(text));
     let error = match flat.char_indices().nth(MAX_ERROR_CHARS) {
         Some((cut, _)) => format!("{}…", &flat[..cut]),
         None => flat,

@@ -1,8 +1,10 @@
 //! Redaction of the network-path and policy facts. Resource ids become stable placeholders
-//! (so references between groups, rules and endpoints still match), public IPs are replaced,
-//! and policy documents have their ARNs, accounts and names replaced string by string. CIDR
-//! blocks, private addresses, ports and rule numbers are kept: the verdicts are computed from
-//! them, and a redacted recording must replay to the same verdicts.
+//! (so references between groups, rules and endpoints still match); every IP address and CIDR
+//! block (the interface's addresses, subnet and VPC ranges, route destinations, security-group,
+//! ACL and prefix-list ranges) gets its prefix-preserving pseudonym from one map, so the
+//! containment relations the verdicts are computed from hold between the pseudonyms exactly as
+//! between the originals; policy documents have their ARNs, accounts and names replaced string
+//! by string. Ports, protocols and rule numbers are kept.
 
 use super::Redactor;
 use crate::model::*;
@@ -18,7 +20,7 @@ impl Redactor {
             destination: if destination.starts_with("pl-") {
                 self.aws_id(&destination)
             } else {
-                destination
+                self.ip(&destination)
             },
             target: if target == "local" || target.starts_with("arn:") {
                 target
@@ -59,7 +61,7 @@ impl Redactor {
             subnet_id: self.aws_id(&subnet_id),
             vpc_id: self.aws_id(&vpc_id),
             security_groups: security_groups.iter().map(|g| self.aws_id(g)).collect(),
-            private_ip,
+            private_ip: self.opt(private_ip, Self::ip),
             public_ip: self.opt(public_ip, Self::ip),
             source,
         }
@@ -79,10 +81,33 @@ impl Redactor {
             protocol,
             from_port,
             to_port,
-            ipv4_ranges,
-            ipv6_ranges,
+            ipv4_ranges: ipv4_ranges.iter().map(|c| self.ip(c)).collect(),
+            ipv6_ranges: ipv6_ranges.iter().map(|c| self.ip(c)).collect(),
             prefix_lists: prefix_lists.iter().map(|p| self.aws_id(p)).collect(),
             groups: groups.iter().map(|g| self.aws_id(g)).collect(),
+        }
+    }
+
+    fn acl_entry(&mut self, e: AclEntry) -> AclEntry {
+        let AclEntry {
+            rule_number,
+            egress,
+            protocol,
+            action,
+            cidr,
+            ipv6_cidr,
+            from_port,
+            to_port,
+        } = e;
+        AclEntry {
+            rule_number,
+            egress,
+            protocol,
+            action,
+            cidr: self.opt(cidr, Self::ip),
+            ipv6_cidr: self.opt(ipv6_cidr, Self::ip),
+            from_port,
+            to_port,
         }
     }
 
@@ -126,14 +151,14 @@ impl Redactor {
                         id: self.aws_id(&id),
                         is_default,
                         subnet_ids: subnet_ids.iter().map(|s| self.aws_id(s)).collect(),
-                        entries,
+                        entries: entries.into_iter().map(|e| self.acl_entry(e)).collect(),
                     }
                 })
                 .collect(),
             network_acls_error: network_acls_error.map(|e| self.error(e)),
             prefix_lists: prefix_lists
                 .into_iter()
-                .map(|(k, v)| (self.aws_id(&k), v))
+                .map(|(k, v)| (self.aws_id(&k), v.iter().map(|c| self.ip(c)).collect()))
                 .collect(),
             prefix_list_error: prefix_list_error.map(|e| self.error(e)),
         }
@@ -241,6 +266,122 @@ impl Redactor {
                     .collect(),
             ),
             other => other,
+        }
+    }
+
+    pub(super) fn network(&mut self, n: Network) -> Network {
+        let Network {
+            subnet_id,
+            vpc_id,
+            subnet_owner,
+            default_route,
+            routes_known,
+            routes_error,
+            endpoints,
+            subnet_cidr,
+            subnet_cidrs,
+            route_table_id,
+            routes,
+            nat_gateways,
+            dns_support,
+            dns_hostnames,
+            nat_error,
+            dns_error,
+        } = n;
+        Network {
+            subnet_id: self.aws_id(&subnet_id),
+            vpc_id: self.aws_id(&vpc_id),
+            subnet_owner: self.opt(subnet_owner, Self::account),
+            default_route: self.opt(default_route, Self::aws_id),
+            routes_known,
+            routes_error: routes_error.map(|e| self.error(e)),
+            endpoints: endpoints
+                .into_iter()
+                .map(|e| {
+                    let VpcEndpoint {
+                        id,
+                        service_name,
+                        endpoint_type,
+                        state,
+                        private_dns_enabled,
+                        security_groups,
+                        subnet_ids,
+                        policy,
+                    } = e;
+                    VpcEndpoint {
+                        id: self.aws_id(&id),
+                        // AWS-defined (`com.amazonaws.REGION.ssmmessages`): only ids and
+                        // accounts in it (PrivateLink services) are replaced.
+                        service_name: self.text(&service_name, false),
+                        endpoint_type,
+                        state,
+                        private_dns_enabled,
+                        security_groups: security_groups.iter().map(|g| self.aws_id(g)).collect(),
+                        subnet_ids: subnet_ids.iter().map(|g| self.aws_id(g)).collect(),
+                        policy: policy.map(|p| self.document(p)),
+                    }
+                })
+                .collect(),
+            subnet_cidr: self.opt(subnet_cidr, Self::ip),
+            subnet_cidrs: subnet_cidrs
+                .into_iter()
+                .map(|(k, v)| (self.aws_id(&k), self.ip(&v)))
+                .collect(),
+            route_table_id: self.opt(route_table_id, Self::aws_id),
+            routes: routes.into_iter().map(|r| self.route(r)).collect(),
+            nat_gateways: nat_gateways
+                .map(|list| list.into_iter().map(|n| self.nat_gateway(n)).collect()),
+            dns_support,
+            dns_hostnames,
+            nat_error: nat_error.map(|e| self.error(e)),
+            dns_error: dns_error.map(|e| self.error(e)),
+        }
+    }
+
+    pub(super) fn simulation(&mut self, s: Simulation) -> Simulation {
+        let Simulation {
+            principal_arn,
+            results,
+        } = s;
+        Simulation {
+            principal_arn: self.arn(&principal_arn),
+            results: results
+                .into_iter()
+                .map(|r| {
+                    let SimResult {
+                        action,
+                        resource,
+                        decision,
+                        missing_context,
+                        allowed_by_organizations,
+                        allowed_by_boundary,
+                        matched_statements,
+                    } = r;
+                    SimResult {
+                        action,
+                        resource: if resource.starts_with("arn:") {
+                            self.arn(&resource)
+                        } else {
+                            resource
+                        },
+                        decision,
+                        missing_context,
+                        allowed_by_organizations,
+                        allowed_by_boundary,
+                        matched_statements: matched_statements
+                            .into_iter()
+                            .map(|m| MatchedStatement {
+                                source_policy_id: if m.source_policy_id.starts_with("arn:") {
+                                    self.arn(&m.source_policy_id)
+                                } else {
+                                    self.name("policy", &m.source_policy_id)
+                                },
+                                ..m
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
         }
     }
 }

@@ -1,6 +1,7 @@
 use super::*;
+use crate::arn::Arn;
 use crate::check::Severity;
-use crate::facts::{FactErrorKind, Mode};
+use crate::facts::{Diagnosis, FactErrorKind, Mode};
 use crate::report::Status;
 use crate::runner::{Selection, evaluate};
 use crate::testing::{self, set_decision};
@@ -32,6 +33,14 @@ const SECRETS: &[&str] = &[
     "10.0.3.17",
     "10-0-3-17",
     "192.168.40.7",
+    "10.0.1.25",
+    "10.0.1.0/24",
+    "10.0.0.0/16",
+    "192.168.40.0/24",
+    "203.0.113.0/24",
+    "54.210.167.99",
+    "2600:1f18:abcd",
+    "fd12:3456:789a",
 ];
 
 /// A Fargate task with KMS, CloudWatch and S3 logging, tags, a private image, an environment
@@ -96,6 +105,21 @@ fn original() -> Diagnosis {
         source_volume: Some("acme-ssm-state".into()),
         read_only: false,
     });
+    let sg = s
+        .firewall
+        .value_mut()
+        .security_groups
+        .get_mut(testing::TASK_SG)
+        .unwrap();
+    sg.egress.push(SgRule {
+        protocol: "tcp".into(),
+        from_port: Some(5432),
+        to_port: Some(5432),
+        ipv4_ranges: vec!["192.168.40.0/24".into(), "203.0.113.0/24".into()],
+        ipv6_ranges: vec!["2600:1f18:abcd::/48".into(), "fd12:3456:789a::/48".into()],
+        ..SgRule::default()
+    });
+    s.interface.value_mut().public_ip = Some("54.210.167.99".into());
     let net = s.network.value_mut();
     net.routes_error = Some(FactError::new(
         FactErrorKind::Service,
@@ -241,6 +265,39 @@ fn scenarios() -> Vec<(&'static str, Diagnosis)> {
         ));
     }
     out.push(("private nano server image", d));
+    for (name, range) in [
+        ("endpoint admits the vpc range", "10.0.0.0/16"),
+        ("endpoint admits another range", "10.0.9.0/24"),
+        ("endpoint admits half the subnet", "10.0.1.0/25"),
+        ("endpoint admits the task alone", "10.0.1.25/32"),
+    ] {
+        let mut d = original();
+        let groups = &mut d.subjects[0].firewall.value_mut().security_groups;
+        let endpoint = groups.get_mut(testing::ENDPOINT_SG).unwrap();
+        endpoint.ingress[0].groups.clear();
+        endpoint.ingress[0].ipv4_ranges = vec![range.into()];
+        out.push((name, d));
+    }
+    let mut d = original();
+    {
+        // The endpoint in its own subnet, and the task subnet's ACL denies that subnet's
+        // return traffic before it allows everything.
+        let s = &mut d.subjects[0];
+        let net = s.network.value_mut();
+        net.endpoints[0].subnet_ids = vec!["subnet-0b".into()];
+        net.subnet_cidrs
+            .insert("subnet-0b".into(), "10.0.2.0/24".into());
+        let acl = &mut s.firewall.value_mut().network_acls[0];
+        acl.entries.push(AclEntry {
+            rule_number: 90,
+            egress: false,
+            protocol: "-1".into(),
+            action: "deny".into(),
+            cidr: Some("10.0.2.0/23".into()),
+            ..AclEntry::default()
+        });
+    }
+    out.push(("acl denies the endpoint subnet", d));
     let mut d = ec2(original());
     d.subjects[0].container_instance.value_mut().agent_version = Some("1.40.0".into());
     d.subjects[0].container_instance.value_mut().exec_capability = false;
@@ -499,6 +556,16 @@ fn recorded_scenarios_replay_alike_once_redacted() {
                 path.display()
             );
         }
+        // No address or block of the original is left, but those the map keeps (`0.0.0.0/0`,
+        // link-local) and those with too few bits to change to rule out a coincidence.
+        for address in addresses(&original.diagnosis) {
+            let free = super::address::free_bits(&address).unwrap_or(32);
+            assert!(
+                free < 16 || !bundle.contains(&format!("\"{address}\"")),
+                "{}: {address} survived",
+                path.display()
+            );
+        }
         let replayed = Snapshot::from_json(&bundle).unwrap();
         assert_eq!(
             verdicts(&original.diagnosis),
@@ -522,4 +589,185 @@ fn started_by_is_kept_when_a_deployment_id_and_redacted_otherwise() {
     assert!(!bundle.contains("alice"), "{bundle}");
     assert!(crate::redact::is_deployment_id("ecs-svc/42"));
     assert!(!crate::redact::is_deployment_id("ecs-svc/alice"));
+}
+
+/// Every address and CIDR block of the network facts, in an order that redaction keeps: maps
+/// keyed by (redacted) ids are read through the lists that name them.
+fn addresses(d: &Diagnosis) -> Vec<String> {
+    fn once(ids: impl IntoIterator<Item = String>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for id in ids {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out
+    }
+    let mut out = Vec::new();
+    for s in &d.subjects {
+        let mut groups = Vec::new();
+        if let Some(i) = s.interface.value() {
+            out.extend(i.private_ip.clone());
+            out.extend(i.public_ip.clone());
+            groups.extend(i.security_groups.clone());
+        }
+        if let Some(n) = s.network.value() {
+            out.extend(n.subnet_cidr.clone());
+            let subnets = std::iter::once(n.subnet_id.clone())
+                .chain(n.endpoints.iter().flat_map(|e| e.subnet_ids.clone()));
+            out.extend(
+                once(subnets)
+                    .iter()
+                    .filter_map(|s| n.subnet_cidrs.get(s).cloned()),
+            );
+            out.extend(n.routes.iter().map(|r| r.destination.clone()));
+            groups.extend(n.endpoints.iter().flat_map(|e| e.security_groups.clone()));
+        }
+        if let Some(f) = s.firewall.value() {
+            for g in once(groups).iter().filter_map(|g| f.security_groups.get(g)) {
+                for r in g.ingress.iter().chain(&g.egress) {
+                    out.extend(r.ipv4_ranges.iter().chain(&r.ipv6_ranges).cloned());
+                    for list in &r.prefix_lists {
+                        out.extend(f.prefix_lists.get(list).into_iter().flatten().cloned());
+                    }
+                }
+            }
+            for a in &f.network_acls {
+                for e in &a.entries {
+                    out.extend(e.cidr.clone().into_iter().chain(e.ipv6_cidr.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn addresses_are_pseudonymised_with_their_relations_kept() {
+    use crate::network::rules::Net4;
+    for (name, d) in scenarios() {
+        let r = redact(Snapshot::new(d.clone(), 1, "0.1.0")).diagnosis;
+        let (before, after) = (addresses(&d), addresses(&r));
+        assert_eq!(before.len(), after.len(), "{name}");
+        for (x, y) in before.iter().zip(&after) {
+            let kept = x == "0.0.0.0/0" || x == "::/0";
+            assert_eq!(kept, x == y, "{name}: {x} became {y}");
+            let private = |s: &str| s.starts_with("10.") || s.starts_with("192.168.");
+            assert_eq!(private(x), private(y), "{name}: {x} became {y}");
+            assert_eq!(x.contains(':'), y.contains(':'), "{name}: {x} became {y}");
+        }
+        for (i, j) in (0..before.len()).flat_map(|i| (0..before.len()).map(move |j| (i, j))) {
+            let (Some(a), Some(b)) = (Net4::parse(&before[i]), Net4::parse(&before[j])) else {
+                continue;
+            };
+            let (c, e) = (
+                Net4::parse(&after[i]).unwrap(),
+                Net4::parse(&after[j]).unwrap(),
+            );
+            assert_eq!(
+                a.contains(&b),
+                c.contains(&e),
+                "{name}: {a} ⊇ {b} vs {c} ⊇ {e}"
+            );
+            assert_eq!(
+                a.overlaps(&b),
+                c.overlaps(&e),
+                "{name}: {a} ∩ {b} vs {c} ∩ {e}"
+            );
+        }
+    }
+    // Several relations are really exercised: the endpoint subnet inside the VPC range, the
+    // task inside its subnet, a half subnet, unrelated ranges.
+    let d = original();
+    let r = redact(Snapshot::new(d, 1, "0.1.0")).diagnosis;
+    let ip = |d: &Diagnosis| {
+        d.subjects[0]
+            .interface
+            .value()
+            .unwrap()
+            .private_ip
+            .clone()
+            .unwrap()
+    };
+    let subnet = |d: &Diagnosis| {
+        d.subjects[0]
+            .network
+            .value()
+            .unwrap()
+            .subnet_cidr
+            .clone()
+            .unwrap()
+    };
+    let (ip, subnet) = (ip(&r), subnet(&r));
+    assert!(ip.starts_with("10.") && ip != "10.0.1.25", "{ip}");
+    assert!(
+        Net4::parse(&subnet)
+            .unwrap()
+            .contains(&Net4::parse(&ip).unwrap()),
+        "{ip} left {subnet}"
+    );
+    // Free text uses the same map: the host name and an address in a message agree with the
+    // structured fields.
+    let mut d = original();
+    d.subjects[0].task.value_mut().stopped_reason =
+        Some("dial tcp 10.0.1.25:443 from ip-10-0-1-25.ec2.internal in 10.0.1.0/24".into());
+    let r = redact(Snapshot::new(d, 1, "0.1.0")).diagnosis;
+    let reason = r.subjects[0]
+        .task
+        .value()
+        .unwrap()
+        .stopped_reason
+        .clone()
+        .unwrap();
+    let dashed = ip.replace('.', "-");
+    assert_eq!(
+        reason,
+        format!("dial tcp {ip}:443 from ip-{dashed}.ec2.internal in {subnet}")
+    );
+}
+
+#[test]
+fn home_directory_user_names_are_replaced() {
+    let mut r = Redactor::default();
+    for (input, gone) in [
+        ("/home/alice/.local/bin/aws", "alice"),
+        ("/Users/alice/Library/Python/3.11/bin/aws", "alice"),
+        (
+            "C:\\Users\\alice\\AppData\\Local\\Programs\\aws.exe",
+            "alice",
+        ),
+        ("c:/users/alice/bin/session-manager-plugin.exe", "alice"),
+        ("/var/home/alice/bin/aws", "alice"),
+        (
+            "`/home/al/.local/bin/session-manager-plugin --version` failed: permission denied",
+            "/al/",
+        ),
+        ("could not read C:\\Users\\bo\\plugin.exe", "\\bo\\"),
+    ] {
+        let out = r.path(input);
+        assert!(!out.contains(gone), "{input} -> {out}");
+        assert!(out.contains("user-"), "{input} -> {out}");
+        assert_eq!(out, r.path(input), "stable");
+    }
+    for kept in [
+        "~/bin/aws",
+        "/usr/local/bin/aws",
+        "/opt/homebrew/bin/aws",
+        "/home/",
+    ] {
+        assert_eq!(r.path(kept), kept);
+    }
+    // In a recording: the tool paths, and the user name wherever else it appears.
+    let mut d = testing::diagnosis();
+    let local = d.local.value_mut();
+    local.aws_cli.path = Some("C:\\Users\\mwong\\AppData\\Local\\aws.exe".into());
+    local.session_manager_plugin.path = Some("/home/mwong/bin/session-manager-plugin".into());
+    local.session_manager_plugin.problem =
+        Some("unexpected `--version` output: mwong: not found".into());
+    let bundle = redact(Snapshot::new(d, 1, "0.1.0")).to_json();
+    assert!(!bundle.contains("mwong"), "{bundle}");
+    assert!(
+        bundle.contains("\\\\AppData\\\\Local\\\\aws.exe"),
+        "{bundle}"
+    );
 }
