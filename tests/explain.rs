@@ -484,6 +484,7 @@ fn arguments_up_to_the_cap_are_explained_and_over_it_refused() {
         doctor().args(["explain", "--"]).args(words(MAX_INPUT + 1)),
         "the text given as arguments is over the 1 MiB",
     );
+}
 
 // -------------------------------------------------------------------------------------------
 // Hardening: what explain and check --error quote back from a paste has its secrets masked and
