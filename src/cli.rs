@@ -116,7 +116,8 @@ pub struct CheckArgs {
     pub detail: bool,
     /// Poll until the task(s) are exec-ready (running, exec enabled, agent RUNNING, every
     /// check passing) or DURATION ends (default 10m; e.g. 90s, 5m): exit 0 when ready, 1 with
-    /// the remaining blockers when the time ran out.
+    /// the remaining blockers when the time ran out, or at once when no wait can fix what
+    /// blocks (a task started without exec, a permission the doctor lacks).
     #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10m",
           value_parser = parse_wait)]
     pub wait: Option<std::time::Duration>,
@@ -137,7 +138,7 @@ pub struct CheckArgs {
     /// Write every fetched fact and fetch error to FILE (a versioned JSON recording).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
-    /// With --record: replace account ids, resource names, IPs and tag values by stable placeholders.
+    /// With --record: replace account ids, resource names, home-directory user names and tag values by stable placeholders, and addresses and CIDR blocks by prefix-preserving pseudonyms.
     #[arg(long, requires = "record")]
     pub redact: bool,
     /// Diagnose from a recording instead of AWS (no AWS access).
@@ -168,7 +169,8 @@ pub struct AwsArgs {
     /// Send AWS API calls to this endpoint (an emulator or a proxy); AWS_ENDPOINT_URL also works.
     #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     pub endpoint_url: Option<String>,
-    /// Give up after this many seconds: bounds the whole run, every attempt and retry included.
+    /// Bounds the whole run, every attempt and retry included: calls still unanswered then
+    /// make their checks UNKNOWN, and the rest is reported.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 }

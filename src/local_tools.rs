@@ -273,14 +273,16 @@ fn run_version(path: &Path, deadline: Duration) -> Result<String, String> {
             Err(e) => return Err(format!("cannot run it: {e}")),
         }
     }
-    let mut out = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = s.read_to_string(&mut out);
+    // A version banner is a line; a tool that prints more is read only this far.
+    const MAX_OUTPUT: u64 = 64 * 1024;
+    let mut out = Vec::new();
+    if let Some(s) = child.stdout.take() {
+        let _ = s.take(MAX_OUTPUT).read_to_end(&mut out);
     }
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut out);
+    if let Some(s) = child.stderr.take() {
+        let _ = s.take(MAX_OUTPUT).read_to_end(&mut out);
     }
-    Ok(out)
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The CPU an executable was built for, from its ELF or Mach-O header.

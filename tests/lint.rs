@@ -882,3 +882,33 @@ fn copilot_manifests_from_public_repositories() {
         "container `web` sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY in `secrets`; the exec agent will use them instead of the task role"
     );
 }
+
+/// A config file is read only up to 1 MiB, and only when it is a regular file: a huge file or
+/// a FIFO given as `--config` is one line and exit 2, never a hang or an unbounded read.
+#[test]
+fn an_oversized_or_special_config_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(1024 * 1024))).unwrap();
+    let td = dir.path().join("td.json");
+    std::fs::write(
+        &td,
+        r#"{"family": "f", "containerDefinitions": [{"name": "app", "image": "x"}]}"#,
+    )
+    .unwrap();
+    let (big, td_path) = (big.to_str().unwrap(), td.to_str().unwrap());
+    let (_, stderr, code) = lint(&["--config", big, td_path]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("over the 1 MiB"), "{stderr}");
+    let fifo = dir.path().join("fifo.toml");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let (_, stderr, code) = lint(&["--config", fifo.to_str().unwrap(), td_path]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+    }
+}

@@ -16,6 +16,17 @@ mod replay;
 
 pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     let selection = super::selection(&args.selection)?;
+    // `--error` is matched like an `explain` paste: the same cap, checked before any call.
+    if args
+        .error
+        .as_ref()
+        .is_some_and(|e| e.len() > super::explain::MAX_INPUT)
+    {
+        crate::fail!(
+            "the --error text is over the {} MiB it reads: pass only the error message and the lines around it",
+            super::explain::MAX_INPUT >> 20
+        );
+    }
     // `--wait` that ran out of time exits 1 even when only warnings (PENDING) remain.
     let mut timed_out = false;
     let (diagnosis, aws_calls) = match &args.replay {

@@ -79,13 +79,30 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// A config file is a few suppressions and settings; anything larger is not one.
+const MAX_CONFIG: u64 = 1024 * 1024;
+
 pub fn load(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    use std::io::Read;
+    let cannot = |e: &dyn std::fmt::Display| {
         DoctorError::new(format!(
             "cannot read config {}: {e}; fix the path or pass --no-config",
             path.display()
         ))
-    })?;
+    };
+    // Checked before opening: opening a FIFO would wait for a writer.
+    if !std::fs::metadata(path).map_err(|e| cannot(&e))?.is_file() {
+        return Err(cannot(&"not a regular file"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        return Err(cannot(&"over the 1 MiB a config file may hold"));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
     parse(&text, &path.display().to_string()).map(|mut c| {
         c.file = Some(path.to_path_buf());
         c
