@@ -1918,3 +1918,48 @@ fn wait_stops_at_once_on_what_no_wait_can_fix() {
         .count();
     assert_eq!(polls, 1, "one poll, no second");
 }
+
+/// The NAT gateway that the task's route points to must itself reach the internet: its own
+/// subnet's route table must send 0.0.0.0/0 to an internet gateway. A NAT gateway whose
+/// subnet routes back to it is red, naming that table and subnet; its healthy twin passes and
+/// the drawn path goes on to the internet gateway.
+#[test]
+fn a_nat_gateway_without_its_own_way_out_is_red() {
+    let Some(emu) = Emulator::start() else { return };
+    let healthy = emu.world(Spec {
+        net: Net::NatGateway,
+        ..Spec::healthy("natok")
+    });
+    let run = emu.diagnose(&healthy);
+    run.assert_code(0);
+    let report = run.report();
+    assert_status(&report, "NW001", Status::Pass);
+    let hops: Vec<&str> = report.network_paths[0]
+        .hops
+        .iter()
+        .map(|h| h.hop.as_str())
+        .collect();
+    assert!(
+        hops.ends_with(&["nat-gateway", "route", "internet-gateway", "ssmmessages"]),
+        "{hops:?}"
+    );
+
+    let broken = emu.world(Spec {
+        net: Net::NatGateway,
+        nat_subnet_to_igw: false,
+        ..Spec::healthy("natnoigw")
+    });
+    let run = emu.diagnose(&broken);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "NW001", Status::Error);
+    let message = &result(&report, "NW001").message;
+    assert!(
+        message.contains("the NAT gateway cannot reach the internet") && message.contains("rtb-"),
+        "{message}"
+    );
+    // The drawing says the same: a red hop, and no claim that ssmmessages is reachable.
+    let hops = &report.network_paths[0].hops;
+    assert!(hops.iter().any(|h| h.status == Status::Error), "{hops:?}");
+    assert!(hops.iter().all(|h| h.hop != "internet-gateway"), "{hops:?}");
+}

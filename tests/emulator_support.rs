@@ -782,6 +782,10 @@ pub struct Spec {
     pub network_mode: &'static str,
     /// The VPC's `enableDnsSupport` (off: nothing in the VPC resolves names).
     pub dns_support: bool,
+    /// With `Net::NatGateway`: the NAT gateway's public subnet has its own route table with
+    /// 0.0.0.0/0 to an internet gateway. Without, it uses the main table, whose default
+    /// route goes back to the NAT gateway: the NAT cannot reach the internet.
+    pub nat_subnet_to_igw: bool,
 }
 
 impl Spec {
@@ -806,6 +810,7 @@ impl Spec {
             session_logs: false,
             network_mode: "awsvpc",
             dns_support: true,
+            nat_subnet_to_igw: true,
         }
     }
 
@@ -1061,6 +1066,51 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
                 .allocation_id()
                 .expect("allocation id")
                 .to_string();
+            if spec.nat_subnet_to_igw {
+                let igw = aws
+                    .ec2
+                    .create_internet_gateway()
+                    .send()
+                    .await
+                    .or_die("CreateInternetGateway (NAT)")
+                    .internet_gateway()
+                    .and_then(|g| g.internet_gateway_id())
+                    .expect("igw id")
+                    .to_string();
+                aws.ec2
+                    .attach_internet_gateway()
+                    .internet_gateway_id(&igw)
+                    .vpc_id(&vpc)
+                    .send()
+                    .await
+                    .or_die("AttachInternetGateway (NAT)");
+                let table = aws
+                    .ec2
+                    .create_route_table()
+                    .vpc_id(&vpc)
+                    .send()
+                    .await
+                    .or_die("CreateRouteTable (public)")
+                    .route_table()
+                    .and_then(|t| t.route_table_id())
+                    .expect("route table id")
+                    .to_string();
+                aws.ec2
+                    .create_route()
+                    .route_table_id(&table)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id(igw)
+                    .send()
+                    .await
+                    .or_die("CreateRoute (public)");
+                aws.ec2
+                    .associate_route_table()
+                    .route_table_id(table)
+                    .subnet_id(&public)
+                    .send()
+                    .await
+                    .or_die("AssociateRouteTable (public)");
+            }
             let nat = aws
                 .ec2
                 .create_nat_gateway()

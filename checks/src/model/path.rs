@@ -150,4 +150,12 @@ pub struct NatGateway {
     /// `public` or `private` (a private NAT gateway cannot reach the internet by itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connectivity: Option<String>,
+    /// The routes of the table its own subnet uses (associated, else the VPC's main table):
+    /// a public NAT gateway reaches the internet only through that table's default route to an
+    /// internet gateway. `None` when not read (recordings made before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_routes: Option<Vec<Route>>,
+    /// The id of that table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_route_table: Option<String>,
 }

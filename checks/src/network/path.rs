@@ -145,10 +145,7 @@ pub fn internet_route(
                         target.to_string(),
                     )
                 }
-                Some(_) => RouteOutcome::Works(format!(
-                    "subnet `{}` reaches the internet through available NAT gateway `{target}`",
-                    net.subnet_id
-                )),
+                Some(n) => nat_onward(net, n),
             },
         },
         "igw" => match interface {
@@ -186,6 +183,57 @@ pub fn internet_route(
             target.to_string(),
         ),
     })
+}
+
+/// Beyond an available public NAT gateway: its own subnet's default route must lead to an
+/// internet gateway, or the NAT has nowhere to send the traffic.
+fn nat_onward(net: &Network, n: &crate::model::NatGateway) -> RouteOutcome {
+    let works = |how: String| {
+        RouteOutcome::Works(format!(
+            "subnet `{}` reaches the internet through available NAT gateway `{}`{how}",
+            net.subnet_id, n.id
+        ))
+    };
+    // Recordings made before the NAT's own routes were kept.
+    let Some(routes) = &n.subnet_routes else {
+        return works(String::new());
+    };
+    let subnet = n.subnet_id.as_deref().unwrap_or("?");
+    let table = n.subnet_route_table.as_deref().unwrap_or("its route table");
+    let broken = |why: String| {
+        RouteOutcome::Broken(
+            format!(
+                "the default route goes to NAT gateway `{}`, but {why}: the NAT gateway cannot reach the internet (add 0.0.0.0/0 to an internet gateway in `{table}` of its subnet `{subnet}`)",
+                n.id
+            ),
+            table.to_string(),
+        )
+    };
+    match routes.iter().find(|r| r.destination == "0.0.0.0/0") {
+        None => broken(format!(
+            "route table `{table}` of its subnet `{subnet}` has no default route"
+        )),
+        Some(r) if r.state.eq_ignore_ascii_case("blackhole") => broken(format!(
+            "the default route of `{table}` (its subnet `{subnet}`) points at {}, a blackhole",
+            super::describe_route(&r.target)
+        )),
+        Some(r) if r.target.starts_with("igw-") => works(format!(
+            " in subnet `{subnet}`, whose route table `{table}` sends 0.0.0.0/0 to internet gateway `{}`",
+            r.target
+        )),
+        Some(r) if r.target.starts_with("nat-") => broken(format!(
+            "the default route of `{table}` (its subnet `{subnet}`) points at NAT gateway `{}`, not at an internet gateway",
+            r.target
+        )),
+        Some(r) => RouteOutcome::CannotVerify(
+            format!(
+                "NAT gateway `{}` sends its traffic through {} (route table `{table}` of subnet `{subnet}`); cannot verify beyond this hop",
+                n.id,
+                super::describe_route(&r.target)
+            ),
+            r.target.clone(),
+        ),
+    }
 }
 
 /// One hop of the path, as the report shows it.
@@ -332,6 +380,25 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                             "internet-gateway"
                         };
                         out.push(hop(name, &target, Status::Pass, "available"));
+                        // The NAT gateway's own way out, when known.
+                        let nat = net.nat_gateways.iter().flatten().find(|n| n.id == target);
+                        if let Some(n) = nat
+                            && let Some(routes) = &n.subnet_routes
+                            && let Some(r) = routes.iter().find(|r| r.destination == "0.0.0.0/0")
+                        {
+                            let table = n.subnet_route_table.clone().unwrap_or_else(|| "?".into());
+                            out.push(hop(
+                                "route",
+                                &table,
+                                Status::Pass,
+                                format!(
+                                    "0.0.0.0/0 from the NAT gateway's subnet `{}` to `{}`",
+                                    n.subnet_id.as_deref().unwrap_or("?"),
+                                    r.target
+                                ),
+                            ));
+                            out.push(hop("internet-gateway", &r.target, Status::Pass, "attached"));
+                        }
                     }
                 }
                 Ok(RouteOutcome::Broken(m, r)) => out.push(hop("route", &r, Status::Error, m)),

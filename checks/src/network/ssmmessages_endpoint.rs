@@ -4,8 +4,10 @@ crate::declare_check! {
     /// endpoint for `com.amazonaws.REGION.ssmmessages`, the endpoint must be `available` and
     /// have private DNS enabled, and the VPC must have both `enableDnsSupport` and
     /// `enableDnsHostnames` (otherwise the agent resolves the public name and needs the
-    /// default route). Without one, the subnet's default route must lead out: a NAT gateway
-    /// that exists and is `available` (a `blackhole` route or a deleted NAT gateway is red), or
+    /// default route). `enableDnsSupport=false` is red on every path. Without an endpoint, the
+    /// subnet's default route must lead out: a NAT gateway that exists, is `available` and
+    /// whose own subnet's route table sends 0.0.0.0/0 to an internet gateway (a `blackhole`
+    /// route, a deleted NAT gateway or a NAT gateway with no way out of its subnet is red), or
     /// an internet gateway together with a public IP on the task's interface (Fargate
     /// `assignPublicIp=ENABLED`; a task on EC2 with `awsvpc` never gets one). Transit gateway,
     /// peering, virtual private gateway and firewall routes are yellow: the doctor cannot see
@@ -232,8 +234,49 @@ mod tests {
             state: "available".into(),
             subnet_id: Some("subnet-0public".into()),
             connectivity: Some("public".into()),
+            subnet_routes: None,
+            subnet_route_table: None,
         }]);
         assert_pass(&CHECK, &d);
+        // The NAT gateway's own subnet must send 0.0.0.0/0 to an internet gateway.
+        let route = |destination: &str, target: &str, state: &str| crate::model::Route {
+            destination: destination.into(),
+            target: target.into(),
+            state: state.into(),
+        };
+        fn nat(d: &mut crate::facts::Diagnosis) -> &mut crate::model::NatGateway {
+            &mut d.subjects[0]
+                .network
+                .value_mut()
+                .nat_gateways
+                .as_mut()
+                .unwrap()[0]
+        }
+        nat(&mut d).subnet_route_table = Some("rtb-0public".into());
+        nat(&mut d).subnet_routes = Some(vec![
+            route("10.0.0.0/16", "local", "active"),
+            route("0.0.0.0/0", "igw-0a", "active"),
+        ]);
+        assert_pass(&CHECK, &d);
+        nat(&mut d).subnet_routes = Some(vec![route("10.0.0.0/16", "local", "active")]);
+        assert_finding(
+            &CHECK,
+            &d,
+            Severity::Error,
+            "`rtb-0public` of its subnet `subnet-0public` has no default route",
+        );
+        nat(&mut d).subnet_routes = Some(vec![route("0.0.0.0/0", "nat-0a", "active")]);
+        assert_finding(&CHECK, &d, Severity::Error, "not at an internet gateway");
+        nat(&mut d).subnet_routes = Some(vec![route("0.0.0.0/0", "igw-0gone", "blackhole")]);
+        assert_finding(&CHECK, &d, Severity::Error, "a blackhole");
+        nat(&mut d).subnet_routes = Some(vec![route("0.0.0.0/0", "tgw-0a", "active")]);
+        assert_finding(
+            &CHECK,
+            &d,
+            Severity::Warning,
+            "cannot verify beyond this hop",
+        );
+        nat(&mut d).subnet_routes = None;
         d.subjects[0]
             .network
             .value_mut()

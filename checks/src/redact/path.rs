@@ -37,12 +37,17 @@ impl Redactor {
             state,
             subnet_id,
             connectivity,
+            subnet_routes,
+            subnet_route_table,
         } = n;
         NatGateway {
             id: self.aws_id(&id),
             state,
             subnet_id: self.opt(subnet_id, Self::aws_id),
             connectivity,
+            subnet_routes: subnet_routes
+                .map(|routes| routes.into_iter().map(|r| self.route(r)).collect()),
+            subnet_route_table: self.opt(subnet_route_table, Self::aws_id),
         }
     }
 

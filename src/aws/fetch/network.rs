@@ -367,6 +367,9 @@ impl Fetcher {
                         .unwrap_or_default(),
                     subnet_id: n.subnet_id().map(str::to_string),
                     connectivity: n.connectivity_type().map(|c| c.as_str().to_string()),
+                    // Filled in from the VPC's route tables (see `network`).
+                    subnet_routes: None,
+                    subnet_route_table: None,
                 })
                 .collect()),
             Err(e) if e.code.as_deref() == Some("NatGatewayNotFound") => Ok(Vec::new()),
@@ -591,7 +594,7 @@ fn network(
         .any(|r| r.destination == "0.0.0.0/0" && r.target.starts_with("nat-"));
     Fact::ok(Network {
         subnet_id: id.to_string(),
-        vpc_id: vpc,
+        vpc_id: vpc.clone(),
         subnet_owner: subnet.owner_id().map(str::to_string),
         default_route,
         routes_known: table.is_some(),
@@ -602,7 +605,9 @@ fn network(
         route_table_id: table.and_then(|t| t.route_table_id()).map(str::to_string),
         routes,
         nat_gateways: if uses_nat {
-            nat.as_ref().ok().cloned()
+            nat.as_ref()
+                .ok()
+                .map(|list| with_subnet_routes(list, facts, &vpc))
         } else {
             None
         },
@@ -615,6 +620,23 @@ fn network(
         dns_hostnames: dns.and_then(|d| d.as_ref().ok()).and_then(|d| d.1),
         dns_error: dns.and_then(|d| d.as_ref().err()).cloned(),
     })
+}
+
+/// The NAT gateways with the routes of their own subnets, from the VPC's route tables (read
+/// VPC-wide already: no extra call).
+fn with_subnet_routes(list: &[NatGateway], facts: &VpcFacts, vpc: &str) -> Vec<NatGateway> {
+    let tables = facts.routes.as_ref().ok();
+    list.iter()
+        .map(|n| {
+            let mut n = n.clone();
+            let table = tables
+                .zip(n.subnet_id.as_deref())
+                .and_then(|(tables, subnet)| route_table(tables, subnet, vpc));
+            n.subnet_routes = table.map(routes_of);
+            n.subnet_route_table = table.and_then(|t| t.route_table_id()).map(str::to_string);
+            n
+        })
+        .collect()
 }
 
 /// The table associated with `subnet`, else the VPC's main table; `None` when neither is
