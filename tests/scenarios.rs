@@ -142,3 +142,50 @@ fn ignore_and_select_filter_results() {
             .all(|r| r["code"].as_str().unwrap().starts_with("TK"))
     );
 }
+
+/// The drawn path and the network checks describe one path: in every scenario, a red network
+/// check (NW001, NW003, NW004, NW005) has a red hop and the path does not end "reachable",
+/// and a path that ends "reachable" has no red, yellow or unknown network check.
+#[test]
+fn the_drawn_path_never_contradicts_the_network_checks() {
+    const PATH_CHECKS: [&str; 4] = ["NW001", "NW003", "NW004", "NW005"];
+    let mut compared = 0;
+    for dir in scenarios() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let (json, _) = replay(&dir, &["--format", "json"]);
+        let report: Value = serde_json::from_str(&json).unwrap();
+        let Some(paths) = report["network_paths"].as_array() else {
+            continue;
+        };
+        for path in paths {
+            let task = path["task"].as_str().unwrap();
+            let statuses: Vec<&str> = report["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| PATH_CHECKS.contains(&r["code"].as_str().unwrap()))
+                .filter(|r| r["task"].as_str().is_none_or(|t| task.ends_with(t)))
+                .map(|r| r["status"].as_str().unwrap())
+                .collect();
+            let hops = path["hops"].as_array().unwrap();
+            let end = hops.last().unwrap()["status"].as_str().unwrap();
+            let red_hop = hops.iter().any(|h| h["status"] == "error");
+            if statuses.contains(&"error") {
+                assert!(
+                    red_hop && end != "pass",
+                    "{name}: a network check is red but the path is not: {hops:#?}"
+                );
+            }
+            if end == "pass" {
+                assert!(
+                    statuses
+                        .iter()
+                        .all(|s| matches!(*s, "pass" | "not_applicable")),
+                    "{name}: the path ends reachable but the checks say {statuses:?}"
+                );
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 20, "only {compared} paths compared");
+}

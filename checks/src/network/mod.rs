@@ -2,6 +2,7 @@
 //! KMS, CloudWatch Logs and S3.
 
 pub mod endpoint_access;
+pub mod endpoint_admission;
 pub mod exec_dependency_endpoints;
 pub mod network_acl;
 pub mod path;

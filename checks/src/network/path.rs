@@ -341,17 +341,27 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                 Status::Pass,
                 "the endpoint is inside the VPC (local route)",
             ));
-            let status = if ep.state.eq_ignore_ascii_case("available") {
-                Status::Pass
+            let seen = format!("{} {}, private DNS", ep.service_name, ep.state);
+            // NW005's own judgement of the endpoint's security groups and policy.
+            let (status, detail) = if !ep.state.eq_ignore_ascii_case("available") {
+                (Status::Error, seen)
             } else {
-                Status::Error
+                match super::endpoint_admission::admits(f, ep) {
+                    Ok(crate::outcome::Verdict::Findings(findings)) => {
+                        let worst = findings
+                            .iter()
+                            .max_by_key(|x| x.severity)
+                            .expect("a Findings verdict has one");
+                        (
+                            Status::from_severity(worst.severity),
+                            format!("{seen}; {}", worst.message),
+                        )
+                    }
+                    Ok(_) => (Status::Pass, format!("{seen}; admits the task")),
+                    Err(u) => (Status::Unknown, format!("{seen}; {}", u.reason)),
+                }
             };
-            out.push(hop(
-                "endpoint",
-                &ep.id,
-                status,
-                format!("{} {}, private DNS", ep.service_name, ep.state),
-            ));
+            out.push(hop("endpoint", &ep.id, status, detail));
         }
         Via::Internet if !net.routes_known => {
             let why = match super::shared_from(net, task) {
