@@ -1940,7 +1940,13 @@ fn a_nat_gateway_without_its_own_way_out_is_red() {
         .map(|h| h.hop.as_str())
         .collect();
     assert!(
-        hops.ends_with(&["nat-gateway", "route", "internet-gateway", "ssmmessages"]),
+        hops.ends_with(&[
+            "nat-gateway",
+            "network-acl",
+            "route",
+            "internet-gateway",
+            "ssmmessages"
+        ]),
         "{hops:?}"
     );
 
@@ -1962,4 +1968,29 @@ fn a_nat_gateway_without_its_own_way_out_is_red() {
     let hops = &report.network_paths[0].hops;
     assert!(hops.iter().any(|h| h.status == Status::Error), "{hops:?}");
     assert!(hops.iter().all(|h| h.hop != "internet-gateway"), "{hops:?}");
+}
+
+/// The NAT gateway's own subnet has a network ACL on the path: a web-tier ACL there (HTTPS in
+/// and out, no ephemeral return traffic) is red in NW004 and in the drawn path.
+#[test]
+fn a_nat_subnet_acl_without_return_traffic_is_red() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        net: Net::NatGateway,
+        nat_subnet_web_tier_acl: true,
+        ..Spec::healthy("natacl")
+    });
+    let run = emu.diagnose(&world);
+    run.assert_code(1);
+    let report = run.report();
+    assert_status(&report, "NW004", Status::Error);
+    let message = &result(&report, "NW004").message;
+    assert!(message.contains("where NAT gateway `nat-"), "{message}");
+    let hops = &report.network_paths[0].hops;
+    assert!(
+        hops.iter()
+            .any(|h| h.hop == "network-acl" && h.status == Status::Error),
+        "{hops:?}"
+    );
+    assert_eq!(hops.last().unwrap().status, Status::Error, "{hops:?}");
 }

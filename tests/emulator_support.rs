@@ -786,6 +786,9 @@ pub struct Spec {
     /// 0.0.0.0/0 to an internet gateway. Without, it uses the main table, whose default
     /// route goes back to the NAT gateway: the NAT cannot reach the internet.
     pub nat_subnet_to_igw: bool,
+    /// With `Net::NatGateway`: the NAT gateway's subnet gets a "web tier" network ACL that
+    /// allows TCP 443 in and out and nothing else (no ephemeral return traffic).
+    pub nat_subnet_web_tier_acl: bool,
 }
 
 impl Spec {
@@ -811,6 +814,7 @@ impl Spec {
             network_mode: "awsvpc",
             dns_support: true,
             nat_subnet_to_igw: true,
+            nat_subnet_web_tier_acl: false,
         }
     }
 
@@ -893,6 +897,63 @@ async fn create_role(
         .await
         .or_die(&format!("PutRolePolicy {name}"));
     arn
+}
+
+/// Gives `subnet` a new network ACL that allows TCP 443 in and out, and denies the rest.
+async fn web_tier_acl(aws: &Aws, vpc: &str, subnet: &str) {
+    use aws_sdk_ec2::types::{Filter, PortRange, RuleAction};
+    let acl = aws
+        .ec2
+        .create_network_acl()
+        .vpc_id(vpc)
+        .send()
+        .await
+        .or_die("CreateNetworkAcl")
+        .network_acl()
+        .and_then(|a| a.network_acl_id())
+        .expect("acl id")
+        .to_string();
+    for egress in [false, true] {
+        aws.ec2
+            .create_network_acl_entry()
+            .network_acl_id(&acl)
+            .rule_number(100)
+            .protocol("6")
+            .rule_action(RuleAction::Allow)
+            .egress(egress)
+            .cidr_block("0.0.0.0/0")
+            .port_range(PortRange::builder().from(443).to(443).build())
+            .send()
+            .await
+            .or_die("CreateNetworkAclEntry");
+    }
+    let current = aws
+        .ec2
+        .describe_network_acls()
+        .filters(
+            Filter::builder()
+                .name("association.subnet-id")
+                .values(subnet)
+                .build(),
+        )
+        .send()
+        .await
+        .or_die("DescribeNetworkAcls");
+    let association = current
+        .network_acls()
+        .iter()
+        .flat_map(|a| a.associations())
+        .find(|a| a.subnet_id() == Some(subnet))
+        .and_then(|a| a.network_acl_association_id())
+        .expect("the subnet's ACL association")
+        .to_string();
+    aws.ec2
+        .replace_network_acl_association()
+        .association_id(association)
+        .network_acl_id(acl)
+        .send()
+        .await
+        .or_die("ReplaceNetworkAclAssociation");
 }
 
 async fn build_world(emu: &Emulator, spec: Spec) -> World {
@@ -1110,6 +1171,9 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
                     .send()
                     .await
                     .or_die("AssociateRouteTable (public)");
+            }
+            if spec.nat_subnet_web_tier_acl {
+                web_tier_acl(aws, &vpc, &public).await;
             }
             let nat = aws
                 .ec2

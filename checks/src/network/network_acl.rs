@@ -5,8 +5,11 @@ crate::declare_check! {
     /// interface endpoint's subnets, or any address when the path is the internet) and inbound
     /// TCP 1024–65535 from there for the return traffic. Entries are evaluated as AWS does: in
     /// rule-number order, the first match decides, and the final `*` rule denies. Traffic to an
-    /// endpoint in the task's own subnet does not cross the ACL. A subnet shared from another
-    /// account (RAM) hides its ACL: UNKNOWN, naming what the owner must confirm.
+    /// endpoint in the task's own subnet does not cross the ACL. When the default route leads
+    /// to a NAT gateway in another subnet, that subnet's ACL is on the path too: inbound TCP
+    /// 443 from the task and outbound TCP 1024–65535 back to it, outbound TCP 443 to the
+    /// internet and inbound TCP 1024–65535 from it (the NAT gateway's ports). A subnet shared
+    /// from another account (RAM) hides its ACL: UNKNOWN, naming what the owner must confirm.
     ///
     /// ## Why it matters
     /// A deny for HTTPS out, or a missing allow for the ephemeral ports in, drops the agent's
@@ -32,8 +35,6 @@ crate::declare_check! {
         level: Task,
         summary: "The subnet's network ACL allows HTTPS out and the return traffic in",
         needs: [Task, Network, Interface, Firewall],
-        // Which way the traffic goes depends on DNS, not on the routes or NAT gateways.
-        unaffected_by: ["ec2:DescribeRouteTables", "ec2:DescribeNatGateways"],
         evaluate: evaluate,
     };
 }
@@ -86,6 +87,102 @@ fn free_rule_number(acl: &NetworkAcl, egress: bool) -> i32 {
             (last + 10).min(32766)
         }
     }
+}
+
+/// The NAT gateway the subnet's default route leads to, when it sits in another subnet whose
+/// network ACL is visible: (NAT gateway id, its subnet, that subnet's ACL).
+pub fn nat_hop<'a>(
+    net: &'a Network,
+    firewall: &'a crate::model::Firewall,
+) -> Option<(&'a str, &'a str, &'a NetworkAcl)> {
+    let route = net
+        .routes
+        .iter()
+        .find(|r| r.destination == "0.0.0.0/0" && r.target.starts_with("nat-"))?;
+    let nat = net
+        .nat_gateways
+        .iter()
+        .flatten()
+        .find(|n| n.id == route.target)?;
+    let subnet = nat.subnet_id.as_deref()?;
+    if subnet == net.subnet_id {
+        return None;
+    }
+    Some((nat.id.as_str(), subnet, firewall.acl_of(subnet)?))
+}
+
+/// The four legs of the connection as the NAT gateway's subnet ACL sees them: in from the task
+/// on 443 and back out to its ephemeral ports, out to the internet on 443 and the answers back
+/// in on the NAT's ephemeral ports (1024-65535). (egress, from port, to port, peer, words).
+pub fn nat_legs(task: Net4) -> [(bool, u16, u16, Net4, &'static str); 4] {
+    [
+        (false, 443, 443, task, "inbound TCP 443 from the task"),
+        (
+            true,
+            1024,
+            65535,
+            task,
+            "outbound TCP 1024-65535 back to the task",
+        ),
+        (
+            true,
+            443,
+            443,
+            Net4::ANY,
+            "outbound TCP 443 to the internet",
+        ),
+        (
+            false,
+            1024,
+            65535,
+            Net4::ANY,
+            "inbound TCP 1024-65535 from the internet (return traffic)",
+        ),
+    ]
+}
+
+/// One leg through an ACL; towards any address means towards ssmmessages' public addresses.
+pub fn leg(acl: &NetworkAcl, egress: bool, from: u16, to: u16, peer: &Net4) -> Reach {
+    if *peer == Net4::ANY {
+        path::towards_internet(|block| rules::acl(acl, egress, block, from, to))
+    } else {
+        rules::acl(acl, egress, peer, from, to)
+    }
+}
+
+/// The NAT gateway subnet's ACL for the hop view: (status, detail).
+pub fn judge_nat_acl(acl: &NetworkAcl, task: Net4) -> (Status, String) {
+    let mut worst = (Status::Pass, String::new());
+    let mut details = Vec::new();
+    for (egress, from, to, peer, words) in nat_legs(task) {
+        let (status, text) = match leg(acl, egress, from, to, &peer) {
+            Reach::Allowed { by } => (Status::Pass, by),
+            Reach::Partial { by, missing } => {
+                (Status::Warning, format!("{words}: {by}; denied: {missing}"))
+            }
+            Reach::Blocked { by } => (Status::Error, format!("{words} is blocked: {by}")),
+            Reach::Unknown { why } => (Status::Unknown, why),
+        };
+        if status < worst.0 {
+            worst = (status, text.clone());
+        }
+        details.push(text);
+    }
+    details.dedup();
+    if worst.0 == Status::Pass {
+        (Status::Pass, details.join("; "))
+    } else {
+        worst
+    }
+}
+
+/// What the task's traffic looks like to the ACLs beyond its subnet: its address, else its
+/// subnet's range.
+pub fn task_source(net: &Network, interface: Option<&crate::model::Interface>) -> Option<Net4> {
+    interface
+        .and_then(|i| i.private_ip.as_deref())
+        .and_then(Net4::parse)
+        .or_else(|| net.subnet_cidr.as_deref().and_then(Net4::parse))
 }
 
 /// Outbound 443 and inbound ephemeral, for the hop view: (status, detail).
@@ -211,7 +308,58 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             }
         }
     }
+    if matches!(via, Via::Internet) {
+        nat_subnet_findings(f, net, firewall, &mut findings, &mut evidence)?;
+    }
     Ok(Verdict::from_findings(findings, evidence))
+}
+
+/// The ACL of the NAT gateway's own subnet, on the four legs of [`nat_legs`].
+fn nat_subnet_findings(
+    f: &Facts<'_>,
+    net: &Network,
+    firewall: &crate::model::Firewall,
+    findings: &mut Vec<Finding>,
+    evidence: &mut Vec<String>,
+) -> Result<(), Unavailable> {
+    let Some((nat, subnet, acl)) = nat_hop(net, firewall) else {
+        return Ok(());
+    };
+    let Some(task) = task_source(net, f.interface().ok()) else {
+        return Ok(());
+    };
+    let region = &f.target().region;
+    for (egress, from, to, peer, words) in nat_legs(task) {
+        let flag = if egress { "--egress" } else { "--ingress" };
+        let fix = Fix::new(format!("allow {words} in network ACL `{}` of NAT gateway `{nat}`'s subnet", acl.id)).command(format!(
+            "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {} --protocol tcp --port-range From={from},To={to} --cidr-block {peer} --rule-action allow --region {region}",
+            acl.id,
+            free_rule_number(acl, egress)
+        ));
+        match leg(acl, egress, from, to, &peer) {
+            Reach::Allowed { by } => evidence.push(format!("NAT gateway `{nat}`'s subnet `{subnet}`: {words}: {by}")),
+            Reach::Partial { by, missing } => findings.push(
+                Finding::warning(format!(
+                    "network ACL `{}` of subnet `{subnet}`, where NAT gateway `{nat}` sits, allows {words} only in part",
+                    acl.id
+                ))
+                .subject(acl.id.clone())
+                .evidence(by)
+                .evidence(format!("denied: {missing}"))
+                .fix(fix),
+            ),
+            Reach::Blocked { by } => findings.push(
+                Finding::error(format!(
+                    "network ACL `{}` of subnet `{subnet}`, where NAT gateway `{nat}` sits, blocks {words}: {by}",
+                    acl.id
+                ))
+                .subject(acl.id.clone())
+                .fix(fix),
+            ),
+            Reach::Unknown { why } => return Err(Unavailable::new(why)),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -290,5 +438,81 @@ mod tests {
             r.message.contains("shared from account 999999999999"),
             "{r:#?}"
         );
+    }
+
+    /// The NAT gateway's own subnet has an ACL too: the task's connection enters it on 443,
+    /// leaves it to the internet on 443, and both answers come back on ephemeral ports.
+    #[test]
+    fn the_nat_gateway_subnet_acl_is_on_the_path() {
+        let mut d = diagnosis();
+        let net = d.subjects[0].network.value_mut();
+        net.endpoints.clear();
+        net.routes.push(crate::model::Route {
+            destination: "0.0.0.0/0".into(),
+            target: "nat-0a".into(),
+            state: "active".into(),
+        });
+        net.nat_gateways = Some(vec![crate::model::NatGateway {
+            id: "nat-0a".into(),
+            state: "available".into(),
+            subnet_id: Some("subnet-0public".into()),
+            connectivity: Some("public".into()),
+            subnet_routes: None,
+            subnet_route_table: None,
+        }]);
+        let public = |entries: Vec<AclEntry>| crate::model::NetworkAcl {
+            id: "acl-0public".into(),
+            is_default: false,
+            subnet_ids: vec!["subnet-0public".into()],
+            entries,
+        };
+        let allow_all = vec![
+            entry(100, false, "-1", "allow", None),
+            entry(100, true, "-1", "allow", None),
+            entry(32767, false, "-1", "deny", None),
+            entry(32767, true, "-1", "deny", None),
+        ];
+        d.subjects[0]
+            .firewall
+            .value_mut()
+            .network_acls
+            .push(public(allow_all));
+        assert_pass(&CHECK, &d);
+        let hops = path::hops(&crate::facts::Facts {
+            mode: crate::facts::Mode::Live,
+            diagnosis: &d,
+            subject: &d.subjects[0],
+        });
+        assert!(
+            hops.iter()
+                .any(|h| h.resource == "acl-0public" && h.status == Status::Pass),
+            "{hops:?}"
+        );
+
+        // A web-tier ACL: HTTPS in and out, no ephemeral return traffic.
+        let web_tier = vec![
+            entry(100, false, "6", "allow", Some((443, 443))),
+            entry(100, true, "6", "allow", Some((443, 443))),
+            entry(32767, false, "-1", "deny", None),
+            entry(32767, true, "-1", "deny", None),
+        ];
+        d.subjects[0].firewall.value_mut().network_acls[1] = public(web_tier);
+        assert_finding(
+            &CHECK,
+            &d,
+            Severity::Error,
+            "where NAT gateway `nat-0a` sits, blocks",
+        );
+        let hops = path::hops(&crate::facts::Facts {
+            mode: crate::facts::Mode::Live,
+            diagnosis: &d,
+            subject: &d.subjects[0],
+        });
+        assert!(
+            hops.iter()
+                .any(|h| h.resource == "acl-0public" && h.status == Status::Error),
+            "{hops:?}"
+        );
+        assert_eq!(hops.last().unwrap().status, Status::Error, "{hops:?}");
     }
 }

@@ -390,6 +390,22 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                             "internet-gateway"
                         };
                         out.push(hop(name, &target, Status::Pass, "available"));
+                        // The NAT gateway's subnet ACL, judged as NW004 judges it.
+                        if let Ok(fw) = &firewall
+                            && let Some((_, subnet, acl)) = super::network_acl::nat_hop(net, fw)
+                            && let Some(source) = super::network_acl::task_source(
+                                net,
+                                interface.as_ref().ok().copied(),
+                            )
+                        {
+                            let (status, detail) = super::network_acl::judge_nat_acl(acl, source);
+                            out.push(hop(
+                                "network-acl",
+                                &acl.id,
+                                status,
+                                format!("NAT gateway's subnet {subnet}: {detail}"),
+                            ));
+                        }
                         // The NAT gateway's own way out, when known.
                         let nat = net.nat_gateways.iter().flatten().find(|n| n.id == target);
                         if let Some(n) = nat
