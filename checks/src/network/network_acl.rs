@@ -5,7 +5,9 @@ crate::declare_check! {
     /// interface endpoint's subnets, or any address when the path is the internet) and inbound
     /// TCP 1024–65535 from there for the return traffic. Entries are evaluated as AWS does: in
     /// rule-number order, the first match decides, and the final `*` rule denies. Traffic to an
-    /// endpoint in the task's own subnet does not cross the ACL. When the default route leads
+    /// endpoint in the task's own subnet does not cross the ACL; the ACL of each of the
+    /// endpoint's other subnets must admit TCP 443 from the task and let TCP 1024–65535 back
+    /// out to it. When the default route leads
     /// to a NAT gateway in another subnet, that subnet's ACL is on the path too: inbound TCP
     /// 443 from the task and outbound TCP 1024–65535 back to it, outbound TCP 443 to the
     /// internet and inbound TCP 1024–65535 from it (the NAT gateway's ports). A subnet shared
@@ -150,32 +152,6 @@ pub fn leg(acl: &NetworkAcl, egress: bool, from: u16, to: u16, peer: &Net4) -> R
     }
 }
 
-/// The NAT gateway subnet's ACL for the hop view: (status, detail).
-pub fn judge_nat_acl(acl: &NetworkAcl, task: Net4) -> (Status, String) {
-    let mut worst = (Status::Pass, String::new());
-    let mut details = Vec::new();
-    for (egress, from, to, peer, words) in nat_legs(task) {
-        let (status, text) = match leg(acl, egress, from, to, &peer) {
-            Reach::Allowed { by } => (Status::Pass, by),
-            Reach::Partial { by, missing } => {
-                (Status::Warning, format!("{words}: {by}; denied: {missing}"))
-            }
-            Reach::Blocked { by } => (Status::Error, format!("{words} is blocked: {by}")),
-            Reach::Unknown { why } => (Status::Unknown, why),
-        };
-        if status < worst.0 {
-            worst = (status, text.clone());
-        }
-        details.push(text);
-    }
-    details.dedup();
-    if worst.0 == Status::Pass {
-        (Status::Pass, details.join("; "))
-    } else {
-        worst
-    }
-}
-
 /// What the task's traffic looks like to the ACLs beyond its subnet: its address, else its
 /// subnet's range.
 pub fn task_source(net: &Network, interface: Option<&crate::model::Interface>) -> Option<Net4> {
@@ -308,8 +284,11 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             }
         }
     }
-    if matches!(via, Via::Internet) {
-        nat_subnet_findings(f, net, firewall, &mut findings, &mut evidence)?;
+    match via {
+        Via::Internet => nat_subnet_findings(f, net, firewall, &mut findings, &mut evidence)?,
+        Via::Endpoint(ep) => {
+            endpoint_subnet_findings(f, net, ep, firewall, &mut findings, &mut evidence)?
+        }
     }
     Ok(Verdict::from_findings(findings, evidence))
 }
@@ -328,38 +307,144 @@ fn nat_subnet_findings(
     let Some(task) = task_source(net, f.interface().ok()) else {
         return Ok(());
     };
-    let region = &f.target().region;
-    for (egress, from, to, peer, words) in nat_legs(task) {
-        let flag = if egress { "--egress" } else { "--ingress" };
-        let fix = Fix::new(format!("allow {words} in network ACL `{}` of NAT gateway `{nat}`'s subnet", acl.id)).command(format!(
-            "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {} --protocol tcp --port-range From={from},To={to} --cidr-block {peer} --rule-action allow --region {region}",
-            acl.id,
-            free_rule_number(acl, egress)
-        ));
-        match leg(acl, egress, from, to, &peer) {
-            Reach::Allowed { by } => evidence.push(format!("NAT gateway `{nat}`'s subnet `{subnet}`: {words}: {by}")),
-            Reach::Partial { by, missing } => findings.push(
-                Finding::warning(format!(
-                    "network ACL `{}` of subnet `{subnet}`, where NAT gateway `{nat}` sits, allows {words} only in part",
-                    acl.id
-                ))
-                .subject(acl.id.clone())
-                .evidence(by)
-                .evidence(format!("denied: {missing}"))
-                .fix(fix),
-            ),
-            Reach::Blocked { by } => findings.push(
-                Finding::error(format!(
-                    "network ACL `{}` of subnet `{subnet}`, where NAT gateway `{nat}` sits, blocks {words}: {by}",
-                    acl.id
-                ))
-                .subject(acl.id.clone())
-                .fix(fix),
-            ),
-            Reach::Unknown { why } => return Err(Unavailable::new(why)),
-        }
+    let far = FarSubnet {
+        acl,
+        subnet,
+        role: format!("where NAT gateway `{nat}` sits"),
+    };
+    far.judge(f, &nat_legs(task), findings, evidence)
+}
+
+/// The ACLs of the endpoint's subnets other than the task's: HTTPS in from the task, the
+/// answers back out to it.
+fn endpoint_subnet_findings(
+    f: &Facts<'_>,
+    net: &Network,
+    ep: &crate::model::VpcEndpoint,
+    firewall: &crate::model::Firewall,
+    findings: &mut Vec<Finding>,
+    evidence: &mut Vec<String>,
+) -> Result<(), Unavailable> {
+    let Some(task) = task_source(net, f.interface().ok()) else {
+        return Ok(());
+    };
+    for (subnet, acl) in endpoint_acls(net, ep, firewall) {
+        let far = FarSubnet {
+            acl,
+            subnet,
+            role: format!("where endpoint `{}` has an interface", ep.id),
+        };
+        far.judge(f, &endpoint_legs(task), findings, evidence)?;
     }
     Ok(())
+}
+
+/// The endpoint's subnets other than the task's, with their ACLs where visible.
+pub fn endpoint_acls<'a>(
+    net: &Network,
+    ep: &'a crate::model::VpcEndpoint,
+    firewall: &'a crate::model::Firewall,
+) -> Vec<(&'a str, &'a NetworkAcl)> {
+    ep.subnet_ids
+        .iter()
+        .filter(|s| **s != net.subnet_id)
+        .filter_map(|s| Some((s.as_str(), firewall.acl_of(s)?)))
+        .collect()
+}
+
+/// The two legs of the connection as an endpoint subnet's ACL sees them.
+pub fn endpoint_legs(task: Net4) -> [(bool, u16, u16, Net4, &'static str); 2] {
+    [
+        (false, 443, 443, task, "inbound TCP 443 from the task"),
+        (
+            true,
+            1024,
+            65535,
+            task,
+            "outbound TCP 1024-65535 back to the task",
+        ),
+    ]
+}
+
+/// A subnet beyond the task's on the path, and its ACL.
+struct FarSubnet<'a> {
+    acl: &'a NetworkAcl,
+    subnet: &'a str,
+    /// Why the subnet is on the path ("where NAT gateway `nat-…` sits").
+    role: String,
+}
+
+impl FarSubnet<'_> {
+    fn judge(
+        &self,
+        f: &Facts<'_>,
+        legs: &[(bool, u16, u16, Net4, &'static str)],
+        findings: &mut Vec<Finding>,
+        evidence: &mut Vec<String>,
+    ) -> Result<(), Unavailable> {
+        let (acl, subnet, role) = (self.acl, self.subnet, &self.role);
+        let region = &f.target().region;
+        for (egress, from, to, peer, words) in legs.iter().copied() {
+            let flag = if egress { "--egress" } else { "--ingress" };
+            let fix = Fix::new(format!("allow {words} in network ACL `{}` of subnet `{subnet}`", acl.id)).command(format!(
+                "aws ec2 create-network-acl-entry --network-acl-id {} {flag} --rule-number {} --protocol tcp --port-range From={from},To={to} --cidr-block {peer} --rule-action allow --region {region}",
+                acl.id,
+                free_rule_number(acl, egress)
+            ));
+            match leg(acl, egress, from, to, &peer) {
+                Reach::Allowed { by } => evidence.push(format!("subnet `{subnet}` ({role}): {words}: {by}")),
+                Reach::Partial { by, missing } => findings.push(
+                    Finding::warning(format!(
+                        "network ACL `{}` of subnet `{subnet}`, {role}, allows {words} only in part",
+                        acl.id
+                    ))
+                    .subject(acl.id.clone())
+                    .evidence(by)
+                    .evidence(format!("denied: {missing}"))
+                    .fix(fix),
+                ),
+                Reach::Blocked { by } => findings.push(
+                    Finding::error(format!(
+                        "network ACL `{}` of subnet `{subnet}`, {role}, blocks {words}: {by}",
+                        acl.id
+                    ))
+                    .subject(acl.id.clone())
+                    .fix(fix),
+                ),
+                Reach::Unknown { why } => return Err(Unavailable::new(why)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A far subnet's ACL for the hop view: (status, detail).
+pub fn judge_far_acl(
+    acl: &NetworkAcl,
+    legs: &[(bool, u16, u16, Net4, &'static str)],
+) -> (Status, String) {
+    let mut worst = (Status::Pass, String::new());
+    let mut details = Vec::new();
+    for (egress, from, to, peer, words) in legs.iter().copied() {
+        let (status, text) = match leg(acl, egress, from, to, &peer) {
+            Reach::Allowed { by } => (Status::Pass, by),
+            Reach::Partial { by, missing } => {
+                (Status::Warning, format!("{words}: {by}; denied: {missing}"))
+            }
+            Reach::Blocked { by } => (Status::Error, format!("{words} is blocked: {by}")),
+            Reach::Unknown { why } => (Status::Unknown, why),
+        };
+        if status < worst.0 {
+            worst = (status, text.clone());
+        }
+        details.push(text);
+    }
+    details.dedup();
+    if worst.0 == Status::Pass {
+        (Status::Pass, details.join("; "))
+    } else {
+        worst
+    }
 }
 
 #[cfg(test)]
@@ -511,6 +596,57 @@ mod tests {
         assert!(
             hops.iter()
                 .any(|h| h.resource == "acl-0public" && h.status == Status::Error),
+            "{hops:?}"
+        );
+        assert_eq!(hops.last().unwrap().status, Status::Error, "{hops:?}");
+    }
+
+    /// An endpoint in its own subnet: that subnet's ACL must admit HTTPS from the task and let
+    /// the answers back out to it.
+    #[test]
+    fn the_endpoint_subnet_acl_is_on_the_path() {
+        let mut d = diagnosis();
+        let net = d.subjects[0].network.value_mut();
+        net.endpoints[0].subnet_ids = vec!["subnet-0endpoints".into()];
+        net.subnet_cidrs
+            .insert("subnet-0endpoints".into(), "10.0.9.0/24".into());
+        let acl = |entries: Vec<AclEntry>| crate::model::NetworkAcl {
+            id: "acl-0endpoints".into(),
+            is_default: false,
+            subnet_ids: vec!["subnet-0endpoints".into()],
+            entries,
+        };
+        d.subjects[0]
+            .firewall
+            .value_mut()
+            .network_acls
+            .push(acl(vec![
+                entry(100, false, "-1", "allow", None),
+                entry(100, true, "-1", "allow", None),
+                entry(32767, false, "-1", "deny", None),
+                entry(32767, true, "-1", "deny", None),
+            ]));
+        assert_pass(&CHECK, &d);
+        d.subjects[0].firewall.value_mut().network_acls[1] = acl(vec![
+            entry(100, false, "6", "allow", Some((443, 443))),
+            entry(100, true, "6", "allow", Some((443, 443))),
+            entry(32767, false, "-1", "deny", None),
+            entry(32767, true, "-1", "deny", None),
+        ]);
+        assert_finding(
+            &CHECK,
+            &d,
+            Severity::Error,
+            "where endpoint `vpce-0ssm` has an interface, blocks outbound TCP 1024-65535 back to the task",
+        );
+        let hops = path::hops(&crate::facts::Facts {
+            mode: crate::facts::Mode::Live,
+            diagnosis: &d,
+            subject: &d.subjects[0],
+        });
+        assert!(
+            hops.iter()
+                .any(|h| h.resource == "acl-0endpoints" && h.status == Status::Error),
             "{hops:?}"
         );
         assert_eq!(hops.last().unwrap().status, Status::Error, "{hops:?}");

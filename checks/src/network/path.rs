@@ -362,6 +362,24 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                 }
             };
             out.push(hop("endpoint", &ep.id, status, detail));
+            // The ACLs of the endpoint's other subnets, judged as NW004 judges them.
+            if let Ok(fw) = &firewall
+                && let Some(source) =
+                    super::network_acl::task_source(net, interface.as_ref().ok().copied())
+            {
+                for (subnet, acl) in super::network_acl::endpoint_acls(net, ep, fw) {
+                    let (status, detail) = super::network_acl::judge_far_acl(
+                        acl,
+                        &super::network_acl::endpoint_legs(source),
+                    );
+                    out.push(hop(
+                        "network-acl",
+                        &acl.id,
+                        status,
+                        format!("endpoint subnet {subnet}: {detail}"),
+                    ));
+                }
+            }
         }
         Via::Internet if !net.routes_known => {
             let why = match super::shared_from(net, task) {
@@ -398,7 +416,10 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                                 interface.as_ref().ok().copied(),
                             )
                         {
-                            let (status, detail) = super::network_acl::judge_nat_acl(acl, source);
+                            let (status, detail) = super::network_acl::judge_far_acl(
+                                acl,
+                                &super::network_acl::nat_legs(source),
+                            );
                             out.push(hop(
                                 "network-acl",
                                 &acl.id,
