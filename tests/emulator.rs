@@ -1994,3 +1994,41 @@ fn a_nat_subnet_acl_without_return_traffic_is_red() {
     );
     assert_eq!(hops.last().unwrap().status, Status::Error, "{hops:?}");
 }
+
+/// A VPC whose DHCP option set names a corporate resolver and not the Amazon-provided DNS:
+/// the endpoint path is yellow (the private name resolves only if that resolver forwards),
+/// naming the option set and its servers, in NW001 and in the drawn path; with
+/// AmazonProvidedDNS listed, it stays green.
+#[test]
+fn custom_dns_servers_make_the_endpoint_path_yellow() {
+    let Some(emu) = Emulator::start() else { return };
+    let corporate = emu.world(Spec {
+        dns_servers: Some(vec!["10.10.0.2", "10.10.0.3"]),
+        ..Spec::healthy("corpdns")
+    });
+    let run = emu.diagnose(&corporate);
+    let report = run.report();
+    assert_status(&report, "NW001", Status::Warning);
+    let message = &result(&report, "NW001").message;
+    assert!(
+        message.contains("dopt-")
+            && message.contains("10.10.0.2")
+            && message.contains("no AmazonProvidedDNS"),
+        "{message}"
+    );
+    let hops = &report.network_paths[0].hops;
+    assert!(
+        hops.iter()
+            .any(|h| h.hop == "dns" && h.status == Status::Warning),
+        "{hops:?}"
+    );
+    assert_ne!(hops.last().unwrap().status, Status::Pass, "{hops:?}");
+
+    let amazon = emu.world(Spec {
+        dns_servers: Some(vec!["AmazonProvidedDNS"]),
+        ..Spec::healthy("amzndns")
+    });
+    let run = emu.diagnose(&amazon);
+    run.assert_code(0);
+    assert_status(&run.report(), "NW001", Status::Pass);
+}

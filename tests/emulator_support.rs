@@ -789,6 +789,9 @@ pub struct Spec {
     /// With `Net::NatGateway`: the NAT gateway's subnet gets a "web tier" network ACL that
     /// allows TCP 443 in and out and nothing else (no ephemeral return traffic).
     pub nat_subnet_web_tier_acl: bool,
+    /// A DHCP option set with these DNS servers (for example a corporate resolver), instead
+    /// of the Amazon-provided DNS.
+    pub dns_servers: Option<Vec<&'static str>>,
 }
 
 impl Spec {
@@ -815,6 +818,7 @@ impl Spec {
             dns_support: true,
             nat_subnet_to_igw: true,
             nat_subnet_web_tier_acl: false,
+            dns_servers: None,
         }
     }
 
@@ -823,6 +827,8 @@ impl Spec {
     /// service with exec enabled that started the task.
     pub fn rich(cluster: &str) -> Spec {
         Spec {
+            // As in a default VPC: an option set naming the Amazon-provided DNS.
+            dns_servers: Some(vec!["AmazonProvidedDNS"]),
             caller: Caller::AssumedRole,
             caller_actions: vec!["ecs:ExecuteCommand".into(), "kms:GenerateDataKey".into()],
             kms: Kms::Enabled,
@@ -988,6 +994,32 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
         .send()
         .await
         .or_die("ModifyVpcAttribute");
+    if let Some(servers) = &spec.dns_servers {
+        use aws_sdk_ec2::types::NewDhcpConfiguration;
+        let options = aws
+            .ec2
+            .create_dhcp_options()
+            .dhcp_configurations(
+                NewDhcpConfiguration::builder()
+                    .key("domain-name-servers")
+                    .set_values(Some(servers.iter().map(|s| s.to_string()).collect()))
+                    .build(),
+            )
+            .send()
+            .await
+            .or_die("CreateDhcpOptions")
+            .dhcp_options()
+            .and_then(|o| o.dhcp_options_id())
+            .expect("dhcp options id")
+            .to_string();
+        aws.ec2
+            .associate_dhcp_options()
+            .dhcp_options_id(options)
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .or_die("AssociateDhcpOptions");
+    }
     if !spec.dns_support {
         aws.ec2
             .modify_vpc_attribute()

@@ -473,6 +473,8 @@ impl FactKind {
                 "ec2:DescribeVpcEndpoints",
                 "ec2:DescribeNatGateways",
                 "ec2:DescribeVpcAttribute",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
             ],
             FactKind::KmsKeyPolicy => &["kms:GetKeyPolicy", "kms:ListGrants"],
             FactKind::Interface => &["ec2:DescribeNetworkInterfaces"],

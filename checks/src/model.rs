@@ -463,8 +463,8 @@ pub struct Network {
     /// not read (no route to a NAT gateway, or the call failed: see `nat_error`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nat_gateways: Option<Vec<NatGateway>>,
-    /// The VPC's `enableDnsSupport` (`ec2:DescribeVpcAttribute`, read when the VPC has an
-    /// interface endpoint with private DNS); `None` when not read (see `dns_error`).
+    /// The VPC's `enableDnsSupport` (`ec2:DescribeVpcAttribute`); `None` when not read (see
+    /// `dns_error`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_support: Option<bool>,
     /// The VPC's `enableDnsHostnames`; `None` when not read.
@@ -476,6 +476,23 @@ pub struct Network {
     /// Why the VPC's DNS attributes could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_error: Option<crate::facts::FactError>,
+    /// The VPC's DHCP option set, when it names its own DNS servers (`ec2:DescribeVpcs`,
+    /// `ec2:DescribeDhcpOptions`); `None` when the VPC uses the Amazon-provided DNS or it was
+    /// not read (see `dhcp_error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhcp_options: Option<DhcpOptions>,
+    /// Why the VPC's DHCP option set could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhcp_error: Option<crate::facts::FactError>,
+}
+
+/// A DHCP option set's name servers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DhcpOptions {
+    /// `dopt-…`.
+    pub id: String,
+    /// `domain-name-servers`: `AmazonProvidedDNS` or addresses.
+    pub domain_name_servers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -331,6 +331,8 @@ pub fn diagnosis() -> Diagnosis {
                 dns_hostnames: Some(true),
                 nat_error: None,
                 dns_error: None,
+                dhcp_options: None,
+                dhcp_error: None,
             }),
             interface: Fact::ok(Interface {
                 id: "eni-0task".into(),

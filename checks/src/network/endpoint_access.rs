@@ -30,6 +30,8 @@ crate::declare_check! {
         level: Task,
         summary: "The ssmmessages endpoint admits the task: security group allows 443 from it, policy does not deny its role",
         needs: [Task, Network, Interface, Firewall, TaskDefinition, InstanceRole],
+        // Which DNS servers the VPC names does not change what the ACLs and groups let through.
+        unaffected_by: ["ec2:DescribeVpcs", "ec2:DescribeDhcpOptions"],
         evaluate: evaluate,
     };
 }

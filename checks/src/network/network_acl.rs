@@ -37,6 +37,8 @@ crate::declare_check! {
         level: Task,
         summary: "The subnet's network ACL allows HTTPS out and the return traffic in",
         needs: [Task, Network, Interface, Firewall],
+        // Which DNS servers the VPC names does not change what the ACLs and groups let through.
+        unaffected_by: ["ec2:DescribeVpcs", "ec2:DescribeDhcpOptions"],
         evaluate: evaluate,
     };
 }

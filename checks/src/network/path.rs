@@ -32,6 +32,27 @@ pub fn via<'a>(net: &'a Network, region: &str) -> Via<'a> {
     }
 }
 
+/// Whether the endpoint's private DNS name can resolve in the VPC: a DHCP option set whose
+/// DNS servers do not include `AmazonProvidedDNS` sends the agent's lookup to servers that
+/// answer with the endpoint only if they forward to the VPC resolver, which no API shows.
+/// `None` when the VPC uses the Amazon-provided DNS (or the option set was not read).
+pub fn custom_dns(net: &Network, region: &str) -> Option<String> {
+    let options = net.dhcp_options.as_ref()?;
+    if options
+        .domain_name_servers
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case("AmazonProvidedDNS"))
+    {
+        return None;
+    }
+    Some(format!(
+        "VPC `{}` uses DHCP option set `{}` with DNS servers {} and no AmazonProvidedDNS: ssmmessages.{region}.amazonaws.com resolves to the endpoint only if those servers forward amazonaws.com to the VPC resolver",
+        net.vpc_id,
+        options.id,
+        options.domain_name_servers.join(", ")
+    ))
+}
+
 /// The far side of the connection for security-group and ACL evaluation.
 pub fn destination(net: &Network, via: &Via<'_>) -> Peer {
     match via {
@@ -341,6 +362,10 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                 Status::Pass,
                 "the endpoint is inside the VPC (local route)",
             ));
+            if let Some(why) = custom_dns(net, region) {
+                let id = net.dhcp_options.as_ref().map_or("?", |o| o.id.as_str());
+                out.push(hop("dns", id, Status::Warning, why));
+            }
             let seen = format!("{} {}, private DNS", ep.service_name, ep.state);
             // NW005's own judgement of the endpoint's security groups and policy.
             let (status, detail) = if !ep.state.eq_ignore_ascii_case("available") {

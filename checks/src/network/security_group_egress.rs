@@ -32,7 +32,12 @@ crate::declare_check! {
         summary: "The task's security groups allow outbound TCP 443 to ssmmessages",
         needs: [Task, Network, Interface, Firewall],
         // Which way the traffic goes depends on DNS, not on the routes or NAT gateways.
-        unaffected_by: ["ec2:DescribeRouteTables", "ec2:DescribeNatGateways"],
+        unaffected_by: [
+            "ec2:DescribeRouteTables",
+            "ec2:DescribeNatGateways",
+            "ec2:DescribeVpcs",
+            "ec2:DescribeDhcpOptions"
+        ],
         evaluate: evaluate,
     };
 }

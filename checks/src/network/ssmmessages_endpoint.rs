@@ -4,7 +4,9 @@ crate::declare_check! {
     /// endpoint for `com.amazonaws.REGION.ssmmessages`, the endpoint must be `available` and
     /// have private DNS enabled, and the VPC must have both `enableDnsSupport` and
     /// `enableDnsHostnames` (otherwise the agent resolves the public name and needs the
-    /// default route). `enableDnsSupport=false` is red on every path. Without an endpoint, the
+    /// default route). `enableDnsSupport=false` is red on every path. A DHCP option set whose
+    /// DNS servers leave out `AmazonProvidedDNS` is yellow on the endpoint path: the
+    /// endpoint's name resolves only if those servers forward to the VPC resolver. Without an endpoint, the
     /// subnet's default route must lead out: a NAT gateway that exists, is `available` and
     /// whose own subnet's route table sends 0.0.0.0/0 to an internet gateway (a `blackhole`
     /// route, a deleted NAT gateway or a NAT gateway with no way out of its subnet is red), or
@@ -120,6 +122,23 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             ));
         }
         let Some((why, fix)) = unused else {
+            if let Some(why) = path::custom_dns(net, region) {
+                return Ok(Verdict::Findings(vec![
+                    Finding::warning(why)
+                        .subject(net.dhcp_options.as_ref().map(|o| o.id.clone()).unwrap_or_default())
+                        .evidence(format!("the VPC resolver is at the VPC CIDR's base address + 2, and at 169.254.169.253"))
+                        .fix(
+                            Fix::new("have those DNS servers forward amazonaws.com to the VPC resolver (a Route 53 Resolver inbound endpoint), or give the VPC an option set with AmazonProvidedDNS")
+                                .command(format!(
+                                    "aws ec2 create-dhcp-options --dhcp-configurations Key=domain-name-servers,Values=AmazonProvidedDNS --region {region}"
+                                ))
+                                .command(format!(
+                                    "aws ec2 associate-dhcp-options --vpc-id {} --dhcp-options-id NEW_DOPT_ID --region {region}",
+                                    net.vpc_id
+                                )),
+                        ),
+                ]));
+            }
             return Ok(Verdict::pass(format!(
                 "VPC `{}` has ssmmessages endpoint `{}` with private DNS",
                 net.vpc_id, ep.id
@@ -306,5 +325,30 @@ mod tests {
         assert_finding(&CHECK, &d, Severity::Error, "enableDnsHostnames=false");
         d.subjects[0].network.value_mut().dns_support = Some(false);
         assert_finding(&CHECK, &d, Severity::Error, "enableDnsSupport=false");
+    }
+
+    #[test]
+    fn custom_dns_servers_without_the_amazon_resolver_are_yellow_on_the_endpoint_path() {
+        let mut d = diagnosis();
+        d.subjects[0].network.value_mut().dhcp_options = Some(crate::model::DhcpOptions {
+            id: "dopt-0corp".into(),
+            domain_name_servers: vec!["10.10.0.2".into(), "10.10.0.3".into()],
+        });
+        assert_finding(&CHECK, &d, Severity::Warning, "no AmazonProvidedDNS");
+        let hops = path::hops(&crate::facts::Facts {
+            mode: crate::facts::Mode::Live,
+            diagnosis: &d,
+            subject: &d.subjects[0],
+        });
+        assert!(
+            hops.iter()
+                .any(|h| h.hop == "dns" && h.status == crate::report::Status::Warning),
+            "{hops:?}"
+        );
+        d.subjects[0].network.value_mut().dhcp_options = Some(crate::model::DhcpOptions {
+            id: "dopt-0mixed".into(),
+            domain_name_servers: vec!["AmazonProvidedDNS".into(), "10.10.0.2".into()],
+        });
+        assert_pass(&CHECK, &d);
     }
 }

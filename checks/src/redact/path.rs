@@ -292,6 +292,8 @@ impl Redactor {
             dns_hostnames,
             nat_error,
             dns_error,
+            dhcp_options,
+            dhcp_error,
         } = n;
         Network {
             subnet_id: self.aws_id(&subnet_id),
@@ -340,6 +342,21 @@ impl Redactor {
             dns_hostnames,
             nat_error: nat_error.map(|e| self.error(e)),
             dns_error: dns_error.map(|e| self.error(e)),
+            dhcp_options: dhcp_options.map(|o| DhcpOptions {
+                id: self.aws_id(&o.id),
+                domain_name_servers: o
+                    .domain_name_servers
+                    .into_iter()
+                    .map(|s| {
+                        if s == "AmazonProvidedDNS" {
+                            s
+                        } else {
+                            self.ip(&s)
+                        }
+                    })
+                    .collect(),
+            }),
+            dhcp_error: dhcp_error.map(|e| self.error(e)),
         }
     }
 

@@ -197,7 +197,10 @@ impl Fetcher {
         // so it is read whatever the route.
         let dns_calls = join_all(vpcs.iter().map(|vpc| async move {
             if need_network {
-                Some(self.dns_attributes(vpc).await)
+                Some(tokio::join!(
+                    self.dns_attributes(vpc),
+                    self.dhcp_options(vpc)
+                ))
             } else {
                 None
             }
@@ -207,7 +210,7 @@ impl Fetcher {
             dns_calls
         );
         let per_vpc: HashMap<&String, VpcFacts> = vpcs.iter().zip(per_vpc).collect();
-        let dns: HashMap<&String, DnsAttributes> = vpcs
+        let dns: HashMap<&String, (DnsAttributes, DhcpResult)> = vpcs
             .iter()
             .zip(dns)
             .filter_map(|(vpc, d)| Some((vpc, d?)))
@@ -375,6 +378,46 @@ impl Fetcher {
             Err(e) if e.code.as_deref() == Some("NatGatewayNotFound") => Ok(Vec::new()),
             Err(e) => Err(e),
         }
+    }
+
+    /// The VPC's DHCP option set when it names its own DNS servers: `DescribeVpcs` for its id,
+    /// then `DescribeDhcpOptions` (a second call, in the round trip of the NAT gateways). A
+    /// VPC without one (`default`) or with `AmazonProvidedDNS` alone uses the VPC resolver.
+    async fn dhcp_options(&self, vpc: &str) -> DhcpResult {
+        let ec2 = &self.clients.ec2;
+        let described = self
+            .call("ec2:DescribeVpcs", ec2.describe_vpcs().vpc_ids(vpc).send())
+            .await?;
+        let id = described
+            .vpcs()
+            .first()
+            .and_then(|v| v.dhcp_options_id())
+            .filter(|id| !id.is_empty() && *id != "default")
+            .map(str::to_string);
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let options = self
+            .call(
+                "ec2:DescribeDhcpOptions",
+                ec2.describe_dhcp_options().dhcp_options_ids(&id).send(),
+            )
+            .await?;
+        let servers: Vec<String> = options
+            .dhcp_options()
+            .iter()
+            .flat_map(|o| o.dhcp_configurations())
+            .filter(|c| c.key() == Some("domain-name-servers"))
+            .flat_map(|c| c.values())
+            .filter_map(|v| v.value().map(str::to_string))
+            .collect();
+        if servers.is_empty() || servers.iter().all(|s| s == "AmazonProvidedDNS") {
+            return Ok(None);
+        }
+        Ok(Some(DhcpOptions {
+            id,
+            domain_name_servers: servers,
+        }))
     }
 
     /// `enableDnsSupport` and `enableDnsHostnames` of a VPC, side by side.
@@ -554,6 +597,7 @@ fn endpoint(e: &aws_sdk_ec2::types::VpcEndpoint) -> VpcEndpoint {
 }
 
 type DnsAttributes = Result<(Option<bool>, Option<bool>), FactError>;
+type DhcpResult = Result<Option<DhcpOptions>, FactError>;
 
 /// The network fact of one subnet from its VPC's facts.
 fn network(
@@ -561,8 +605,10 @@ fn network(
     subnet: &aws_sdk_ec2::types::Subnet,
     facts: &VpcFacts,
     nat: &Result<Vec<NatGateway>, FactError>,
-    dns: Option<&DnsAttributes>,
+    dns_and_dhcp: Option<&(DnsAttributes, DhcpResult)>,
 ) -> Fact<Network> {
+    let dns = dns_and_dhcp.map(|(d, _)| d);
+    let dhcp = dns_and_dhcp.map(|(_, d)| d);
     let vpc = subnet.vpc_id().unwrap_or_default().to_string();
     let endpoints: Vec<VpcEndpoint> = match &facts.endpoints {
         Ok(list) => list.iter().map(endpoint).collect(),
@@ -619,6 +665,8 @@ fn network(
         dns_support: dns.and_then(|d| d.as_ref().ok()).and_then(|d| d.0),
         dns_hostnames: dns.and_then(|d| d.as_ref().ok()).and_then(|d| d.1),
         dns_error: dns.and_then(|d| d.as_ref().err()).cloned(),
+        dhcp_options: dhcp.and_then(|d| d.as_ref().ok()).cloned().flatten(),
+        dhcp_error: dhcp.and_then(|d| d.as_ref().err()).cloned(),
     })
 }
 
