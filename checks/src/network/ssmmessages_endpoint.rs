@@ -126,7 +126,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                 return Ok(Verdict::Findings(vec![
                     Finding::warning(why)
                         .subject(net.dhcp_options.as_ref().map(|o| o.id.clone()).unwrap_or_default())
-                        .evidence(format!("the VPC resolver is at the VPC CIDR's base address + 2, and at 169.254.169.253"))
+                        .evidence("the VPC resolver is at the VPC CIDR's base address + 2, and at 169.254.169.253")
                         .fix(
                             Fix::new("have those DNS servers forward amazonaws.com to the VPC resolver (a Route 53 Resolver inbound endpoint), or give the VPC an option set with AmazonProvidedDNS")
                                 .command(format!(
