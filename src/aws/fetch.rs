@@ -4,9 +4,10 @@
 //! call is made once. Batched APIs (DescribeTasks, DescribeContainerInstances,
 //! DescribeSubnets, DescribeVpcEndpoints, DescribeRouteTables) get one call for all tasks.
 //!
-//! The longest chain for a Fargate task is four round trips (`tests/bench/diagnose.py`
-//! prints it, e.g. DescribeTasks → DescribeSubnets → DescribeRouteTables →
-//! DescribeNatGateways); the VPC's DNS attributes come with its route tables. A fleet adds the pages of ListTasks before DescribeTasks; its
+//! The longest chain for a Fargate task behind endpoints is three round trips
+//! (`tests/bench/diagnose.py` prints it, e.g. DescribeTasks → DescribeSubnets →
+//! DescribeRouteTables: the VPC's DNS attributes and DHCP option set id come with its route
+//! tables); a NAT path adds one for DescribeNatGateways (and DescribeDhcpOptions beside it). A fleet adds the pages of ListTasks before DescribeTasks; its
 //! descriptions come 100 tasks a call, concurrently.
 
 use std::collections::{BTreeSet, HashMap};
