@@ -162,3 +162,46 @@ pub enum FixStep {
     /// Anything else.
     Note { text: String },
 }
+
+/// The outcome of one check on one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Error,
+    Warning,
+    Info,
+    /// The check could not be evaluated (never a pass).
+    Unknown,
+    Pass,
+    NotApplicable,
+}
+
+impl Status {
+    pub fn from_severity(s: Severity) -> Self {
+        match s {
+            Severity::Error => Status::Error,
+            Severity::Warning => Status::Warning,
+            Severity::Info => Status::Info,
+        }
+    }
+
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Status::Error => Some(Severity::Error),
+            Status::Warning => Some(Severity::Warning),
+            Status::Info => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Error => "error",
+            Status::Warning => "warning",
+            Status::Info => "info",
+            Status::Unknown => "unknown",
+            Status::Pass => "pass",
+            Status::NotApplicable => "not_applicable",
+        }
+    }
+}

@@ -11,48 +11,10 @@ use crate::outcome::Finding;
 /// Bumped only when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The outcome of one check on one subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Error,
-    Warning,
-    Info,
-    /// The check could not be evaluated (never a pass).
-    Unknown,
-    Pass,
-    NotApplicable,
-}
+pub use crate::outcome::Status;
 
-impl Status {
-    pub fn from_severity(s: Severity) -> Self {
-        match s {
-            Severity::Error => Status::Error,
-            Severity::Warning => Status::Warning,
-            Severity::Info => Status::Info,
-        }
-    }
-
-    pub fn severity(self) -> Option<Severity> {
-        match self {
-            Status::Error => Some(Severity::Error),
-            Status::Warning => Some(Severity::Warning),
-            Status::Info => Some(Severity::Info),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Error => "error",
-            Status::Warning => "warning",
-            Status::Info => "info",
-            Status::Unknown => "unknown",
-            Status::Pass => "pass",
-            Status::NotApplicable => "not_applicable",
-        }
-    }
-}
+pub mod error_context;
+pub mod fleet;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
@@ -139,7 +101,7 @@ pub struct Report {
     /// With `check --error TEXT`: what the diagnosis makes of that error (the linked checks
     /// come first in `results`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_context: Option<crate::catalog::ErrorContext>,
+    pub error_context: Option<error_context::ErrorContext>,
     pub results: Vec<CheckResult>,
     pub summary: Summary,
     /// IAM actions the doctor was denied, every one of them (also those denied while reading
@@ -157,43 +119,15 @@ pub struct Report {
     pub network_paths: Vec<NetworkPath>,
     /// With several tasks: how many are exec-ready, and the problems grouped by cause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fleet: Option<crate::fleet::Fleet>,
+    pub fleet: Option<fleet::Fleet>,
 }
 
-/// The hops of one task's connection to Session Manager (see
-/// [`crate::network::path::hops`]).
+/// The hops of one task's connection to Session Manager (built by
+/// `network::path::network_paths`, from the same judgements as the network checks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkPath {
     pub task: String,
-    pub hops: Vec<crate::network::path::Hop>,
-}
-
-/// The network path of every task of the diagnosis (empty unless a network check is
-/// selected, so that facts the run did not fetch are never shown as hops).
-pub fn network_paths(
-    d: &crate::facts::Diagnosis,
-    selection: &crate::runner::Selection,
-) -> Vec<NetworkPath> {
-    let network_selected = selection
-        .checks()
-        .iter()
-        .any(|c| c.meta.category == Category::Network);
-    if !network_selected {
-        return Vec::new();
-    }
-    d.subjects
-        .iter()
-        .filter_map(|subject| {
-            let facts = crate::facts::Facts {
-                mode: crate::facts::Mode::Live,
-                diagnosis: d,
-                subject,
-            };
-            let hops = crate::network::path::hops(&facts);
-            let task = subject.task.value()?.id().to_string();
-            (!hops.is_empty()).then_some(NetworkPath { task, hops })
-        })
-        .collect()
+    pub hops: Vec<crate::model::Hop>,
 }
 
 impl Report {
@@ -204,5 +138,53 @@ impl Report {
             .iter()
             .filter_map(|r| r.status.severity())
             .max()
+    }
+}
+
+#[cfg(test)]
+mod layering {
+    /// The report, the outcome types and the fact model sit below every check and every
+    /// builder of views: they never name a module above them, so no import circle can form
+    /// through them.
+    #[test]
+    fn the_report_and_the_models_name_no_module_above_them() {
+        let below = [
+            ("report.rs", include_str!("report.rs")),
+            ("report/fleet.rs", include_str!("report/fleet.rs")),
+            ("outcome.rs", include_str!("outcome.rs")),
+            ("model.rs", include_str!("model.rs")),
+            ("model/path.rs", include_str!("model/path.rs")),
+            ("model/policies.rs", include_str!("model/policies.rs")),
+        ];
+        let above = [
+            "crate::network",
+            "crate::fleet",
+            "crate::registry",
+            "crate::runner",
+            "crate::catalog",
+            "crate::lint",
+            "crate::caller",
+            "crate::cluster",
+            "crate::containers",
+            "crate::roles",
+            "crate::task::",
+            "crate::local",
+        ];
+        for (file, text) in below {
+            let code: String = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap_or(text)
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for module in above {
+                assert!(
+                    !code.contains(module),
+                    "{file} names {module}: move what it needs below the report"
+                );
+            }
+        }
     }
 }

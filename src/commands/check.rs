@@ -294,7 +294,7 @@ pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Rep
         missing_permissions: missing.into_iter().collect(),
         faults: gaps.faults(),
         aws_calls,
-        network_paths: ecs_exec_doctor_checks::report::network_paths(d, selection),
+        network_paths: ecs_exec_doctor_checks::network::path::network_paths(d, selection),
     }
 }
 

@@ -34,46 +34,7 @@ pub use entries::ENTRIES;
 pub use matcher::{Match, closest, find_all};
 pub use relate::{ErrorContext, apply_error, relate};
 
-/// Where in building a session an error appears.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Phase {
-    /// The AWS CLI and the session-manager-plugin on the user's machine.
-    P0,
-    /// The `ecs:ExecuteCommand` API call.
-    P1,
-    /// The plugin's websocket handshake with Session Manager (and KMS when configured).
-    P2,
-    /// The agent inside the container starting the command.
-    P3,
-    /// An open session.
-    P4,
-    /// Session logging (the transcript upload).
-    P5,
-}
-
-impl Phase {
-    pub fn title(self) -> &'static str {
-        match self {
-            Phase::P0 => "local tools",
-            Phase::P1 => "ExecuteCommand API call",
-            Phase::P2 => "session handshake",
-            Phase::P3 => "agent starting the command",
-            Phase::P4 => "open session",
-            Phase::P5 => "session logging",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::P0 => "P0",
-            Phase::P1 => "P1",
-            Phase::P2 => "P2",
-            Phase::P3 => "P3",
-            Phase::P4 => "P4",
-            Phase::P5 => "P5",
-        }
-    }
-}
+pub use crate::report::error_context::Phase;
 
 /// Who prints the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -159,3 +159,15 @@ pub struct NatGateway {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet_route_table: Option<String>,
 }
+
+/// One hop of the path, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hop {
+    /// `interface`, `security-group`, `network-acl`, `route`, `nat-gateway`,
+    /// `internet-gateway`, `endpoint`, `ssmmessages`.
+    pub hop: String,
+    /// The resource id (`eni-…`, `sg-…`, `acl-…`, `rtb-…`, `nat-…`, `vpce-…`).
+    pub resource: String,
+    pub status: crate::outcome::Status,
+    pub detail: String,
+}

@@ -48,8 +48,8 @@ use super::rules::{self, Net4, Peer, Reach};
 
 use crate::facts::{Facts, Unavailable};
 use crate::model::{Network, NetworkAcl};
+use crate::outcome::Status;
 use crate::outcome::{Finding, Fix, Verdict};
-use crate::report::Status;
 
 /// The networks whose traffic crosses the task subnet's ACL (the endpoint's subnets other
 /// than the task's own, or any address).

@@ -3,12 +3,11 @@
 //! endpoint (when private DNS makes the agent resolve to it) or through the subnet's default
 //! route to the internet.
 
-use serde::{Deserialize, Serialize};
-
 use super::rules::{Net4, Peer, Reach};
 use crate::facts::{Facts, Unavailable};
+use crate::model::Hop;
 use crate::model::{Interface, InterfaceSource, Network, Task, VpcEndpoint};
-use crate::report::Status;
+use crate::outcome::Status;
 
 /// Where the agent's connection goes.
 pub enum Via<'a> {
@@ -255,18 +254,6 @@ fn nat_onward(net: &Network, n: &crate::model::NatGateway) -> RouteOutcome {
             r.target.clone(),
         ),
     }
-}
-
-/// One hop of the path, as the report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hop {
-    /// `interface`, `security-group`, `network-acl`, `route`, `nat-gateway`,
-    /// `internet-gateway`, `endpoint`, `ssmmessages`.
-    pub hop: String,
-    /// The resource id (`eni-…`, `sg-…`, `acl-…`, `rtb-…`, `nat-…`, `vpce-…`).
-    pub resource: String,
-    pub status: Status,
-    pub detail: String,
 }
 
 fn hop(name: &str, resource: &str, status: Status, detail: impl Into<String>) -> Hop {
@@ -541,4 +528,32 @@ pub fn towards_internet(evaluate: impl Fn(&Net4) -> Reach) -> Reach {
         },
         _ => whole,
     }
+}
+
+/// The network path of every task of the diagnosis (empty unless a network check is
+/// selected, so that facts the run did not fetch are never shown as hops).
+pub fn network_paths(
+    d: &crate::facts::Diagnosis,
+    selection: &crate::runner::Selection,
+) -> Vec<crate::report::NetworkPath> {
+    let network_selected = selection
+        .checks()
+        .iter()
+        .any(|c| c.meta.category == crate::check::Category::Network);
+    if !network_selected {
+        return Vec::new();
+    }
+    d.subjects
+        .iter()
+        .filter_map(|subject| {
+            let facts = crate::facts::Facts {
+                mode: crate::facts::Mode::Live,
+                diagnosis: d,
+                subject,
+            };
+            let hops = hops(&facts);
+            let task = subject.task.value()?.id().to_string();
+            (!hops.is_empty()).then_some(crate::report::NetworkPath { task, hops })
+        })
+        .collect()
 }

@@ -342,7 +342,7 @@ mod tests {
         });
         assert!(
             hops.iter()
-                .any(|h| h.hop == "dns" && h.status == crate::report::Status::Warning),
+                .any(|h| h.hop == "dns" && h.status == crate::outcome::Status::Warning),
             "{hops:?}"
         );
         d.subjects[0].network.value_mut().dhcp_options = Some(crate::model::DhcpOptions {
