@@ -2032,3 +2032,24 @@ fn custom_dns_servers_make_the_endpoint_path_yellow() {
     run.assert_code(0);
     assert_status(&run.report(), "NW001", Status::Pass);
 }
+
+/// Throttling is retried in the SDK's adaptive mode, up to 5 attempts: every request throttled
+/// three times in a row (more than the SDK's default 3 attempts survive) still gives a full
+/// diagnosis, with no fact lost.
+#[test]
+fn throttled_calls_are_retried_until_they_go_through() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::healthy("throttled"));
+    emu.shim.throttle_first(3);
+    let run = emu
+        .doctor(&world)
+        .env_remove("AWS_MAX_ATTEMPTS")
+        .args(["check", &world.cluster, &world.tasks[0], "--format", "json"])
+        .args(["--ignore", &local_codes().join(","), "--timeout", "60"])
+        .run();
+    emu.shim.throttle_first(0);
+    run.assert_code(0);
+    let report = run.report();
+    assert_eq!(report.summary.unknown, 0, "{}", summary(&report));
+    assert!(report.faults.is_empty(), "{:?}", report.faults);
+}

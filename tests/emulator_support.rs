@@ -262,6 +262,12 @@ impl Shim {
         );
     }
 
+    /// Each distinct AWS request is throttled `first` times before it is answered (0: never);
+    /// a retry sends the same request, so only a client that retries more often gets through.
+    pub fn throttle_first(&self, first: u32) {
+        self.control("POST", "/_shim/throttle", Some(json!({ "first": first })));
+    }
+
     /// Every AWS call is answered `seconds` late (0 to 10).
     pub fn set_latency(&self, seconds: f64) {
         self.control(
@@ -526,6 +532,12 @@ impl Doctor {
         if let Some(token) = &c.session_token {
             self.cmd.env("AWS_SESSION_TOKEN", token);
         }
+        self
+    }
+
+    /// Without `key` in the environment (the harness sets AWS_MAX_ATTEMPTS=1 by default).
+    pub fn env_remove(mut self, key: &str) -> Doctor {
+        self.cmd.env_remove(key);
         self
     }
 

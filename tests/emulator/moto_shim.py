@@ -17,6 +17,7 @@ tests/emulator/README.md.
 import argparse
 import copy
 import io
+import hashlib
 import json
 import logging
 import os
@@ -563,6 +564,8 @@ class Shim:
             self.instances = {}  # container instance id -> {"versionInfo", "execCapability", "agentConnected"}
             self.denied = set()  # lower-cased IAM action names
             self.deny_after = {}  # lower-cased IAM action name -> calls still answered before denials
+            self.throttle_first = 0  # throttle each distinct request this many times first
+            self.throttled = {}      # (action, body) -> times throttled so far
             self.calls = []      # IAM action names in arrival order
             self.timeline = []   # {"action", "start", "end"} per call (monotonic seconds)
             self.latency = 0.0   # seconds added to every AWS call
@@ -589,6 +592,14 @@ class Shim:
                 denied = denied or left <= 0
                 self.deny_after[req.action.lower()] = left - 1
             latency = self.latency
+            throttle = False
+            if self.throttle_first and not denied:
+                key = (req.action, hashlib.sha256(body).hexdigest())
+                seen = self.throttled.get(key, 0)
+                throttle = seen < self.throttle_first
+                self.throttled[key] = seen + 1
+        if throttle:
+            return self.throttled_response(req, start_response)
         if latency:
             time.sleep(latency)  # releases the GIL: concurrent calls overlap, as on AWS
         try:
@@ -656,6 +667,28 @@ class Shim:
                 patch(response)
             body = json.dumps(response)
         return respond(start_response, code, body, headers)
+
+    def throttled_response(self, req, start_response):
+        """The throttling error each protocol answers with when a caller goes too fast."""
+        request_id = str(uuid.uuid4())
+        if req.protocol == "json":
+            body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"})
+            headers = [("x-amzn-ErrorType", "ThrottlingException"), ("x-amzn-RequestId", request_id)]
+            return respond(start_response, 400, body, headers, JSON_CT)
+        if req.protocol == "ec2":
+            xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                   "<Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message>"
+                   f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+            return respond(start_response, 503, xml, content_type="text/xml;charset=UTF-8")
+        if req.protocol == "query":
+            return iam_error(start_response, 400, "Throttling", "Rate exceeded",
+                             STS_NS if req.service == "sts" else IAM_NS)
+        if req.protocol == "s3":
+            xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+                   f"<Message>Please reduce your request rate.</Message><RequestId>{request_id}</RequestId></Error>")
+            return respond(start_response, 503, xml, content_type="application/xml")
+        return respond(start_response, 429, json.dumps({"message": "Rate exceeded"}),
+                       [("x-amzn-ErrorType", "ThrottlingException")], "application/json")
 
     def access_denied(self, req, start_response):
         principal = f"arn:aws:sts::{req.account}:assumed-role/doctor/test"
@@ -978,6 +1011,13 @@ class Shim:
                 self.agents[(last_segment(body["task"]), body["container"])] = {
                     "lastStatus": body["lastStatus"], "reason": body.get("reason"),
                     "times": body.get("times")}
+                return reply(200, {"ok": True})
+            if (method, path) == ("POST", "/_shim/throttle"):
+                first = body.get("first")
+                if not isinstance(first, int) or not 0 <= first <= 10:
+                    return reply(400, {"error": "expected first between 0 and 10"})
+                self.throttle_first = first
+                self.throttled = {}
                 return reply(200, {"ok": True})
             if (method, path) == ("POST", "/_shim/latency"):
                 seconds = body.get("seconds")
