@@ -482,6 +482,7 @@ impl FactKind {
                 "ec2:DescribeSecurityGroups",
                 "ec2:DescribeNetworkAcls",
                 "ec2:GetManagedPrefixListEntries",
+                "ec2:DescribeManagedPrefixLists",
             ],
             FactKind::TaskRole => &["iam:GetRole"],
             FactKind::LogDestinations => {

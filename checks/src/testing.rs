@@ -134,6 +134,7 @@ fn healthy_firewall() -> Firewall {
         network_acls_error: None,
         prefix_lists: BTreeMap::new(),
         prefix_list_error: None,
+        prefix_list_names: BTreeMap::new(),
     }
 }
 

@@ -52,12 +52,37 @@ pub struct Firewall {
     /// Entries of the managed prefix lists that security-group rules reference, by id.
     #[serde(default)]
     pub prefix_lists: BTreeMap<String, Vec<String>>,
-    /// Why a referenced prefix list could not be read (`ec2:GetManagedPrefixListEntries`).
+    /// Why a referenced prefix list could not be read (`ec2:GetManagedPrefixListEntries`,
+    /// `ec2:DescribeManagedPrefixLists`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_list_error: Option<crate::facts::FactError>,
+    /// The names of those prefix lists, by id (`com.amazonaws.us-east-1.s3` for AWS's own).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prefix_list_names: BTreeMap<String, String>,
 }
 
 impl Firewall {
+    /// The prefix lists with those of other AWS services emptied: an AWS-managed list of S3's,
+    /// DynamoDB's or CloudFront's addresses never holds ssmmessages', so a rule allowing only
+    /// such a list cannot let the agent's connection out. Each emptied list, for evidence.
+    pub fn prefix_lists_towards_ssmmessages(&self) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
+        let mut lists = self.prefix_lists.clone();
+        let mut other = Vec::new();
+        for (id, name) in &self.prefix_list_names {
+            let foreign = name.starts_with("com.amazonaws.")
+                && [".s3", ".dynamodb", ".s3express", "cloudfront.origin-facing"]
+                    .iter()
+                    .any(|s| name.ends_with(s));
+            if foreign && let Some(entries) = lists.get_mut(id) {
+                entries.clear();
+                other.push(format!(
+                    "prefix list `{id}` is `{name}`: another service's addresses, not ssmmessages'"
+                ));
+            }
+        }
+        (lists, other)
+    }
+
     /// The network ACL associated with `subnet`.
     pub fn acl_of(&self, subnet: &str) -> Option<&NetworkAcl> {
         self.network_acls

@@ -31,6 +31,41 @@ pub fn via<'a>(net: &'a Network, region: &str) -> Via<'a> {
     }
 }
 
+/// What the task's security groups let out on TCP 443 towards `dest`, as NW003 and the drawn
+/// path both judge it: towards the internet, block by block over the public address space and
+/// without other services' AWS-managed prefix lists (which never hold ssmmessages'
+/// addresses, listed in the second value for evidence).
+pub fn sg_reach(
+    interface: &crate::model::Interface,
+    firewall: &crate::model::Firewall,
+    via: &Via<'_>,
+    dest: &Peer,
+) -> (Reach, Vec<String>) {
+    let (prefix_lists, foreign) = match via {
+        Via::Internet => firewall.prefix_lists_towards_ssmmessages(),
+        Via::Endpoint(_) => (firewall.prefix_lists.clone(), Vec::new()),
+    };
+    let egress = |peer: &Peer| {
+        super::rules::sg_egress(
+            &interface.security_groups,
+            &firewall.security_groups,
+            443,
+            peer,
+            &prefix_lists,
+        )
+    };
+    let reach = match via {
+        Via::Internet => towards_internet(|block| {
+            egress(&Peer {
+                nets: vec![*block],
+                groups: vec![],
+            })
+        }),
+        Via::Endpoint(_) => egress(dest),
+    };
+    (reach, foreign)
+}
+
 /// Whether the endpoint's private DNS name can resolve in the VPC: a DHCP option set whose
 /// DNS servers do not include `AmazonProvidedDNS` sends the agent's lookup to servers that
 /// answer with the endpoint only if they forward to the VPC resolver, which no API shows.
@@ -307,13 +342,7 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
     }
     match (&interface, &firewall) {
         (Ok(i), Ok(fw)) => {
-            let reach = super::rules::sg_egress(
-                &i.security_groups,
-                &fw.security_groups,
-                443,
-                &dest,
-                &fw.prefix_lists,
-            );
+            let (reach, _) = sg_reach(i, fw, &via, &dest);
             let (status, detail) = reach_status(&reach);
             out.push(hop(
                 "security-group",

@@ -6,6 +6,10 @@ crate::declare_check! {
     /// CIDRs covering its subnets) or, without an endpoint, any address (`0.0.0.0/0`, through
     /// the NAT or internet gateway). Rules by CIDR, prefix list and referenced group count, as
     /// do all-traffic (`-1`) rules; IPv6-only rules do not carry the agent's IPv4 traffic.
+    /// Towards the internet, destinations that provably exclude ssmmessages do not count:
+    /// private ranges only, or only AWS-managed prefix lists of other services (S3,
+    /// DynamoDB, CloudFront, named by `ec2:DescribeManagedPrefixLists`) make it red; a public
+    /// range that may or may not cover ssmmessages' addresses is yellow, naming the range.
     /// Security groups are stateful, so the return traffic needs no rule.
     ///
     /// ## Why it matters
@@ -43,7 +47,7 @@ crate::declare_check! {
 }
 
 use super::path::{self, Via};
-use super::rules::{self, Reach};
+use super::rules::Reach;
 use crate::facts::{Facts, Unavailable};
 use crate::outcome::{Finding, Fix, Verdict};
 
@@ -88,59 +92,43 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         "aws ec2 authorize-security-group-egress --group-id {group} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,{permission}' --region {region}"
     ));
     let groups = interface.security_groups.join(", ");
-    let egress = |peer: &rules::Peer| {
-        rules::sg_egress(
-            &interface.security_groups,
-            &firewall.security_groups,
-            443,
-            peer,
-            &firewall.prefix_lists,
-        )
-    };
-    let reach = match via {
-        Via::Internet => path::towards_internet(|block| {
-            egress(&rules::Peer {
-                nets: vec![*block],
-                groups: vec![],
-            })
-        }),
-        Via::Endpoint(_) => egress(&dest),
-    };
-    Ok(
-        match reach {
-            Reach::Allowed { by } => Verdict::pass(format!(
-                "security groups of `{}` allow TCP 443 to {towards}: {by}",
+    let (reach, foreign) = path::sg_reach(interface, firewall, &via, &dest);
+    Ok(match reach {
+        Reach::Allowed { by } => Verdict::pass(format!(
+            "security groups of `{}` allow TCP 443 to {towards}: {by}",
+            interface.id
+        )),
+        Reach::Partial { by, missing } => Verdict::Findings(vec![
+            Finding::warning(format!(
+                "security groups {groups} of `{}` allow TCP 443 to only part of {towards}",
                 interface.id
-            )),
-            Reach::Partial { by, missing } => Verdict::Findings(vec![
-                Finding::warning(format!(
-                    "security groups {groups} of `{}` allow TCP 443 to only part of {towards}",
-                    interface.id
-                ))
-                .subject(group.clone())
-                .evidence(by)
-                .evidence(format!("not covered: {missing}"))
-                .fix(fix),
-            ]),
-            Reach::Blocked { by } => Verdict::Findings(vec![
-                Finding::error(format!(
+            ))
+            .subject(group.clone())
+            .evidence(by)
+            .evidence(format!("not covered: {missing}"))
+            .fix(fix),
+        ]),
+        Reach::Blocked { by } => {
+            let mut finding = Finding::error(format!(
                     "security groups {groups} of `{}` block outbound TCP 443 to {towards}: the exec agent cannot connect",
                     interface.id
                 ))
                 .subject(group.clone())
-                .evidence(by)
-                .fix(fix),
-            ]),
-            Reach::Unknown { why } => {
-                let action = firewall
-                    .prefix_list_error
-                    .as_ref()
-                    .and_then(|e| e.missing_action())
-                    .map(str::to_string);
-                return Err(Unavailable::new(why).with_action(action));
+                .evidence(by);
+            for why in &foreign {
+                finding = finding.evidence(why.clone());
             }
-        },
-    )
+            Verdict::Findings(vec![finding.fix(fix)])
+        }
+        Reach::Unknown { why } => {
+            let action = firewall
+                .prefix_list_error
+                .as_ref()
+                .and_then(|e| e.missing_action())
+                .map(str::to_string);
+            return Err(Unavailable::new(why).with_action(action));
+        }
+    })
 }
 
 #[cfg(test)]
@@ -198,5 +186,55 @@ mod tests {
         assert_finding(&CHECK, &d, Severity::Error, "block outbound");
         d.subjects[0].firewall = fact_failed_denied("ec2:DescribeSecurityGroups");
         assert_unknown(&CHECK, &d);
+    }
+
+    /// HTTPS out only to S3's AWS-managed prefix list: S3's addresses never hold
+    /// ssmmessages', so on the internet path this is red, not "part of the internet".
+    #[test]
+    fn another_services_prefix_list_does_not_reach_ssmmessages() {
+        let mut d = diagnosis();
+        d.subjects[0].network.value_mut().endpoints.clear();
+        egress(
+            &mut d,
+            vec![SgRule {
+                protocol: "tcp".into(),
+                from_port: Some(443),
+                to_port: Some(443),
+                prefix_lists: vec!["pl-63a5400a".into()],
+                ..SgRule::default()
+            }],
+        );
+        let fw = d.subjects[0].firewall.value_mut();
+        fw.prefix_lists.insert(
+            "pl-63a5400a".into(),
+            vec![
+                "52.216.0.0/15".into(),
+                "3.5.0.0/19".into(),
+                "54.231.0.0/16".into(),
+            ],
+        );
+        // Without the list's name, the doctor cannot tell whose addresses they are.
+        assert_finding(&CHECK, &d, Severity::Warning, "only part of");
+        d.subjects[0]
+            .firewall
+            .value_mut()
+            .prefix_list_names
+            .insert("pl-63a5400a".into(), "com.amazonaws.us-east-1.s3".into());
+        assert_finding(&CHECK, &d, Severity::Error, "block outbound TCP 443");
+        let r = run(&CHECK, &d);
+        assert!(
+            r.findings[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("com.amazonaws.us-east-1.s3")),
+            "{r:?}"
+        );
+        // A customer-managed list of that name is still judged by its entries.
+        d.subjects[0]
+            .firewall
+            .value_mut()
+            .prefix_list_names
+            .insert("pl-63a5400a".into(), "office-egress".into());
+        assert_finding(&CHECK, &d, Severity::Warning, "only part of");
     }
 }

@@ -123,6 +123,7 @@ impl Redactor {
             network_acls_error,
             prefix_lists,
             prefix_list_error,
+            prefix_list_names,
         } = f;
         Firewall {
             security_groups: security_groups
@@ -166,6 +167,18 @@ impl Redactor {
                 .map(|(k, v)| (self.aws_id(&k), v.iter().map(|c| self.ip(c)).collect()))
                 .collect(),
             prefix_list_error: prefix_list_error.map(|e| self.error(e)),
+            // AWS's own list names (`com.amazonaws.REGION.s3`) are kept; others are names.
+            prefix_list_names: prefix_list_names
+                .into_iter()
+                .map(|(k, v)| {
+                    let name = if v.starts_with("com.amazonaws.") {
+                        v
+                    } else {
+                        self.name("prefix-list", &v)
+                    };
+                    (self.aws_id(&k), name)
+                })
+                .collect(),
         }
     }
 

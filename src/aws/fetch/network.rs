@@ -237,7 +237,7 @@ impl Fetcher {
         } else {
             BTreeSet::new()
         };
-        let (nat, (lists, list_error)) =
+        let (nat, (lists, list_names, list_error)) =
             tokio::join!(self.nat_gateways(nat_ids), self.prefix_lists(referenced));
 
         // Networks, by subnet.
@@ -272,6 +272,7 @@ impl Fetcher {
                         network_acls_error: acls.as_ref().err().cloned(),
                         prefix_lists: lists.clone(),
                         prefix_list_error: list_error.clone(),
+                        prefix_list_names: list_names.clone(),
                     }),
                 };
                 out.firewalls.insert((*vpc).clone(), fact);
@@ -444,10 +445,52 @@ impl Fetcher {
         ))
     }
 
-    /// The entries of each referenced managed prefix list, and the first error.
+    /// The entries of each referenced managed prefix list, their names (one
+    /// `DescribeManagedPrefixLists` beside the entries), and the first error.
     async fn prefix_lists(
         &self,
         ids: BTreeSet<String>,
+    ) -> (
+        BTreeMap<String, Vec<String>>,
+        BTreeMap<String, String>,
+        Option<FactError>,
+    ) {
+        if ids.is_empty() {
+            return (BTreeMap::new(), BTreeMap::new(), None);
+        }
+        let names = async {
+            let r = self
+                .clients
+                .ec2
+                .describe_managed_prefix_lists()
+                .set_prefix_list_ids(Some(ids.iter().cloned().collect()))
+                .send();
+            self.call("ec2:DescribeManagedPrefixLists", r)
+                .await
+                .map(|o| {
+                    o.prefix_lists()
+                        .iter()
+                        .filter_map(|p| {
+                            Some((
+                                p.prefix_list_id()?.to_string(),
+                                p.prefix_list_name()?.to_string(),
+                            ))
+                        })
+                        .collect::<BTreeMap<_, _>>()
+                })
+        };
+        let ((lists, entries_error), names) = tokio::join!(self.prefix_list_entries(&ids), names);
+        let (names, names_error) = match names {
+            Ok(names) => (names, None),
+            Err(e) => (BTreeMap::new(), Some(e)),
+        };
+        (lists, names, entries_error.or(names_error))
+    }
+
+    /// The entries of each referenced managed prefix list, and the first error.
+    async fn prefix_list_entries(
+        &self,
+        ids: &BTreeSet<String>,
     ) -> (BTreeMap<String, Vec<String>>, Option<FactError>) {
         let calls = ids.iter().map(|id| async move {
             let r = self
