@@ -109,8 +109,15 @@ impl Excerpt {
                 std::iter::repeat_n(fill, n)
             }))
             .collect();
+        // Trailing blanks of the line are dropped; before a `...` they stay, the caret may be
+        // on one.
+        let text = if suffix.is_empty() {
+            text.trim_end()
+        } else {
+            &text
+        };
         Shown {
-            line: format!("{prefix}{}{suffix}", text.trim_end()),
+            line: format!("{prefix}{text}{suffix}"),
             pad,
         }
     }

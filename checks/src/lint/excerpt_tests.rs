@@ -179,4 +179,10 @@ fn the_terminal_window_keeps_the_caret_in_view() {
     // A zero width still shows the caret's character.
     let shown = e.shown(0);
     assert_eq!(shown.line, "...a...");
+    // A blank under the caret is kept when the window is cut after it (found by fuzzing).
+    let shown = excerpt("  },", 2).shown(1);
+    assert_eq!(
+        (shown.line.as_str(), shown.pad.as_str()),
+        ("... ...", "   ")
+    );
 }
