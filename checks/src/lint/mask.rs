@@ -251,6 +251,10 @@ fn value_after(
                 }
             };
             let end = i + end.unwrap_or(rest.len());
+            if !colon && bytes.get(end) == Some(&b'(') {
+                // A function call (`sensitive("x")`, `base64decode("...")`): its arguments too.
+                return Some(i..structure_end(line, end));
+            }
             let mut value = line[i..end].trim_end();
             if block {
                 value = value.strip_suffix(',').unwrap_or(value).trim_end();
@@ -277,8 +281,8 @@ fn escaped_string(line: &str, start: usize) -> Range<usize> {
     start..line[start..].find("\\\"").map_or(line.len(), |e| start + e)
 }
 
-/// Where the list or object opening at `open` closes (just after it), skipping strings; the
-/// end of the line when it does not close on it.
+/// Where the list, object or argument list opening at `open` closes (just after it), skipping
+/// strings; the end of the line when it does not close on it.
 fn structure_end(line: &str, open: usize) -> usize {
     let bytes = line.as_bytes();
     let mut depth = 0usize;
@@ -286,8 +290,8 @@ fn structure_end(line: &str, open: usize) -> usize {
     while i < bytes.len() {
         match bytes[i] {
             b'"' => i = quoted(line, i + 1, b'"').end,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => {
                 depth -= 1;
                 if depth == 0 {
                     return i + 1;

@@ -53,6 +53,11 @@ fn values_of_keys_named_like_secrets() {
         mask("  db_password = var.db_password # set in CI"),
         "  db_password = *** # set in CI"
     );
+    // A function call's arguments are part of the value.
+    assert_eq!(
+        mask(r#"  password = sensitive(base64decode("aHVudGVyMg==")), port = 80"#),
+        "  password = ***, port = 80"
+    );
     // JSON and YAML, quoted or bare; an API key, a private key, credentials, a passphrase.
     assert_eq!(
         mask(r#"{"apiKey": "k-123", "privateKey":"pk", "ClientSecret": 42, "image": "x"}"#),
