@@ -134,6 +134,9 @@ fn keyed_values(line: &str) -> Vec<Range<usize>> {
     let bytes = line.as_bytes();
     let mut out = Vec::new();
     let mut done = 0; // separators before this are inside a masked value
+    // Where the line's text starts after its indent or YAML list dashes, found once (per key it
+    // would cost the line's length on hostile input).
+    let indent = line.len() - line.trim_start_matches([' ', '\t', '-']).len();
     for s in 0..bytes.len() {
         if s < done {
             continue;
@@ -170,10 +173,7 @@ fn keyed_values(line: &str) -> Vec<Range<usize>> {
         if key != "value" && !is_secret_name(&key) {
             continue;
         }
-        let block = colon
-            && line[..key_start]
-                .trim_start_matches([' ', '\t', '-', '"', '\''])
-                .is_empty();
+        let block = colon && key_start <= indent;
         let Some(value) = value_after(line, s + 1, colon, block, &key) else {
             continue;
         };
@@ -245,10 +245,8 @@ fn value_after(
             } else if block {
                 rest.find(" #")
             } else {
-                match (rest.find([',', '}', ']']), rest.find(" #")) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                }
+                let flow_end = rest.find([',', '}', ']']).unwrap_or(rest.len());
+                rest[..flow_end].find(" #").or(Some(flow_end))
             };
             let end = i + end.unwrap_or(rest.len());
             if !colon && bytes.get(end) == Some(&b'(') {
@@ -461,11 +459,9 @@ fn private_key(line: &str, i: usize) -> Option<Range<usize>> {
         return None;
     }
     let rest = &line[body..];
-    let end = rest
-        .find("-----END")
-        .or_else(|| rest.find(['"', '\'']))
-        .map_or(line.len(), |e| body + e);
-    Some(body..end)
+    let stop = rest.find(['"', '\'']).unwrap_or(rest.len());
+    let end = rest[..stop].find("-----END").unwrap_or(stop);
+    Some(body..body + end)
 }
 
 #[cfg(test)]

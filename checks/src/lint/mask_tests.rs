@@ -193,3 +193,24 @@ fn spans_are_sorted_disjoint_and_on_char_boundaries() {
         let _ = mask(line);
     }
 }
+
+#[test]
+fn hostile_lines_are_masked_in_linear_time() {
+    // Each of these cost a scan of the rest (or the start) of the line per key or marker.
+    let lines = [
+        format!("{}{}", " ".repeat(500_000), "{value: x}, ".repeat(20_000)),
+        "\"-----BEGIN A PRIVATE KEY-----\"".repeat(50_000),
+        "eyJ-".repeat(500_000),
+        format!("\"--password\", \"{}", "--password ".repeat(100_000)),
+    ];
+    for line in &lines {
+        let start = std::time::Instant::now();
+        let _ = spans(line);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{:?} for {}…",
+            start.elapsed(),
+            &line[..40]
+        );
+    }
+}
