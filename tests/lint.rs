@@ -10,6 +10,8 @@ use ecs_exec_doctor_checks::check::Scope;
 use ecs_exec_doctor_checks::registry::CHECKS;
 use serde_json::Value;
 
+mod excerpts;
+
 const FORMATS: [&str; 6] = ["text", "json", "sarif", "junit", "github", "markdown"];
 
 fn root() -> PathBuf {

@@ -6,13 +6,13 @@ use std::fmt::Write;
 
 use ecs_exec_doctor_checks::Severity;
 use ecs_exec_doctor_checks::lint::{
-    Diagnostic, DiagnosticLevel, FileReport, LintFinding, LintReport,
+    Diagnostic, DiagnosticLevel, Excerpt, FileReport, LintFinding, LintReport,
 };
 use owo_colors::{OwoColorize, Style};
 
 use crate::style::Palette;
 
-/// Excerpts longer than this are cut around the column (Terraform plans are one long line).
+/// Excerpts wider than this are cut around the caret (Terraform plans are one long line).
 const EXCERPT_WIDTH: usize = 100;
 
 pub fn report(report: &LintReport, color: bool) -> String {
@@ -76,7 +76,7 @@ fn diagnostic(out: &mut String, path: &str, d: &Diagnostic, p: &Palette) {
         word.style(style),
         crate::render::safe(&d.message)
     );
-    excerpt(out, d.excerpt.as_deref(), d.line, d.column, p);
+    excerpt(out, d.excerpt.as_ref(), d.line, p);
     out.push('\n');
 }
 
@@ -89,7 +89,7 @@ fn finding(out: &mut String, path: &str, f: &LintFinding, p: &Palette) {
         f.code.style(p.bold),
         crate::render::safe(&f.message)
     );
-    excerpt(out, f.excerpt.as_deref(), f.line, f.column, p);
+    excerpt(out, f.excerpt.as_ref(), f.line, p);
     let gutter = " ".repeat(f.line.to_string().len() + 1);
     for e in &f.evidence {
         let _ = writeln!(out, "{gutter}{} {e}", "= note:".style(p.dim));
@@ -105,43 +105,21 @@ fn finding(out: &mut String, path: &str, f: &LintFinding, p: &Palette) {
     out.push('\n');
 }
 
-/// The source line and a caret under `column`, cut to a window around it when long.
-fn excerpt(out: &mut String, line_text: Option<&str>, line: u32, column: u32, p: &Palette) {
-    let Some(text) = line_text.filter(|t| !t.trim().is_empty()) else {
+/// The source line and a caret under the finding's column, cut to a window around it when
+/// long. The excerpt carries the caret's place in its (masked, cut) text; `Excerpt::shown`
+/// escapes control characters (a linted file may hold escape sequences: shown, never sent to
+/// the terminal) and moves the caret with them.
+fn excerpt(out: &mut String, excerpt: Option<&Excerpt>, line: u32, p: &Palette) {
+    let Some(excerpt) = excerpt.filter(|e| !e.text.trim().is_empty()) else {
         return;
     };
-    // A linted file may hold escape sequences: show them, never send them to the terminal.
-    let text = &*crate::render::safe(text);
+    let shown = excerpt.shown(EXCERPT_WIDTH);
     let number = line.to_string();
     let gutter = " ".repeat(number.len() + 1);
-    let chars: Vec<char> = text.chars().collect();
-    let col = usize::try_from(column).unwrap_or(1).saturating_sub(1);
-    let (start, prefix) = if chars.len() > EXCERPT_WIDTH && col > EXCERPT_WIDTH / 2 {
-        (col - EXCERPT_WIDTH / 2, "...")
-    } else {
-        (0, "")
-    };
-    let end = (start + EXCERPT_WIDTH).min(chars.len());
-    let suffix = if end < chars.len() { "..." } else { "" };
-    let shown: String = chars[start..end].iter().collect();
-    let pad: String = prefix
-        .chars()
-        .map(|_| ' ')
-        .chain(
-            chars[start..col.min(chars.len()).max(start)]
-                .iter()
-                .map(|c| if *c == '\t' { '\t' } else { ' ' }),
-        )
-        .collect();
     let bar = "|".style(p.dim);
     let _ = writeln!(out, "{gutter}{bar}");
-    let _ = writeln!(
-        out,
-        "{} {bar} {prefix}{}{suffix}",
-        number.style(p.dim),
-        shown.trim_end()
-    );
-    let _ = writeln!(out, "{gutter}{bar} {pad}{}", "^".style(p.error));
+    let _ = writeln!(out, "{} {bar} {}", number.style(p.dim), shown.line);
+    let _ = writeln!(out, "{gutter}{bar} {}{}", shown.pad, "^".style(p.error));
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -222,7 +200,8 @@ mod tests {
         let p = Palette::new(false);
         let line = "x".repeat(300) + "HERE" + &"y".repeat(300);
         let mut out = String::new();
-        excerpt(&mut out, Some(&line), 1, 301, &p);
+        let e = Excerpt::of(&line, &[], 301, true);
+        excerpt(&mut out, Some(&e), 1, &p);
         let lines: Vec<&str> = out.lines().collect();
         assert!(
             lines[1].starts_with("1 | ...") && lines[1].ends_with("..."),

@@ -49,21 +49,7 @@ pub fn step_lines(step: &FixStep) -> Vec<String> {
 /// (escape sequences, carriage returns, backspaces, C1 controls) are shown as `\u{..}` instead
 /// of being interpreted. A tab is harmless and kept.
 pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\t';
-    if !text.chars().any(unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if unsafe_char(c) {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    ecs_exec_doctor_checks::lint::excerpt::safe(text)
 }
 
 /// `value` with [`safe`] applied to every string in it (keys included), so that everything

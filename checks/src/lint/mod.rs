@@ -16,10 +16,12 @@ pub mod conditions;
 mod container_array;
 mod copilot;
 pub mod ecs;
+pub mod excerpt;
 mod fix_language;
 pub mod hcl;
 pub(crate) mod hcl_eval;
 pub mod json;
+pub mod mask;
 pub mod report;
 mod shapes;
 pub mod source;
@@ -36,6 +38,7 @@ use crate::registry;
 use crate::report::{CheckResult, Status};
 use crate::runner::{self, Selection};
 
+pub use excerpt::Excerpt;
 pub use report::{
     Diagnostic, DiagnosticLevel, FileReport, InputKind, LintFinding, LintReport, ResourceKind,
     Suppression, SuppressionKind, Syntax, UnitCheck, UnitReport,
@@ -373,12 +376,17 @@ pub fn lint_with(bytes: &[u8], selection: &Selection, files: &dyn Files) -> File
     let bytes = &*decoded;
     let text = source::text(bytes).unwrap_or_default();
     let lines = source::LineIndex::new(text);
-    // Excerpts never show environment values (see `source::mask_values`).
+    // Excerpts never show secrets (see `mask`). A line's secrets are found once, whole: a
+    // one-line plan has all its findings on one multi-megabyte line.
     let ascii = lines.is_ascii();
+    let secrets = std::cell::RefCell::new(std::collections::HashMap::new());
     let excerpt = |pos: Pos| {
-        lines
+        let line = lines
             .line(text, pos.line)
-            .map(|l| source::excerpt(l, pos.column, ascii))
+            .filter(|l| !l.trim().is_empty())?;
+        let mut secrets = secrets.borrow_mut();
+        let spans = secrets.entry(pos.line).or_insert_with(|| mask::spans(line));
+        Some(Excerpt::of(line, spans, pos.column, ascii))
     };
     let parsed = parse_with(bytes, files);
     let checks = lint_checks(selection);
@@ -432,7 +440,7 @@ pub fn lint_with(bytes: &[u8], selection: &Selection, files: &dyn Files) -> File
 /// What placing findings needs from the file.
 struct Context<'a> {
     doc: &'a Node,
-    excerpt: &'a dyn Fn(Pos) -> Option<String>,
+    excerpt: &'a dyn Fn(Pos) -> Option<Excerpt>,
     comments: &'a [UnitSuppression],
 }
 

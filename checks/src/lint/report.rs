@@ -185,9 +185,9 @@ pub struct LintFinding {
     /// Set when an inline comment, resource metadata or the config file suppresses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
-    /// The source line, for excerpts (not serialised).
+    /// The source line, secrets masked, and the column in it (not serialised).
     #[serde(skip)]
-    pub excerpt: Option<String>,
+    pub excerpt: Option<super::Excerpt>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,8 +221,9 @@ pub struct Diagnostic {
     pub message: String,
     pub line: u32,
     pub column: u32,
+    /// The source line, secrets masked, and the column in it (not serialised).
     #[serde(skip)]
-    pub excerpt: Option<String>,
+    pub excerpt: Option<super::Excerpt>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -55,8 +55,11 @@ fn register_shape_findings_have_positions() {
         Some("/containerDefinitions/0/readonlyRootFilesystem")
     );
     assert_eq!(
-        td001[0].excerpt.as_deref(),
-        Some("      \"readonlyRootFilesystem\": true,")
+        td001[0]
+            .excerpt
+            .as_ref()
+            .map(|e| (e.text.as_str(), e.caret)),
+        Some(("      \"readonlyRootFilesystem\": true,", 6))
     );
     // absent field: the nearest ancestor (the container object)
     let td002 = find(&r, "TD002");
@@ -559,7 +562,11 @@ fn a_one_line_multi_megabyte_plan_keeps_every_excerpt_short() {
     let findings: Vec<&LintFinding> = find(&r, "TD001");
     assert_eq!(findings.len(), i);
     for f in findings {
-        let excerpt = f.excerpt.as_deref().unwrap_or_default();
+        let excerpt = f
+            .excerpt
+            .as_ref()
+            .map(|e| e.text.as_str())
+            .unwrap_or_default();
         assert!(excerpt.len() < 400, "{} bytes", excerpt.len());
         assert!(!excerpt.contains("vvvvvvvv"), "values masked: {excerpt}");
     }
