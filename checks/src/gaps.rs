@@ -15,15 +15,18 @@
 //!   missing part says so by quoting the error in its evidence (CL003 when the key policy
 //!   decides whatever the grants say), and its verdict stands.
 //!
-//! The errors are found by walking the facts' serialised form, so a field added to the model
-//! tomorrow is covered without anyone listing it here.
+//! The errors inside a fact are found by walking its value's serialised form, so a field added
+//! to the model tomorrow is covered without anyone listing it here; a value shared by a
+//! fleet's tasks (one `Arc`) is walked once. The facts of a subject are named one by one, in a
+//! destructuring that stops compiling when a fact is added.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::check::CheckMeta;
-use crate::facts::{Diagnosis, FactError, FactErrorKind};
+use crate::facts::{Diagnosis, Fact, FactError, FactErrorKind};
 
 /// One failed call, and whether it cost a whole fact or only part of one.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,18 +45,44 @@ pub struct Gaps {
 
 impl Gaps {
     pub fn of(d: &Diagnosis) -> Self {
+        let mut seen = Seen::default();
         let mut run = Vec::new();
-        collect(&d.caller, &mut run);
-        collect(&d.cluster, &mut run);
-        collect(&d.kms_key, &mut run);
-        collect(&d.kms_key_policy, &mut run);
-        collect(&d.log_destinations, &mut run);
+        seen.fact(&d.caller, &mut run);
+        seen.fact(&d.cluster, &mut run);
+        seen.fact(&d.kms_key, &mut run);
+        seen.fact(&d.kms_key_policy, &mut run);
+        seen.fact(&d.log_destinations, &mut run);
         let subjects = d
             .subjects
             .iter()
             .map(|s| {
+                // Every fact of the subject, by name: a new one must be added here to compile.
+                let crate::facts::Subject {
+                    task_ref: _,
+                    task,
+                    service,
+                    task_definition,
+                    container_instance,
+                    instance_role,
+                    network,
+                    interface,
+                    firewall,
+                    caller_permissions,
+                    task_role_permissions,
+                    task_role,
+                } = s;
                 let mut errors = Vec::new();
-                collect(s, &mut errors);
+                seen.fact(task, &mut errors);
+                seen.fact(service, &mut errors);
+                seen.fact(task_definition, &mut errors);
+                seen.fact(container_instance, &mut errors);
+                seen.fact(instance_role, &mut errors);
+                seen.fact(network, &mut errors);
+                seen.fact(interface, &mut errors);
+                seen.fact(firewall, &mut errors);
+                seen.fact(caller_permissions, &mut errors);
+                seen.fact(task_role_permissions, &mut errors);
+                seen.fact(task_role, &mut errors);
                 errors
             })
             .collect();
@@ -103,19 +132,53 @@ impl Gaps {
     }
 }
 
-/// Every error in `value` whose call really failed. Dependency errors are left out: they
-/// repeat an error that sits in the fact they depend on, which is collected itself. So is
-/// "not found": that is an answer (a deleted role), which the checks judge.
-fn collect(value: &impl Serialize, out: &mut Vec<Failure>) {
-    let Ok(json) = serde_json::to_value(value) else {
-        return;
-    };
-    walk(&json, false, out);
+/// The failures inside each fact value already walked, by the value's address: the tasks of a
+/// fleet share their task definition, network and roles (one `Arc`), which are walked once.
+#[derive(Default)]
+struct Seen {
+    values: HashMap<usize, Vec<Failure>>,
 }
 
-/// `partial` once the walk is inside a fact's value (a `Fact` serialises as an object with a
-/// `status`: `ok` with a `value`, `failed` with an `error`).
-fn walk(value: &serde_json::Value, partial: bool, out: &mut Vec<Failure>) {
+impl Seen {
+    /// The failures of one fact: its own error when it failed, else every error inside its
+    /// value. Dependency errors are left out: they repeat an error that sits in the fact they
+    /// depend on, which is collected itself. So is "not found": that is an answer (a deleted
+    /// role), which the checks judge.
+    fn fact<T: Serialize>(&mut self, fact: &Fact<T>, out: &mut Vec<Failure>) {
+        let found: Vec<Failure> = match fact {
+            Fact::Ok { value } => {
+                let key = Arc::as_ptr(value) as *const () as usize;
+                self.values
+                    .entry(key)
+                    .or_insert_with(|| {
+                        let mut inside = Vec::new();
+                        if let Ok(json) = serde_json::to_value(&**value) {
+                            walk(&json, &mut inside);
+                        }
+                        inside
+                    })
+                    .clone()
+            }
+            Fact::Failed { error } => vec![Failure {
+                error: error.clone(),
+                partial: false,
+            }],
+            Fact::Absent { .. } | Fact::NotFetched => Vec::new(),
+        };
+        for failure in found {
+            let counted = !matches!(
+                failure.error.kind,
+                FactErrorKind::Dependency | FactErrorKind::NotFound
+            ) && !failure.error.action.is_empty();
+            if counted && !out.contains(&failure) {
+                out.push(failure);
+            }
+        }
+    }
+}
+
+/// Every error inside a fact's value (all of them partial: the fact itself was read).
+fn walk(value: &serde_json::Value, out: &mut Vec<Failure>) {
     match value {
         serde_json::Value::Object(map) => {
             let looks_like_error = map.contains_key("kind")
@@ -124,23 +187,15 @@ fn walk(value: &serde_json::Value, partial: bool, out: &mut Vec<Failure>) {
             if looks_like_error
                 && let Ok(error) = serde_json::from_value::<FactError>(value.clone())
             {
-                let failure = Failure { error, partial };
-                if !matches!(
-                    failure.error.kind,
-                    FactErrorKind::Dependency | FactErrorKind::NotFound
-                ) && !failure.error.action.is_empty()
-                    && !out.contains(&failure)
-                {
-                    out.push(failure);
-                }
+                out.push(Failure {
+                    error,
+                    partial: true,
+                });
                 return;
             }
-            let in_value = partial || map.get("status").and_then(|s| s.as_str()) == Some("ok");
-            for (key, v) in map {
-                walk(v, in_value && key != "error" || partial, out);
-            }
+            map.values().for_each(|v| walk(v, out));
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, partial, out)),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
         _ => {}
     }
 }
