@@ -917,6 +917,28 @@ async fn create_role(
     arn
 }
 
+/// A new internet gateway, attached to `vpc`.
+async fn attached_internet_gateway(aws: &Aws, vpc: &str) -> String {
+    let igw = aws
+        .ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .or_die("CreateInternetGateway")
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("igw id")
+        .to_string();
+    aws.ec2
+        .attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .or_die("AttachInternetGateway");
+    igw
+}
+
 /// Gives `subnet` a new network ACL that allows TCP 443 in and out, and denies the rest.
 async fn web_tier_acl(aws: &Aws, vpc: &str, subnet: &str) {
     use aws_sdk_ec2::types::{Filter, PortRange, RuleAction};
@@ -1172,23 +1194,7 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
                 .expect("allocation id")
                 .to_string();
             if spec.nat_subnet_to_igw {
-                let igw = aws
-                    .ec2
-                    .create_internet_gateway()
-                    .send()
-                    .await
-                    .or_die("CreateInternetGateway (NAT)")
-                    .internet_gateway()
-                    .and_then(|g| g.internet_gateway_id())
-                    .expect("igw id")
-                    .to_string();
-                aws.ec2
-                    .attach_internet_gateway()
-                    .internet_gateway_id(&igw)
-                    .vpc_id(&vpc)
-                    .send()
-                    .await
-                    .or_die("AttachInternetGateway (NAT)");
+                let igw = attached_internet_gateway(aws, &vpc).await;
                 let table = aws
                     .ec2
                     .create_route_table()
@@ -1255,23 +1261,7 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
                 .or_die("CreateRoute (NAT)");
         }
         Net::InternetGateway => {
-            let igw = aws
-                .ec2
-                .create_internet_gateway()
-                .send()
-                .await
-                .or_die("CreateInternetGateway")
-                .internet_gateway()
-                .and_then(|g| g.internet_gateway_id())
-                .expect("igw id")
-                .to_string();
-            aws.ec2
-                .attach_internet_gateway()
-                .internet_gateway_id(&igw)
-                .vpc_id(&vpc)
-                .send()
-                .await
-                .or_die("AttachInternetGateway");
+            let igw = attached_internet_gateway(aws, &vpc).await;
             let tables = aws
                 .ec2
                 .describe_route_tables()

@@ -138,6 +138,15 @@ fn healthy_firewall() -> Firewall {
     }
 }
 
+/// The drawn path of the diagnosis's first task.
+pub fn drawn_path(d: &Diagnosis) -> Vec<crate::model::Hop> {
+    crate::network::path::hops(&crate::facts::Facts {
+        mode: crate::facts::Mode::Live,
+        diagnosis: d,
+        subject: &d.subjects[0],
+    })
+}
+
 /// A Fargate task of service `web` on cluster `prod` where ECS Exec works.
 pub fn diagnosis() -> Diagnosis {
     let caller_principal = format!("arn:aws:iam::{ACCOUNT}:role/Developer");

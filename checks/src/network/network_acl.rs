@@ -169,28 +169,29 @@ pub fn judge_acl(acl: &NetworkAcl, dest: &Peer, net: &Network) -> (Status, Strin
     if nets.is_empty() {
         return (Status::Pass, "traffic stays inside the subnet".into());
     }
-    let mut worst = (Status::Pass, String::new());
-    let mut details = Vec::new();
-    for n in &nets {
-        for (egress, from, to) in [(true, 443, 443), (false, 1024, 65535)] {
-            let reach = if *n == Net4::ANY {
-                path::towards_internet(|block| rules::acl(acl, egress, block, from, to))
-            } else {
-                rules::acl(acl, egress, n, from, to)
-            };
-            let (status, text) = match reach {
+    hop_verdict(nets.iter().flat_map(|n| {
+        [(true, 443, 443), (false, 1024, 65535)].map(|(egress, from, to)| {
+            match leg(acl, egress, from, to, n) {
                 Reach::Allowed { by } => (Status::Pass, by),
                 Reach::Partial { by, missing } => {
                     (Status::Warning, format!("{by}; denied: {missing}"))
                 }
                 Reach::Blocked { by } => (Status::Error, by),
                 Reach::Unknown { why } => (Status::Unknown, why),
-            };
-            if status < worst.0 {
-                worst = (status, text.clone());
             }
-            details.push(text);
+        })
+    }))
+}
+
+/// One hop's verdict from its legs': the worst leg's, or every passing leg's text.
+fn hop_verdict(legs: impl Iterator<Item = (Status, String)>) -> (Status, String) {
+    let mut worst = (Status::Pass, String::new());
+    let mut details = Vec::new();
+    for (status, text) in legs {
+        if status < worst.0 {
+            worst = (status, text.clone());
         }
+        details.push(text);
     }
     details.dedup();
     if worst.0 == Status::Pass {
@@ -257,12 +258,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
                 acl.id,
                 free_rule_number(acl, egress)
             ));
-            let reach = if *n == Net4::ANY {
-                path::towards_internet(|block| rules::acl(acl, egress, block, from, to))
-            } else {
-                rules::acl(acl, egress, n, from, to)
-            };
-            match reach {
+            match leg(acl, egress, from, to, n) {
                 Reach::Allowed { by } => evidence.push(format!("{direction} {ports} {}: {by}", if egress { format!("to {n}") } else { format!("from {n}") })),
                 Reach::Partial { by, missing } => findings.push(
                     Finding::warning(format!(
@@ -425,28 +421,16 @@ pub fn judge_far_acl(
     acl: &NetworkAcl,
     legs: &[(bool, u16, u16, Net4, &'static str)],
 ) -> (Status, String) {
-    let mut worst = (Status::Pass, String::new());
-    let mut details = Vec::new();
-    for (egress, from, to, peer, words) in legs.iter().copied() {
-        let (status, text) = match leg(acl, egress, from, to, &peer) {
+    hop_verdict(legs.iter().map(|(egress, from, to, peer, words)| {
+        match leg(acl, *egress, *from, *to, peer) {
             Reach::Allowed { by } => (Status::Pass, by),
             Reach::Partial { by, missing } => {
                 (Status::Warning, format!("{words}: {by}; denied: {missing}"))
             }
             Reach::Blocked { by } => (Status::Error, format!("{words} is blocked: {by}")),
             Reach::Unknown { why } => (Status::Unknown, why),
-        };
-        if status < worst.0 {
-            worst = (status, text.clone());
         }
-        details.push(text);
-    }
-    details.dedup();
-    if worst.0 == Status::Pass {
-        (Status::Pass, details.join("; "))
-    } else {
-        worst
-    }
+    }))
 }
 
 #[cfg(test)]
@@ -527,6 +511,36 @@ mod tests {
         );
     }
 
+    /// A non-default ACL of one subnet.
+    fn subnet_acl(id: &str, subnet: &str, entries: Vec<AclEntry>) -> crate::model::NetworkAcl {
+        crate::model::NetworkAcl {
+            id: id.into(),
+            is_default: false,
+            subnet_ids: vec![subnet.into()],
+            entries,
+        }
+    }
+
+    /// Everything allowed both ways, as a default ACL.
+    fn allow_all() -> Vec<AclEntry> {
+        vec![
+            entry(100, false, "-1", "allow", None),
+            entry(100, true, "-1", "allow", None),
+            entry(32767, false, "-1", "deny", None),
+            entry(32767, true, "-1", "deny", None),
+        ]
+    }
+
+    /// A web-tier ACL: HTTPS in and out, no ephemeral return traffic.
+    fn web_tier() -> Vec<AclEntry> {
+        vec![
+            entry(100, false, "6", "allow", Some((443, 443))),
+            entry(100, true, "6", "allow", Some((443, 443))),
+            entry(32767, false, "-1", "deny", None),
+            entry(32767, true, "-1", "deny", None),
+        ]
+    }
+
     /// The NAT gateway's own subnet has an ACL too: the task's connection enters it on 443,
     /// leaves it to the internet on 443, and both answers come back on ephemeral ports.
     #[test]
@@ -547,54 +561,28 @@ mod tests {
             subnet_routes: None,
             subnet_route_table: None,
         }]);
-        let public = |entries: Vec<AclEntry>| crate::model::NetworkAcl {
-            id: "acl-0public".into(),
-            is_default: false,
-            subnet_ids: vec!["subnet-0public".into()],
-            entries,
-        };
-        let allow_all = vec![
-            entry(100, false, "-1", "allow", None),
-            entry(100, true, "-1", "allow", None),
-            entry(32767, false, "-1", "deny", None),
-            entry(32767, true, "-1", "deny", None),
-        ];
+        let public = |entries| subnet_acl("acl-0public", "subnet-0public", entries);
         d.subjects[0]
             .firewall
             .value_mut()
             .network_acls
-            .push(public(allow_all));
+            .push(public(allow_all()));
         assert_pass(&CHECK, &d);
-        let hops = path::hops(&crate::facts::Facts {
-            mode: crate::facts::Mode::Live,
-            diagnosis: &d,
-            subject: &d.subjects[0],
-        });
+        let hops = drawn_path(&d);
         assert!(
             hops.iter()
                 .any(|h| h.resource == "acl-0public" && h.status == Status::Pass),
             "{hops:?}"
         );
 
-        // A web-tier ACL: HTTPS in and out, no ephemeral return traffic.
-        let web_tier = vec![
-            entry(100, false, "6", "allow", Some((443, 443))),
-            entry(100, true, "6", "allow", Some((443, 443))),
-            entry(32767, false, "-1", "deny", None),
-            entry(32767, true, "-1", "deny", None),
-        ];
-        d.subjects[0].firewall.value_mut().network_acls[1] = public(web_tier);
+        d.subjects[0].firewall.value_mut().network_acls[1] = public(web_tier());
         assert_finding(
             &CHECK,
             &d,
             Severity::Error,
             "where NAT gateway `nat-0a` sits, blocks",
         );
-        let hops = path::hops(&crate::facts::Facts {
-            mode: crate::facts::Mode::Live,
-            diagnosis: &d,
-            subject: &d.subjects[0],
-        });
+        let hops = drawn_path(&d);
         assert!(
             hops.iter()
                 .any(|h| h.resource == "acl-0public" && h.status == Status::Error),
@@ -612,40 +600,21 @@ mod tests {
         net.endpoints[0].subnet_ids = vec!["subnet-0endpoints".into()];
         net.subnet_cidrs
             .insert("subnet-0endpoints".into(), "10.0.9.0/24".into());
-        let acl = |entries: Vec<AclEntry>| crate::model::NetworkAcl {
-            id: "acl-0endpoints".into(),
-            is_default: false,
-            subnet_ids: vec!["subnet-0endpoints".into()],
-            entries,
-        };
+        let acl = |entries| subnet_acl("acl-0endpoints", "subnet-0endpoints", entries);
         d.subjects[0]
             .firewall
             .value_mut()
             .network_acls
-            .push(acl(vec![
-                entry(100, false, "-1", "allow", None),
-                entry(100, true, "-1", "allow", None),
-                entry(32767, false, "-1", "deny", None),
-                entry(32767, true, "-1", "deny", None),
-            ]));
+            .push(acl(allow_all()));
         assert_pass(&CHECK, &d);
-        d.subjects[0].firewall.value_mut().network_acls[1] = acl(vec![
-            entry(100, false, "6", "allow", Some((443, 443))),
-            entry(100, true, "6", "allow", Some((443, 443))),
-            entry(32767, false, "-1", "deny", None),
-            entry(32767, true, "-1", "deny", None),
-        ]);
+        d.subjects[0].firewall.value_mut().network_acls[1] = acl(web_tier());
         assert_finding(
             &CHECK,
             &d,
             Severity::Error,
             "where endpoint `vpce-0ssm` has an interface, blocks outbound TCP 1024-65535 back to the task",
         );
-        let hops = path::hops(&crate::facts::Facts {
-            mode: crate::facts::Mode::Live,
-            diagnosis: &d,
-            subject: &d.subjects[0],
-        });
+        let hops = drawn_path(&d);
         assert!(
             hops.iter()
                 .any(|h| h.resource == "acl-0endpoints" && h.status == Status::Error),

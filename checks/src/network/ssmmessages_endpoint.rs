@@ -335,11 +335,7 @@ mod tests {
             domain_name_servers: vec!["10.10.0.2".into(), "10.10.0.3".into()],
         });
         assert_finding(&CHECK, &d, Severity::Warning, "no AmazonProvidedDNS");
-        let hops = path::hops(&crate::facts::Facts {
-            mode: crate::facts::Mode::Live,
-            diagnosis: &d,
-            subject: &d.subjects[0],
-        });
+        let hops = drawn_path(&d);
         assert!(
             hops.iter()
                 .any(|h| h.hop == "dns" && h.status == crate::outcome::Status::Warning),
