@@ -7,8 +7,9 @@
 //! The longest chain for a Fargate task behind endpoints is three round trips
 //! (`tests/bench/diagnose.py` prints it, e.g. DescribeTasks → DescribeSubnets →
 //! DescribeRouteTables: the VPC's DNS attributes and DHCP option set id come with its route
-//! tables); a NAT path adds one for DescribeNatGateways (and DescribeDhcpOptions beside it). A fleet adds the pages of ListTasks before DescribeTasks; its
-//! descriptions come 100 tasks a call, concurrently.
+//! tables); a NAT path adds one for DescribeNatGateways (and DescribeDhcpOptions beside it).
+//! A fleet adds the pages of ListTasks before DescribeTasks; its descriptions come 100 tasks a
+//! call, concurrently.
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;

@@ -121,6 +121,7 @@ fn wait_until_ready(
     use ecs_exec_doctor_checks::carry_over::{carry_over, needed_for};
     use std::time::{Duration, Instant};
     let deadline = Instant::now() + limit;
+    let single_task = args.task.is_some() || args.task_arg.is_some();
     let mut pause = Duration::from_secs(2);
     let mut calls = 0;
     let mut previous: Option<(Diagnosis, Vec<FactKind>)> = None;
@@ -147,10 +148,9 @@ fn wait_until_ready(
                 }
             }
         };
-        let report = build_report(&render::sanitized(diagnosis.clone()), calls, selection);
+        let report = build_report(&replay::sanitized(diagnosis.clone()), calls, selection);
         let blockers: Vec<&CheckResult> = report.results.iter().filter(|r| not_ready(r)).collect();
         let left = deadline.saturating_duration_since(Instant::now());
-        let single_task = args.task.is_some() || args.task_arg.is_some();
         if let Some(stuck) = blockers.iter().find(|r| no_wait_fixes(r, single_task)) {
             if !args.quiet {
                 eprintln!(
