@@ -40,10 +40,20 @@ impl Selection {
 
 /// Runs the selected checks: run-level checks once, task-level checks once per subject.
 pub fn evaluate(diagnosis: &Diagnosis, mode: Mode, selection: &Selection) -> Vec<CheckResult> {
+    evaluate_with(diagnosis, mode, selection, &Gaps::of(diagnosis))
+}
+
+/// [`evaluate`] with the diagnosis's failed calls already collected (the report names them
+/// too, and collecting walks every fact).
+pub fn evaluate_with(
+    diagnosis: &Diagnosis,
+    mode: Mode,
+    selection: &Selection,
+    gaps: &Gaps,
+) -> Vec<CheckResult> {
     let placeholder = Subject::default();
     let first = diagnosis.subjects.first().unwrap_or(&placeholder);
     let many = diagnosis.subjects.len() > 1;
-    let gaps = Gaps::of(diagnosis);
     let mut results = Vec::new();
     for check in selection.checks() {
         match check.meta.level {

@@ -273,9 +273,10 @@ fn stop_if_target_missing(d: &Diagnosis) -> Result<()> {
 }
 
 pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Report {
-    let results = runner::evaluate(d, Mode::Live, selection);
-    // Every denied call, not only those that turned a check UNKNOWN.
+    // Every failed call: for the checks' guard, and every denial named, not only those that
+    // turned a check UNKNOWN.
     let gaps = ecs_exec_doctor_checks::gaps::Gaps::of(d);
+    let results = runner::evaluate_with(d, Mode::Live, selection, &gaps);
     let mut missing = gaps.denied();
     missing.extend(results.iter().filter_map(|r| r.missing_action.clone()));
     let tasks = ecs_exec_doctor_checks::fleet::task_ids(d);
