@@ -2053,3 +2053,58 @@ fn throttled_calls_are_retried_until_they_go_through() {
     assert_eq!(report.summary.unknown, 0, "{}", summary(&report));
     assert!(report.faults.is_empty(), "{:?}", report.faults);
 }
+
+/// KMS reached through a NAT gateway while ssmmessages has its own endpoint: the KMS path is
+/// walked as the ssmmessages one is, so a NAT gateway with no way out is red for NW002 (it
+/// used to pass on "the subnet has a default route"), and drawn as a path to kms.
+#[test]
+fn the_kms_path_through_a_nat_gateway_is_walked_to_its_end() {
+    let Some(emu) = Emulator::start() else { return };
+    let spec = |cluster: &str, nat_subnet_to_igw: bool| Spec {
+        net: Net::NatGateway,
+        ssmmessages_endpoint: true,
+        nat_subnet_to_igw,
+        ..Spec::rich(cluster)
+    };
+    let healthy = emu.world(spec("kmsnat", true));
+    let run = emu.diagnose(&healthy);
+    run.assert_code(0);
+    let report = run.report();
+    assert_status(&report, "NW001", Status::Pass);
+    assert_status(&report, "NW002", Status::Pass);
+    let kms = report
+        .network_paths
+        .iter()
+        .find(|p| p.service == "kms")
+        .expect("a drawn path to kms");
+    let hops: Vec<&str> = kms.hops.iter().map(|h| h.hop.as_str()).collect();
+    assert!(
+        hops.contains(&"nat-gateway") && hops.ends_with(&["kms"]),
+        "{hops:?}"
+    );
+
+    let broken = emu.world(spec("kmsnatnoigw", false));
+    let run = emu.diagnose(&broken);
+    run.assert_code(1);
+    let report = run.report();
+    // ssmmessages goes through its endpoint: still fine.
+    assert_status(&report, "NW001", Status::Pass);
+    assert_status(&report, "NW002", Status::Error);
+    let message = &result(&report, "NW002").message;
+    assert!(
+        message.contains("on the path to kms")
+            && message.contains("the NAT gateway cannot reach the internet"),
+        "{message}"
+    );
+    let kms = report
+        .network_paths
+        .iter()
+        .find(|p| p.service == "kms")
+        .expect("a drawn path to kms");
+    assert!(
+        kms.hops.iter().any(|h| h.status == Status::Error),
+        "{:?}",
+        kms.hops
+    );
+    assert_ne!(kms.hops.last().unwrap().status, Status::Pass);
+}

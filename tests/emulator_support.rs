@@ -804,6 +804,10 @@ pub struct Spec {
     /// A DHCP option set with these DNS servers (for example a corporate resolver), instead
     /// of the Amazon-provided DNS.
     pub dns_servers: Option<Vec<&'static str>>,
+    /// With `Net::NatGateway`: an ssmmessages interface endpoint too (and only that one), so
+    /// that the agent reaches Session Manager privately and everything else (KMS) through
+    /// the NAT gateway.
+    pub ssmmessages_endpoint: bool,
 }
 
 impl Spec {
@@ -831,6 +835,7 @@ impl Spec {
             nat_subnet_to_igw: true,
             nat_subnet_web_tier_acl: false,
             dns_servers: None,
+            ssmmessages_endpoint: false,
         }
     }
 
@@ -1172,6 +1177,9 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
             }
         }
         Net::NatGateway => {
+            if spec.ssmmessages_endpoint {
+                endpoint_services.push("ssmmessages");
+            }
             let public = aws
                 .ec2
                 .create_subnet()

@@ -159,14 +159,38 @@ fn the_drawn_path_never_contradicts_the_network_checks() {
         };
         for path in paths {
             let task = path["task"].as_str().unwrap();
-            let statuses: Vec<&str> = report["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|r| PATH_CHECKS.contains(&r["code"].as_str().unwrap()))
-                .filter(|r| r["task"].as_str().is_none_or(|t| task.ends_with(t)))
-                .map(|r| r["status"].as_str().unwrap())
-                .collect();
+            let service = path["service"].as_str().unwrap_or("ssmmessages");
+            let of_task = |r: &&Value| r["task"].as_str().is_none_or(|t| task.ends_with(t));
+            let results = report["results"].as_array().unwrap().iter();
+            let statuses: Vec<&str> = if service == "ssmmessages" {
+                results
+                    .filter(|r| PATH_CHECKS.contains(&r["code"].as_str().unwrap()))
+                    .filter(of_task)
+                    .map(|r| r["status"].as_str().unwrap())
+                    .collect()
+            } else {
+                // NW002 walks each dependency: its findings about this one, by severity.
+                let about = format!("on the path to {service} ");
+                results
+                    .filter(|r| r["code"] == "NW002")
+                    .filter(of_task)
+                    .flat_map(|r| {
+                        let findings = r["findings"].as_array().cloned().unwrap_or_default();
+                        let mut out: Vec<&str> = findings
+                            .iter()
+                            .filter(|x| x["message"].as_str().unwrap_or("").starts_with(&about))
+                            .map(|x| match x["severity"].as_str() {
+                                Some("error") => "error",
+                                _ => "warning",
+                            })
+                            .collect();
+                        if r["status"] == "unknown" {
+                            out.push("unknown");
+                        }
+                        out
+                    })
+                    .collect()
+            };
             let hops = path["hops"].as_array().unwrap();
             let end = hops.last().unwrap()["status"].as_str().unwrap();
             let red_hop = hops.iter().any(|h| h["status"] == "error");

@@ -114,7 +114,8 @@ pub struct Report {
     pub faults: Vec<String>,
     /// AWS API calls made to gather the facts (as recorded, for a replayed run).
     pub aws_calls: u32,
-    /// Each task's path to `ssmmessages`, hop by hop, when a network check ran.
+    /// Each task's path to `ssmmessages` (and to the services the exec configuration needs,
+    /// when NW002 ran), hop by hop, when a network check ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub network_paths: Vec<NetworkPath>,
     /// With several tasks: how many are exec-ready, and the problems grouped by cause.
@@ -127,7 +128,24 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkPath {
     pub task: String,
+    /// The service the path leads to: `ssmmessages` (not written in JSON), or `kms`, `logs`
+    /// or `s3` when the exec configuration needs them (NW002's walks).
+    #[serde(
+        default = "NetworkPath::ssmmessages",
+        skip_serializing_if = "NetworkPath::is_ssmmessages"
+    )]
+    pub service: String,
     pub hops: Vec<crate::model::Hop>,
+}
+
+impl NetworkPath {
+    fn ssmmessages() -> String {
+        "ssmmessages".into()
+    }
+
+    fn is_ssmmessages(service: &str) -> bool {
+        service == "ssmmessages"
+    }
 }
 
 impl Report {

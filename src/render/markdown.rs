@@ -264,7 +264,8 @@ pub fn check_report(report: &Report) -> String {
     for path in &report.network_paths {
         let _ = writeln!(
             out,
-            "\n### Path to ssmmessages (task {})\n\n| Status | Hop | Resource | Detail |\n| --- | --- | --- | --- |",
+            "\n### Path to {} (task {})\n\n| Status | Hop | Resource | Detail |\n| --- | --- | --- | --- |",
+            path.service,
             code(&path.task)
         );
         for hop in &path.hops {

@@ -78,19 +78,20 @@ pub fn check_report(report: &Report, opts: &TextOptions) -> String {
     out
 }
 
-/// Each task's path to ssmmessages, one hop a line, the broken hop marked like a failing
+/// Each task's path to ssmmessages (and kms, logs, s3 when needed), one hop a line, the broken hop marked like a failing
 /// check. With `--quiet`, only paths that are not all green.
 fn network_paths(out: &mut String, report: &Report, p: &Palette, quiet: bool) {
     for path in &report.network_paths {
         if quiet && path.hops.iter().all(|h| h.status == Status::Pass) {
             continue;
         }
-        let task = if report.network_paths.len() > 1 {
+        let many_tasks = report.network_paths.iter().any(|q| q.task != path.task);
+        let task = if many_tasks {
             format!(" of task {}", short(&path.task))
         } else {
             String::new()
         };
-        let _ = writeln!(out, "  path to ssmmessages{task}:");
+        let _ = writeln!(out, "  path to {}{task}:", path.service);
         let width = path
             .hops
             .iter()

@@ -63,20 +63,26 @@ pub struct Firewall {
 
 impl Firewall {
     /// The prefix lists with those of other AWS services emptied: an AWS-managed list of S3's,
-    /// DynamoDB's or CloudFront's addresses never holds ssmmessages', so a rule allowing only
-    /// such a list cannot let the agent's connection out. Each emptied list, for evidence.
-    pub fn prefix_lists_towards_ssmmessages(&self) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
+    /// DynamoDB's or CloudFront's addresses never holds ssmmessages' (or KMS's, or CloudWatch
+    /// Logs'), so a rule allowing only such a list cannot let the agent's connection to
+    /// `service` out; S3's own list does count towards S3. Each emptied list, for evidence.
+    pub fn prefix_lists_towards(
+        &self,
+        service: &str,
+    ) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
         let mut lists = self.prefix_lists.clone();
         let mut other = Vec::new();
+        let own = format!(".{service}");
         for (id, name) in &self.prefix_list_names {
             let foreign = name.starts_with("com.amazonaws.")
+                && !name.ends_with(&own)
                 && [".s3", ".dynamodb", ".s3express", "cloudfront.origin-facing"]
                     .iter()
                     .any(|s| name.ends_with(s));
             if foreign && let Some(entries) = lists.get_mut(id) {
                 entries.clear();
                 other.push(format!(
-                    "prefix list `{id}` is `{name}`: another service's addresses, not ssmmessages'"
+                    "prefix list `{id}` is `{name}`: another service's addresses, not {service}'s"
                 ));
             }
         }
@@ -195,4 +201,8 @@ pub struct Hop {
     pub resource: String,
     pub status: crate::outcome::Status,
     pub detail: String,
+    /// For an unknown hop, the IAM action whose denial hid it (for the check that reads the
+    /// hop to name it; the report shows the action in its own list).
+    #[serde(skip)]
+    pub missing_action: Option<String>,
 }

@@ -1,19 +1,28 @@
-//! Whether the `ssmmessages` interface endpoint admits the task: its security groups allow
-//! TCP 443 from the task's address or groups, and its policy does not refuse the exec agent's
-//! role the ssmmessages actions. One judgement, read by NW005 and by the drawn path, so the
-//! two never disagree.
+//! Whether an interface endpoint admits the task: its security groups allow TCP 443 from the
+//! task's address or groups, and its policy does not refuse the exec agent's role the
+//! service's actions (the ssmmessages ones for NW005; KMS, CloudWatch Logs or S3 ones for
+//! NW002). One judgement, read by the checks and by the drawn path, so they never disagree.
 
 use std::collections::BTreeMap;
 
+use super::path::{SSMMESSAGES, Service};
 use super::rules::{self, Net4, Peer, Reach};
 use crate::facts::{Facts, Unavailable};
-use crate::fixes::SSMMESSAGES_ACTIONS;
 use crate::model::VpcEndpoint;
 use crate::outcome::{Finding, Fix, Verdict};
 use crate::policy::{self, PolicyDecision, Principal, Request};
 
-/// NW005's verdict on endpoint `ep`.
+/// NW005's verdict on the ssmmessages endpoint `ep`.
 pub fn admits(f: &Facts<'_>, ep: &VpcEndpoint) -> Result<Verdict, Unavailable> {
+    admits_for(f, ep, SSMMESSAGES)
+}
+
+/// The verdict on endpoint `ep` of `service`.
+pub fn admits_for(
+    f: &Facts<'_>,
+    ep: &VpcEndpoint,
+    service: Service,
+) -> Result<Verdict, Unavailable> {
     let region = &f.target().region;
     let interface = f.interface()?;
     let firewall = f.firewall()?;
@@ -71,7 +80,7 @@ pub fn admits(f: &Facts<'_>, ep: &VpcEndpoint) -> Result<Verdict, Unavailable> {
             let mut context = BTreeMap::new();
             context.insert("aws:PrincipalArn".to_string(), role_arn.to_string());
             context.insert("aws:PrincipalAccount".to_string(), account.clone());
-            for action in SSMMESSAGES_ACTIONS {
+            for action in service.actions {
                 let decision = policy::evaluate(
                     document,
                     &Request {
@@ -84,9 +93,9 @@ pub fn admits(f: &Facts<'_>, ep: &VpcEndpoint) -> Result<Verdict, Unavailable> {
                         context: &context,
                     },
                 );
-                let policy_fix = Fix::new(format!("let `{role_arn}` use ssmmessages through endpoint `{}`", ep.id))
+                let policy_fix = Fix::new(format!("let `{role_arn}` use {} through endpoint `{}`", service.name, ep.id))
                     .command(format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --reset-policy --region {region}", ep.id))
-                    .note("or add an Allow for ssmmessages:* with the task role as principal to the endpoint policy, and narrow any Deny that matches it");
+                    .note(format!("or add an Allow for {}:* with the task role as principal to the endpoint policy, and narrow any Deny that matches it", service.name));
                 match decision {
                     PolicyDecision::Allowed(_) => continue,
                     PolicyDecision::Denied(statement) => findings.push(
@@ -116,8 +125,8 @@ pub fn admits(f: &Facts<'_>, ep: &VpcEndpoint) -> Result<Verdict, Unavailable> {
                 .all(|f| f.subject.as_deref() != Some(ep.id.as_str()))
             {
                 evidence.push(format!(
-                    "the policy of endpoint `{}` allows the ssmmessages actions for `{role_arn}`",
-                    ep.id
+                    "the policy of endpoint `{}` allows the {} actions for `{role_arn}`",
+                    ep.id, service.name
                 ));
             }
         }

@@ -1,10 +1,16 @@
 crate::declare_check! {
     /// ## What it checks
-    /// For a subnet without a default route (reaching AWS only through VPC endpoints), that the
-    /// VPC also has the endpoints the session's configuration needs: `kms` when the cluster
-    /// encrypts sessions with a KMS key, `logs` when it logs to CloudWatch Logs, and `s3` when it
-    /// logs to S3. Each must be `available`; an interface endpoint needs private DNS, and a
-    /// gateway endpoint (S3) must be associated with the subnet's route table.
+    /// That the task reaches the services the session's configuration needs: `kms` when the
+    /// cluster encrypts sessions with a KMS key, `logs` when it logs to CloudWatch Logs, and
+    /// `s3` when it logs to S3. For a subnet without a default route (reaching AWS only through
+    /// VPC endpoints), the VPC must have those endpoints: each `available`, an interface
+    /// endpoint with private DNS, a gateway endpoint (S3) associated with the subnet's route
+    /// table. Then each service's path is walked hop by hop exactly as the ssmmessages path is
+    /// (NW001, NW003, NW004, NW005): the task's security groups and network ACL towards the
+    /// service's endpoint or the internet, the route and NAT gateway beyond it, the endpoint's
+    /// security groups, subnets' ACLs and policy (which must allow the task role the service's
+    /// calls), and name resolution. A hop that fails is red, one that cannot be verified
+    /// yellow, one that could not be read UNKNOWN.
     ///
     /// ## Why it matters
     /// Without a KMS endpoint the agent's `kms:Decrypt` call times out (`Handshake timed out`);
@@ -12,7 +18,10 @@ crate::declare_check! {
     /// required.
     ///
     /// ## How to fix
-    /// Create the missing interface endpoints (an S3 gateway endpoint for S3) in the task's VPC.
+    /// Create the missing interface endpoints (an S3 gateway endpoint for S3) in the task's VPC;
+    /// for a hop that fails, the fix of the check that owns that hop (NW003 for security
+    /// groups, NW004 for network ACLs, NW001 for routes and NAT gateways, NW005 for the
+    /// endpoint), applied towards the service named in the finding.
     ///
     /// ## References
     /// - ECS VPC endpoints for ECS Exec; amazon-ecs-exec-checker#46
@@ -23,31 +32,22 @@ crate::declare_check! {
         severity: Error,
         scope: Live,
         level: Task,
-        summary: "Private subnets have the kms, logs and s3 endpoints the exec configuration needs",
-        needs: [Task, Network, Cluster],
+        summary: "The task reaches the kms, logs and s3 services the exec configuration needs",
+        needs: [Task, Network, Cluster, Interface, Firewall, TaskDefinition, InstanceRole],
         evaluate: evaluate,
     };
 }
 
 use super::endpoint_for;
+use super::path::{self, Service};
 use crate::facts::{Facts, Unavailable};
 use crate::model::{Network, VpcEndpoint};
-use crate::outcome::{Finding, Fix, Verdict};
+use crate::outcome::{Finding, Fix, Status, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let net = f.network()?;
     let cluster = f.cluster()?;
-    let c = &cluster.exec_config;
-    let mut needed: Vec<(&str, &str)> = Vec::new();
-    if c.kms_key_id.is_some() {
-        needed.push(("kms", "the exec KMS key"));
-    }
-    if c.logging == "OVERRIDE" && c.cloud_watch_log_group.is_some() {
-        needed.push(("logs", "CloudWatch session logging"));
-    }
-    if c.logging == "OVERRIDE" && c.s3_bucket.is_some() {
-        needed.push(("s3", "S3 session logging"));
-    }
+    let needed = path::dependencies(&cluster.exec_config);
     if needed.is_empty() {
         return Ok(Verdict::not_applicable(
             "the cluster uses neither a KMS key nor CloudWatch/S3 session logging",
@@ -62,19 +62,22 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     if !net.routes_known {
         return Err(super::routes_unavailable(net));
     }
-    if let Some(route) = &net.default_route {
-        return Ok(Verdict::pass(format!(
-            "subnet `{}` has a default route (`{route}`)",
-            net.subnet_id
-        )));
-    }
     let region = &f.target().region;
     let mut findings = Vec::new();
-    for (service, why) in needed {
-        if let Some(e) = endpoint_for(net, region, service) {
-            if let Some(finding) = unusable(net, e, why) {
-                findings.push(finding);
-            }
+    let mut evidence = Vec::new();
+    let mut unknown = Vec::new();
+    for (svc, why) in needed {
+        let service = svc.name;
+        let endpoint = endpoint_for(net, region, service);
+        if net.default_route.is_none()
+            && let Some(e) = endpoint
+            && let Some(finding) = unusable(net, e, why)
+        {
+            findings.push(finding);
+            continue;
+        }
+        if net.default_route.is_some() || endpoint.is_some() {
+            judge_walk(f, svc, why, &mut findings, &mut evidence, &mut unknown);
             continue;
         }
         let kind = if service == "s3" {
@@ -102,13 +105,97 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             ))),
         );
     }
-    Ok(Verdict::from_findings(
-        findings,
-        vec![format!(
-            "VPC `{}` has the endpoints the exec configuration needs",
-            net.vpc_id
-        )],
-    ))
+    // A hop that could not be read may be red: UNKNOWN unless something is red already.
+    if !findings
+        .iter()
+        .any(|x| x.severity == crate::check::Severity::Error)
+        && let Some(why) = unknown.into_iter().next()
+    {
+        return Err(why);
+    }
+    Ok(Verdict::from_findings(findings, evidence))
+}
+
+/// The check that owns each kind of hop, whose fix applies towards the dependency too.
+fn owner(hop: &str) -> &'static str {
+    match hop {
+        "security-group" => "NW003",
+        "network-acl" => "NW004",
+        "endpoint" => "NW005",
+        "dns" => "NW001",
+        _ => "NW001",
+    }
+}
+
+/// The dependency's path, walked as the ssmmessages path is: a red hop is an error, a yellow
+/// one a warning, an unreadable one a reason for UNKNOWN (unless something else is red).
+fn judge_walk(
+    f: &Facts<'_>,
+    service: Service,
+    why: &str,
+    findings: &mut Vec<Finding>,
+    evidence: &mut Vec<String>,
+    unknown: &mut Vec<Unavailable>,
+) {
+    let hops = path::walk(f, service);
+    let mut bad = false;
+    for h in hops.iter().filter(|h| h.hop != service.name) {
+        let message = |verdict: &str| {
+            format!(
+                "on the path to {} ({why}), {} `{}` {verdict}: {}",
+                service.name, h.hop, h.resource, h.detail
+            )
+        };
+        let fix = Fix::new(format!(
+            "let the task's TCP 443 through {} `{}` towards {} as {} describes for ssmmessages",
+            h.hop,
+            h.resource,
+            service.name,
+            owner(&h.hop)
+        ))
+        .command(format!("ecs-exec-doctor explain {}", owner(&h.hop)));
+        match h.status {
+            Status::Error => {
+                bad = true;
+                findings.push(
+                    Finding::error(message("fails"))
+                        .subject(h.resource.clone())
+                        .fix(fix),
+                )
+            }
+            Status::Warning => {
+                bad = true;
+                findings.push(
+                    Finding::warning(message("cannot be verified"))
+                        .subject(h.resource.clone())
+                        .fix(fix),
+                )
+            }
+            Status::Unknown => {
+                bad = true;
+                unknown.push(
+                    Unavailable::new(format!(
+                        "the path to {} ({why}) could not be verified at {} `{}`: {}",
+                        service.name, h.hop, h.resource, h.detail
+                    ))
+                    .with_action(h.missing_action.clone()),
+                )
+            }
+            _ => {}
+        }
+    }
+    if !bad && !hops.is_empty() {
+        let through: Vec<String> = hops
+            .iter()
+            .filter(|h| h.hop != "interface" && h.hop != service.name)
+            .map(|h| format!("{} `{}`", h.hop, h.resource))
+            .collect();
+        evidence.push(format!(
+            "{} is reachable for {why}: {}",
+            service.name,
+            through.join(" → ")
+        ));
+    }
 }
 
 /// Why an endpoint that exists still does not serve the subnet: not `available`, a gateway
@@ -181,7 +268,79 @@ mod tests {
         assert_not_applicable(&CHECK, &d);
         with_kms(&mut d);
         assert_finding(&CHECK, &d, Severity::Error, "no kms endpoint");
-        d.subjects[0].network.value_mut().default_route = Some("nat-1".into());
+        // With a default route, KMS is reached over the internet path, walked hop by hop.
+        let net = d.subjects[0].network.value_mut();
+        net.default_route = Some("nat-1".into());
+        net.endpoints.clear();
+        net.routes.push(crate::model::Route {
+            destination: "0.0.0.0/0".into(),
+            target: "nat-1".into(),
+            state: "active".into(),
+        });
+        net.nat_gateways = Some(vec![crate::model::NatGateway {
+            id: "nat-1".into(),
+            state: "available".into(),
+            subnet_id: Some("subnet-0public".into()),
+            connectivity: Some("public".into()),
+            subnet_routes: Some(vec![crate::model::Route {
+                destination: "0.0.0.0/0".into(),
+                target: "igw-1".into(),
+                state: "active".into(),
+            }]),
+            subnet_route_table: Some("rtb-public".into()),
+        }]);
+        assert_pass(&CHECK, &d);
+        let r = run(&CHECK, &d);
+        assert!(
+            r.evidence.iter().any(|e| e.contains("nat-gateway `nat-1`")),
+            "{r:#?}"
+        );
+        // The NAT gateway's own subnet has no way out: KMS is cut off as ssmmessages is.
+        d.subjects[0]
+            .network
+            .value_mut()
+            .nat_gateways
+            .as_mut()
+            .unwrap()[0]
+            .subnet_routes = Some(vec![]);
+        assert_finding(&CHECK, &d, Severity::Error, "on the path to kms");
+        // A transit gateway beyond: cannot verify, a warning, never a pass.
+        let net = d.subjects[0].network.value_mut();
+        net.routes.last_mut().unwrap().target = "tgw-1".into();
+        net.default_route = Some("tgw-1".into());
+        assert_finding(&CHECK, &d, Severity::Warning, "cannot be verified");
+        // Unreadable security groups: UNKNOWN, not a pass.
+        d.subjects[0].firewall = fact_failed_denied("ec2:DescribeSecurityGroups");
+        assert_unknown(&CHECK, &d);
+    }
+
+    /// KMS through its own interface endpoint: that endpoint's security groups and policy
+    /// are judged as NW005 judges the ssmmessages endpoint's.
+    #[test]
+    fn the_kms_endpoint_is_judged_like_the_ssmmessages_one() {
+        let mut d = diagnosis();
+        with_kms(&mut d);
+        let net = d.subjects[0].network.value_mut();
+        let mut kms = net.endpoints[0].clone();
+        kms.id = "vpce-kms".into();
+        kms.service_name = "com.amazonaws.us-east-1.kms".into();
+        net.endpoints.push(kms);
+        assert_pass(&CHECK, &d);
+        d.subjects[0].network.value_mut().endpoints[1].policy = Some(serde_json::json!({
+            "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]
+        }));
+        assert_finding(&CHECK, &d, Severity::Error, "denies kms:Decrypt");
+        // The ssmmessages endpoint's own policy is NW005's business, not this check's.
+        let mut d = diagnosis();
+        with_kms(&mut d);
+        let net = d.subjects[0].network.value_mut();
+        let mut kms = net.endpoints[0].clone();
+        kms.id = "vpce-kms".into();
+        kms.service_name = "com.amazonaws.us-east-1.kms".into();
+        net.endpoints[0].policy = Some(serde_json::json!({
+            "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "ssmmessages:*", "Resource": "*"}]
+        }));
+        net.endpoints.push(kms);
         assert_pass(&CHECK, &d);
     }
 
@@ -196,6 +355,8 @@ mod tests {
             endpoint_type: "Interface".into(),
             state: "available".into(),
             private_dns_enabled: true,
+            security_groups: vec![ENDPOINT_SG.into()],
+            subnet_ids: vec!["subnet-0a".into()],
             ..Default::default()
         });
         assert_pass(&CHECK, &d);

@@ -1,7 +1,9 @@
-//! The path the exec agent's HTTPS connection to `ssmmessages` takes, decided once and read by
-//! every network check and by the hop-by-hop view of the report: through an interface
-//! endpoint (when private DNS makes the agent resolve to it) or through the subnet's default
-//! route to the internet.
+//! The path the exec agent's HTTPS connections take, decided once and read by every network
+//! check and by the hop-by-hop view of the report: through an interface endpoint (when
+//! private DNS makes the agent resolve to it), a gateway endpoint (S3) or the subnet's default
+//! route to the internet. The same walk serves `ssmmessages` (NW001, NW003, NW004, NW005 and
+//! the drawn path) and the KMS, CloudWatch Logs and S3 services the exec configuration needs
+//! (NW002).
 
 use super::rules::{Net4, Peer, Reach};
 use crate::facts::{Facts, Unavailable};
@@ -9,19 +11,76 @@ use crate::model::Hop;
 use crate::model::{Interface, InterfaceSource, Network, Task, VpcEndpoint};
 use crate::outcome::Status;
 
+/// A service the exec session reaches from the task, and the calls the task role makes there
+/// (what an endpoint policy must allow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Service {
+    pub name: &'static str,
+    pub actions: &'static [&'static str],
+}
+
+/// The agent's control and data channels.
+pub const SSMMESSAGES: Service = Service {
+    name: "ssmmessages",
+    actions: &crate::fixes::SSMMESSAGES_ACTIONS,
+};
+/// Session encryption with the cluster's KMS key: the agent decrypts the data key.
+pub const KMS: Service = Service {
+    name: "kms",
+    actions: &["kms:Decrypt"],
+};
+/// Session logging to CloudWatch Logs.
+pub const LOGS: Service = Service {
+    name: "logs",
+    actions: &[
+        "logs:DescribeLogGroups",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ],
+};
+/// Session logging to S3.
+pub const S3: Service = Service {
+    name: "s3",
+    actions: &["s3:GetEncryptionConfiguration", "s3:PutObject"],
+};
+
+/// The services the cluster's exec configuration makes the agent reach besides
+/// ssmmessages, each with what needs it.
+pub fn dependencies(config: &crate::model::ExecConfig) -> Vec<(Service, &'static str)> {
+    let mut needed = Vec::new();
+    if config.kms_key_id.is_some() {
+        needed.push((KMS, "the exec KMS key"));
+    }
+    if config.logging == "OVERRIDE" && config.cloud_watch_log_group.is_some() {
+        needed.push((LOGS, "CloudWatch session logging"));
+    }
+    if config.logging == "OVERRIDE" && config.s3_bucket.is_some() {
+        needed.push((S3, "S3 session logging"));
+    }
+    needed
+}
+
 /// Where the agent's connection goes.
 pub enum Via<'a> {
-    /// The VPC's ssmmessages interface endpoint, reached through private DNS.
+    /// The VPC's interface endpoint for the service, reached through private DNS.
     Endpoint(&'a VpcEndpoint),
-    /// The public `ssmmessages` name, through the default route.
+    /// The service's public name, through the default route (or, for S3, a gateway endpoint
+    /// on the subnet's route table).
     Internet,
 }
 
-/// The endpoint the agent resolves to, if the VPC makes private DNS work for it.
+/// The ssmmessages endpoint the agent resolves to, if the VPC makes private DNS work for it.
 pub fn via<'a>(net: &'a Network, region: &str) -> Via<'a> {
-    match super::endpoint_for(net, region, "ssmmessages") {
+    via_to(net, region, SSMMESSAGES)
+}
+
+/// The interface endpoint of `service` the agent resolves to, if the VPC makes private DNS
+/// work for it.
+pub fn via_to<'a>(net: &'a Network, region: &str, service: Service) -> Via<'a> {
+    match super::endpoint_for(net, region, service.name) {
         Some(ep)
             if ep.private_dns_enabled
+                && !ep.endpoint_type.eq_ignore_ascii_case("gateway")
                 && net.dns_support != Some(false)
                 && net.dns_hostnames != Some(false) =>
         {
@@ -40,9 +99,10 @@ pub fn sg_reach(
     firewall: &crate::model::Firewall,
     via: &Via<'_>,
     dest: &Peer,
+    service: Service,
 ) -> (Reach, Vec<String>) {
     let (prefix_lists, foreign) = match via {
-        Via::Internet => firewall.prefix_lists_towards_ssmmessages(),
+        Via::Internet => firewall.prefix_lists_towards(service.name),
         Via::Endpoint(_) => (firewall.prefix_lists.clone(), Vec::new()),
     };
     let egress = |peer: &Peer| {
@@ -70,7 +130,7 @@ pub fn sg_reach(
 /// DNS servers do not include `AmazonProvidedDNS` sends the agent's lookup to servers that
 /// answer with the endpoint only if they forward to the VPC resolver, which no API shows.
 /// `None` when the VPC uses the Amazon-provided DNS (or the option set was not read).
-pub fn custom_dns(net: &Network, region: &str) -> Option<String> {
+pub fn custom_dns(net: &Network, region: &str, service: Service) -> Option<String> {
     let options = net.dhcp_options.as_ref()?;
     if options
         .domain_name_servers
@@ -80,10 +140,11 @@ pub fn custom_dns(net: &Network, region: &str) -> Option<String> {
         return None;
     }
     Some(format!(
-        "VPC `{}` uses DHCP option set `{}` with DNS servers {} and no AmazonProvidedDNS: ssmmessages.{region}.amazonaws.com resolves to the endpoint only if those servers forward amazonaws.com to the VPC resolver",
+        "VPC `{}` uses DHCP option set `{}` with DNS servers {} and no AmazonProvidedDNS: {}.{region}.amazonaws.com resolves to the endpoint only if those servers forward amazonaws.com to the VPC resolver",
         net.vpc_id,
         options.id,
-        options.domain_name_servers.join(", ")
+        options.domain_name_servers.join(", "),
+        service.name
     ))
 }
 
@@ -179,6 +240,14 @@ pub fn internet_route(
                 .with_action(net.nat_error.as_ref().and_then(|e| e.missing_action()).map(str::to_string)));
             }
             Some(list) => match list.iter().find(|n| n.id == target) {
+                // An active route to a NAT gateway this account cannot see: the route would
+                // be a blackhole if it had been deleted, so it is owned elsewhere (a shared
+                // VPC's owner). Only that owner can confirm the way beyond it.
+                None if route.state.eq_ignore_ascii_case("active") => {
+                    return Err(Unavailable::new(format!(
+                        "the default route of `{table}` is active towards NAT gateway `{target}`, which this account cannot see (in a shared VPC it belongs to the VPC's owner): the owner must confirm that it is available and that its subnet routes 0.0.0.0/0 to an internet gateway"
+                    )));
+                }
                 None => RouteOutcome::Broken(
                     format!(
                         "the default route of `{table}` points at NAT gateway `{target}`, which does not exist"
@@ -297,6 +366,15 @@ fn hop(name: &str, resource: &str, status: Status, detail: impl Into<String>) ->
         resource: resource.into(),
         status,
         detail: detail.into(),
+        missing_action: None,
+    }
+}
+
+/// An unknown hop, keeping the action whose denial hid it.
+fn unknown(name: &str, resource: &str, u: &Unavailable) -> Hop {
+    Hop {
+        missing_action: u.missing_action.clone(),
+        ..hop(name, resource, Status::Unknown, u.reason.clone())
     }
 }
 
@@ -314,13 +392,31 @@ fn reach_status(reach: &Reach) -> (Status, String) {
 /// The task's path to ssmmessages, hop by hop, with the same verdicts as the checks. Empty
 /// when the network facts are not there.
 pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
+    walk(f, SSMMESSAGES)
+}
+
+/// The S3 gateway endpoint on the subnet's route table, when S3 traffic takes it.
+fn gateway_endpoint<'a>(
+    net: &'a Network,
+    region: &str,
+    service: Service,
+) -> Option<&'a VpcEndpoint> {
+    super::endpoint_for(net, region, service.name).filter(|e| {
+        e.endpoint_type.eq_ignore_ascii_case("gateway")
+            && net.routes.iter().any(|r| r.target == e.id)
+    })
+}
+
+/// The task's path to `service`, hop by hop, judged by the functions the network checks use.
+/// Empty when the network facts are not there.
+pub fn walk(f: &Facts<'_>, service: Service) -> Vec<Hop> {
     let (Ok(task), Ok(net)) = (f.task(), f.network()) else {
         return Vec::new();
     };
     let region = &f.target().region;
     let interface = f.interface();
     let firewall = f.firewall();
-    let via = via(net, region);
+    let via = via_to(net, region, service);
     let dest = destination(net, &via);
     let mut out = Vec::new();
     match &interface {
@@ -338,37 +434,63 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                     .unwrap_or_default()
             ),
         )),
-        Err(u) => out.push(hop("interface", "?", Status::Unknown, u.reason.clone())),
+        Err(u) => out.push(unknown("interface", "?", u)),
     }
     match (&interface, &firewall) {
         (Ok(i), Ok(fw)) => {
-            let (reach, _) = sg_reach(i, fw, &via, &dest);
-            let (status, detail) = reach_status(&reach);
-            out.push(hop(
-                "security-group",
-                &i.security_groups.join(","),
-                status,
-                detail,
-            ));
+            let reach = sg_reach(i, fw, &via, &dest, service).0;
+            let (status, detail) = if matches!(via, Via::Endpoint(_))
+                && dest.nets.is_empty()
+                && dest.groups.is_empty()
+            {
+                (
+                    Status::Unknown,
+                    format!(
+                        "the {} endpoint's subnets and security groups are not known",
+                        service.name
+                    ),
+                )
+            } else {
+                reach_status(&reach)
+            };
+            let action = match reach {
+                Reach::Unknown { .. } => fw
+                    .prefix_list_error
+                    .as_ref()
+                    .and_then(|e| e.missing_action())
+                    .map(str::to_string),
+                _ => None,
+            };
+            out.push(Hop {
+                missing_action: action,
+                ..hop(
+                    "security-group",
+                    &i.security_groups.join(","),
+                    status,
+                    detail,
+                )
+            });
             match fw.acl_of(&net.subnet_id) {
                 Some(acl) => {
                     let (status, detail) = super::network_acl::judge_acl(acl, &dest, net);
                     out.push(hop("network-acl", &acl.id, status, detail));
                 }
-                None => out.push(hop(
-                    "network-acl",
-                    "?",
-                    Status::Unknown,
-                    format!("the network ACL of subnet {} is not visible", net.subnet_id),
-                )),
+                None => out.push(match &fw.network_acls_error {
+                    Some(e) => unknown(
+                        "network-acl",
+                        "?",
+                        &Unavailable::from_error("network ACLs", e),
+                    ),
+                    None => hop(
+                        "network-acl",
+                        "?",
+                        Status::Unknown,
+                        format!("the network ACL of subnet {} is not visible", net.subnet_id),
+                    ),
+                }),
             }
         }
-        (_, Err(u)) | (Err(u), _) => out.push(hop(
-            "security-group",
-            "?",
-            Status::Unknown,
-            u.reason.clone(),
-        )),
+        (_, Err(u)) | (Err(u), _) => out.push(unknown("security-group", "?", u)),
     }
     match via {
         Via::Endpoint(ep) => {
@@ -378,16 +500,17 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                 Status::Pass,
                 "the endpoint is inside the VPC (local route)",
             ));
-            if let Some(why) = custom_dns(net, region) {
+            if let Some(why) = custom_dns(net, region, service) {
                 let id = net.dhcp_options.as_ref().map_or("?", |o| o.id.as_str());
                 out.push(hop("dns", id, Status::Warning, why));
             }
             let seen = format!("{} {}, private DNS", ep.service_name, ep.state);
+            let mut endpoint_action = None;
             // NW005's own judgement of the endpoint's security groups and policy.
             let (status, detail) = if !ep.state.eq_ignore_ascii_case("available") {
                 (Status::Error, seen)
             } else {
-                match super::endpoint_admission::admits(f, ep) {
+                match super::endpoint_admission::admits_for(f, ep, service) {
                     Ok(crate::outcome::Verdict::Findings(findings)) => {
                         let worst = findings
                             .iter()
@@ -399,10 +522,16 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                         )
                     }
                     Ok(_) => (Status::Pass, format!("{seen}; admits the task")),
-                    Err(u) => (Status::Unknown, format!("{seen}; {}", u.reason)),
+                    Err(u) => {
+                        endpoint_action = u.missing_action.clone();
+                        (Status::Unknown, format!("{seen}; {}", u.reason))
+                    }
                 }
             };
-            out.push(hop("endpoint", &ep.id, status, detail));
+            out.push(Hop {
+                missing_action: endpoint_action,
+                ..hop("endpoint", &ep.id, status, detail)
+            });
             // The ACLs of the endpoint's other subnets, judged as NW004 judges them.
             if let Ok(fw) = &firewall
                 && let Some(source) =
@@ -422,14 +551,37 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                 }
             }
         }
+        Via::Internet if let Some(ep) = gateway_endpoint(net, region, service) => {
+            let table = net.route_table_id.as_deref().unwrap_or("?");
+            out.push(hop(
+                "route",
+                table,
+                Status::Pass,
+                format!(
+                    "route table `{table}` sends {} traffic to gateway endpoint `{}`",
+                    service.name, ep.id
+                ),
+            ));
+            let status = if ep.state.eq_ignore_ascii_case("available") {
+                Status::Pass
+            } else {
+                Status::Error
+            };
+            out.push(hop(
+                "endpoint",
+                &ep.id,
+                status,
+                format!("{} {}", ep.service_name, ep.state),
+            ));
+        }
         Via::Internet if !net.routes_known => {
             let why = match super::shared_from(net, task) {
-                Some(owner) => {
-                    format!("the route table belongs to account {owner}, which shares the subnet")
-                }
-                None => super::routes_unavailable(net).reason,
+                Some(owner) => Unavailable::new(format!(
+                    "the route table belongs to account {owner}, which shares the subnet"
+                )),
+                None => super::routes_unavailable(net),
             };
-            out.push(hop("route", &net.subnet_id, Status::Unknown, why));
+            out.push(unknown("route", &net.subnet_id, &why));
         }
         Via::Internet => {
             let route = internet_route(net, task, interface.as_ref().map(|i| *i));
@@ -493,7 +645,7 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
                 Ok(RouteOutcome::CannotVerify(m, r)) => {
                     out.push(hop("route", &r, Status::Warning, m))
                 }
-                Err(u) => out.push(hop("route", &table, Status::Unknown, u.reason)),
+                Err(u) => out.push(unknown("route", &table, &u)),
             }
         }
     }
@@ -512,8 +664,8 @@ pub fn hops(f: &Facts<'_>) -> Vec<Hop> {
         _ => (Status::Unknown, "not fully verified: see the unknown hop"),
     };
     out.push(hop(
-        "ssmmessages",
-        &format!("ssmmessages.{region}.amazonaws.com"),
+        service.name,
+        &format!("{}.{region}.amazonaws.com", service.name),
         end.0,
         end.1,
     ));
@@ -565,6 +717,7 @@ pub fn network_paths(
     d: &crate::facts::Diagnosis,
     selection: &crate::runner::Selection,
 ) -> Vec<crate::report::NetworkPath> {
+    let selected = |code: &str| selection.checks().iter().any(|c| c.meta.code == code);
     let network_selected = selection
         .checks()
         .iter()
@@ -572,17 +725,31 @@ pub fn network_paths(
     if !network_selected {
         return Vec::new();
     }
-    d.subjects
-        .iter()
-        .filter_map(|subject| {
-            let facts = crate::facts::Facts {
-                mode: crate::facts::Mode::Live,
-                diagnosis: d,
-                subject,
-            };
-            let hops = hops(&facts);
-            let task = subject.task.value()?.id().to_string();
-            (!hops.is_empty()).then_some(crate::report::NetworkPath { task, hops })
-        })
-        .collect()
+    // The paths NW002 walks are drawn too, after the ssmmessages one.
+    let dependencies = match d.cluster.value() {
+        Some(c) if selected("NW002") => dependencies(&c.exec_config),
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for subject in &d.subjects {
+        let facts = crate::facts::Facts {
+            mode: crate::facts::Mode::Live,
+            diagnosis: d,
+            subject,
+        };
+        let Some(task) = subject.task.value() else {
+            continue;
+        };
+        for service in std::iter::once(SSMMESSAGES).chain(dependencies.iter().map(|(s, _)| *s)) {
+            let hops = walk(&facts, service);
+            if !hops.is_empty() {
+                out.push(crate::report::NetworkPath {
+                    task: task.id().to_string(),
+                    service: service.name.to_string(),
+                    hops,
+                });
+            }
+        }
+    }
+    out
 }

@@ -92,7 +92,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         "aws ec2 authorize-security-group-egress --group-id {group} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,{permission}' --region {region}"
     ));
     let groups = interface.security_groups.join(", ");
-    let (reach, foreign) = path::sg_reach(interface, firewall, &via, &dest);
+    let (reach, foreign) = path::sg_reach(interface, firewall, &via, &dest, path::SSMMESSAGES);
     Ok(match reach {
         Reach::Allowed { by } => Verdict::pass(format!(
             "security groups of `{}` allow TCP 443 to {towards}: {by}",

@@ -122,7 +122,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             ));
         }
         let Some((why, fix)) = unused else {
-            if let Some(why) = path::custom_dns(net, region) {
+            if let Some(why) = path::custom_dns(net, region, path::SSMMESSAGES) {
                 return Ok(Verdict::Findings(vec![
                     Finding::warning(why)
                         .subject(net.dhcp_options.as_ref().map(|o| o.id.clone()).unwrap_or_default())
@@ -246,8 +246,26 @@ mod tests {
     #[test]
     fn the_default_route_is_followed_hop_by_hop() {
         let mut d = diagnosis();
+        // An active route to a NAT gateway nobody here can see: owned elsewhere, unknown.
         default_route(&mut d, "nat-0a", "active");
+        assert_unknown(&CHECK, &d);
+        let r = run(&CHECK, &d);
+        assert!(format!("{r:?}").contains("the owner must confirm"), "{r:?}");
+        d.subjects[0]
+            .network
+            .value_mut()
+            .routes
+            .last_mut()
+            .unwrap()
+            .state = "unknown".into();
         assert_finding(&CHECK, &d, Severity::Error, "does not exist");
+        d.subjects[0]
+            .network
+            .value_mut()
+            .routes
+            .last_mut()
+            .unwrap()
+            .state = "active".into();
         d.subjects[0].network.value_mut().nat_gateways = Some(vec![crate::model::NatGateway {
             id: "nat-0a".into(),
             state: "available".into(),
