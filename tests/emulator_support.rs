@@ -84,7 +84,7 @@ fn availability() -> &'static Result<(), String> {
         let out = python3()
             .args([
                 "-c",
-                "import moto, flask, flask_cors, werkzeug; print(moto.__version__)",
+                "import moto, flask, flask_cors, werkzeug, websockets; print(moto.__version__)",
             ])
             .stdin(Stdio::null())
             .output();
@@ -104,7 +104,7 @@ fn availability() -> &'static Result<(), String> {
                 }
             }
             Ok(o) => Err(format!(
-                "python3 cannot import moto, flask and werkzeug ({})",
+                "python3 cannot import moto, flask, werkzeug and websockets ({})",
                 String::from_utf8_lossy(&o.stderr)
                     .lines()
                     .last()
@@ -553,6 +553,23 @@ impl Doctor {
     {
         self.cmd.args(args);
         self
+    }
+
+    /// Starts the doctor without waiting (to interrupt it); stdout and stderr are piped.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.cmd.args(&self.trailing);
+        // The same program, arguments and (cleared, then set) environment, unwaited.
+        let mut std = std::process::Command::new(self.cmd.get_program());
+        std.args(self.cmd.get_args()).env_clear();
+        for (key, value) in self.cmd.get_envs() {
+            if let Some(value) = value {
+                std.env(key, value);
+            }
+        }
+        std.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start ecs-exec-doctor")
     }
 
     pub fn run(mut self) -> Run {

@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 REQUIREMENTS = HERE / "requirements.txt"
-MODULES = "import moto, flask, flask_cors, werkzeug"
+MODULES = "import moto, flask, flask_cors, werkzeug, websockets"
 PYPI = os.environ.get("ECS_EXEC_DOCTOR_PYPI", "https://pypi.org")
 
 

@@ -9,9 +9,10 @@ serves until SIGTERM/SIGINT.  The inner app *is* moto_server's
 from the SigV4 credential scope exactly as ``moto_server`` does.  A WSGI middleware in
 front of it pins the ECS task lifecycle, makes RunTask/DescribeTasks/
 RegisterContainerInstance/DescribeContainerInstances answer like ECS does for ECS Exec,
-implements IAM SimulatePrincipalPolicy, gives some EC2/KMS answers AWS's shape, works
-around a few moto crashes, and serves a JSON control API under ``/_shim/``.  See
-tests/emulator/README.md.
+implements IAM SimulatePrincipalPolicy, ECS ExecuteCommand and SSM TerminateSession, serves
+the agent side of the ECS Exec data channel (agent_channel.py) on a second loopback port,
+gives some EC2/KMS answers AWS's shape, works around a few moto crashes, and serves a JSON
+control API under ``/_shim/``.  See tests/emulator/README.md.
 """
 
 import argparse
@@ -47,16 +48,23 @@ from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.utils import random_public_ip
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.iam.models import get_account_id_from, iam_backends
-from moto.kms.models import Grant, Key
+from moto.kms.models import Grant, Key, kms_backends
 from moto.moto_api import state_manager
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+sys.dont_write_bytecode = True  # importing the module beside this one leaves no __pycache__ behind
+import agent_channel  # noqa: E402
 
 JSON_CT = "application/x-amz-json-1.1"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 EXEC_AGENT = "ExecuteCommandAgent"
 EXEC_CAPABILITY = "ecs.capability.execute-command"
+EXEC_NOT_READY = ("The execute command failed because execute command was not enabled when the "
+                  "task was run or the execute command agent isn’t running. Wait and try again "
+                  "or run a new task with execute command enabled and try again.")
+TARGET_NOT_CONNECTED = "The execute command failed due to an internal error. Try again later."
 # "Credential=AKID/20240101/us-east-1/ecs/aws4_request" inside the Authorization header.
 CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 # SigV4 signing names that differ from the IAM action prefix (only the usual suspects).
@@ -301,6 +309,12 @@ def iam_error(start_response, code, error_code, message, namespace=IAM_NS):
     return respond(start_response, code, xml, content_type="text/xml")
 
 
+class EcsRefusal(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 class IamError(Exception):
     def __init__(self, status, code, message):
         super().__init__(message)
@@ -538,9 +552,17 @@ def simulate_principal_policy(form):
 class Shim:
     """WSGI app: `/_shim/*` control API, otherwise moto with a few operations patched."""
 
-    def __init__(self):
+    def __init__(self, channel_host="127.0.0.1"):
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.lock = threading.RLock()
+        self.sessions = agent_channel.Registry()
+        self.channel = agent_channel.ChannelServer(self.sessions, self.decrypt_data_key)
+        try:
+            self.channel.start(channel_host)
+            self.channel_error = None
+        except (ImportError, OSError) as e:  # no websockets: everything else still works
+            self.channel_error = (f"the data channel cannot start ({e}); "
+                                  "run python3 tests/emulator/install.py")
         self.handlers = {
             "ecs:RunTask": self.run_task,
             "ecs:StartTask": self.run_task,
@@ -549,6 +571,8 @@ class Shim:
             "ecs:DescribeServices": self.describe_services,
             "ecs:RegisterContainerInstance": self.container_instances,
             "ecs:DescribeContainerInstances": self.container_instances,
+            "ecs:ExecuteCommand": self.execute_command,
+            "ssm:TerminateSession": self.terminate_session,
             "iam:SimulatePrincipalPolicy": self.simulate,
             "ec2:ModifyVpcEndpoint": self.modify_vpc_endpoint,
             "kms:GetKeyPolicy": self.key_policy,
@@ -569,6 +593,7 @@ class Shim:
             self.calls = []      # IAM action names in arrival order
             self.timeline = []   # {"action", "start", "end"} per call (monotonic seconds)
             self.latency = 0.0   # seconds added to every AWS call
+            self.sessions.reset()  # ECS Exec sessions and data-channel settings
 
     # ---- entry point
     def __call__(self, environ, start_response):
@@ -852,15 +877,10 @@ class Shim:
         # moto only models the first container; AWS lists every container definition.
         definitions = definition.container_definitions if definition else task.get("containers", [])
         cluster_name = last_segment(task.get("clusterArn"))
-        arn_prefix = task["taskArn"].split(":task/")[0]
         containers = []
         for container_def in definitions:
             name = container_def.get("name")
-            ids = state["containers"].setdefault(name, {
-                "arn": f"{arn_prefix}:container/{cluster_name}/{task_id}/{uuid.uuid4()}",
-                "runtimeId": (f"{task_id}-{random.randint(10**9, 10**10 - 1)}"
-                              if task.get("launchType") == "FARGATE" else "%064x" % random.getrandbits(256)),
-            })
+            ids = self.container_ids(state, task["taskArn"], cluster_name, name, task.get("launchType"))
             container = {"containerArn": ids["arn"], "taskArn": task["taskArn"], "name": name,
                          "image": container_def.get("image"), "runtimeId": ids["runtimeId"],
                          "lastStatus": status, "networkInterfaces": interfaces,
@@ -884,6 +904,97 @@ class Shim:
                     container["managedAgents"] = [agent]
             containers.append({k: v for k, v in container.items() if v is not None})
         task["containers"] = containers
+
+    @staticmethod
+    def container_ids(state, task_arn, cluster_name, name, launch_type):
+        """The stable containerArn and runtimeId of one container of a task."""
+        task_id, arn_prefix = last_segment(task_arn), task_arn.split(":task/")[0]
+        return state["containers"].setdefault(name, {
+            "arn": f"{arn_prefix}:container/{cluster_name}/{task_id}/{uuid.uuid4()}",
+            "runtimeId": (f"{task_id}-{random.randint(10**9, 10**10 - 1)}"
+                          if launch_type == "FARGATE" else "%064x" % random.getrandbits(256)),
+        })
+
+    # ---- ECS Exec (ExecuteCommand, TerminateSession; the data channel is agent_channel.py)
+    def execute_command(self, req, environ, start_response):
+        """ECS ExecuteCommand, which moto lacks, answered from the world's state."""
+        params = req.json()
+        with self.lock:
+            try:
+                cluster, task, name = self.exec_target(req, params)
+            except EcsRefusal as refusal:
+                return ecs_error(start_response, refusal.code, refusal.message)
+            state = self.tasks[task.id]
+            ids = self.container_ids(state, task.task_arn, cluster.name, name, task.launch_type)
+        exec_configuration = (cluster.configuration or {}).get("executeCommandConfiguration") or {}
+        kms_key_id = exec_configuration.get("kmsKeyId")
+        session = self.sessions.open(
+            account=req.account, region=req.region, cluster=cluster.name, task_id=task.id,
+            task_arn=task.task_arn, container=name, command=params.get("command") or "",
+            target_id=f"ecs:{cluster.name}_{task.id}_{ids['runtimeId']}", kms_key_id=kms_key_id)
+        body = {"clusterArn": cluster.arn, "containerArn": ids["arn"], "containerName": name,
+                "interactive": True, "session": {"sessionId": session.session_id,
+                                                 "streamUrl": session.stream_url,
+                                                 "tokenValue": session.token},
+                "taskArn": task.task_arn}
+        return respond(start_response, 200, json.dumps(body), content_type=JSON_CT)
+
+    def exec_target(self, req, params):
+        """(cluster, moto task, container name), or EcsRefusal with what ECS answers."""
+        if params.get("interactive") is not True:
+            raise EcsRefusal("InvalidParameterException",
+                             "Interactive is the only mode supported currently.")
+        backend = ecs_backends[req.account][req.region]
+        cluster = backend.clusters.get(last_segment(params.get("cluster") or "default"))
+        if cluster is None:
+            raise EcsRefusal("ClusterNotFoundException", "Cluster not found.")
+        wanted = params.get("task") or ""
+        if not wanted.startswith("arn:") and len(wanted) not in (32, 36):
+            raise EcsRefusal("InvalidParameterException", "task length should be one of [32,36]")
+        task = next((t for t in backend.tasks.get(cluster.name, {}).values()
+                     if t.id == last_segment(wanted)), None)
+        if task is None:
+            raise EcsRefusal("InvalidParameterException", "The referenced task was not found.")
+        names = [d.get("name") for d in backend.describe_task_definition(task.task_definition_arn)
+                 .container_definitions]
+        name = params.get("container") or (names[0] if len(names) == 1 else None)
+        if name is None:
+            raise EcsRefusal("InvalidParameterException", "The container name must be specified "
+                             "when the task has more than one container.")
+        if name not in names:
+            raise EcsRefusal("InvalidParameterException", f"The container {name} does not exist in the task.")
+        status = task.last_status
+        if not self.tasks.get(task.id, {}).get("exec") or status == "STOPPED" \
+                or self.exec_agent_status(task.id, name, status) != "RUNNING":
+            raise EcsRefusal("InvalidParameterException", EXEC_NOT_READY)
+        if not self.sessions.settings_for(task.id)["targetConnected"]:
+            raise EcsRefusal("TargetNotConnectedException", TARGET_NOT_CONNECTED)
+        return cluster, task, name
+
+    def exec_agent_status(self, task_id, name, task_status):
+        """The ExecuteCommandAgent's status as DescribeTasks shows it (without using up a
+        `times` override)."""
+        override = self.agents.get((task_id, name))
+        if override is None or (override.get("times") is not None and override["times"] <= 0):
+            return task_status
+        return override["lastStatus"]
+
+    def terminate_session(self, req, environ, start_response):
+        """SSM TerminateSession (moto lacks it): recorded, and a live data channel ends."""
+        session_id = req.json().get("SessionId")
+        if not session_id:
+            return ecs_error(start_response, "ValidationException",
+                             "1 validation error detected: Value null at 'sessionId' failed to "
+                             "satisfy constraint: Member must not be null")
+        self.sessions.terminate(session_id)
+        return respond(start_response, 200, json.dumps({"SessionId": session_id}), content_type=JSON_CT)
+
+    def decrypt_data_key(self, session, ciphertext, context):
+        """kms:Decrypt of the client's data key, as the agent does it with the task role."""
+        backend = kms_backends[session.account][session.region]
+        plaintext, _ = backend.decrypt(ciphertext_blob=ciphertext, encryption_context=context,
+                                       key_id=session.kms_key_id)
+        return plaintext
 
     # ---- ECS container instances
     def container_instances(self, req, environ, start_response):
@@ -1042,6 +1153,15 @@ class Shim:
                     if key in body:
                         state[key] = body[key]
                 return reply(200, {"ok": True})
+            if (method, path) == ("GET", "/_shim/channel"):
+                if self.channel_error:
+                    return reply(503, {"error": self.channel_error})
+                return reply(200, {"endpoint": self.channel.endpoint, **self.sessions.settings_view()})
+            if (method, path) == ("POST", "/_shim/channel"):
+                problem = self.sessions.configure(body)
+                return reply(400, {"error": problem}) if problem else reply(200, {"ok": True})
+            if (method, path) == ("GET", "/_shim/sessions"):
+                return reply(200, self.sessions.view())
             if (method, path) == ("POST", "/_shim/reset"):
                 moto_api_backend.reset()
                 self.reset_state()
@@ -1080,7 +1200,7 @@ def main(argv=None):
     pin_task_lifecycle()
     patch_moto_quirks()
     patch_moto_shapes()
-    server = make_server(args.host, args.port, Shim(), threaded=True)
+    server = make_server(args.host, args.port, Shim(channel_host=args.host), threaded=True)
 
     def stop(signum, frame):
         raise KeyboardInterrupt  # ends serve_forever(), which then closes the socket
