@@ -147,6 +147,21 @@ pub struct CheckArgs {
     /// The error you got from execute-command: the checks that explain it come first.
     #[arg(long, value_name = "TEXT")]
     pub error: Option<String>,
+    /// Verify instead of infer: open a REAL ECS Exec session on the task (ecs:ExecuteCommand),
+    /// run a harmless command, read its end over the session's data channel, and close it
+    /// (ssm:TerminateSession, always). The session is logged in CloudTrail and, where the
+    /// cluster configures it, in the session log destination. Off by default; the only calls
+    /// of the doctor that change anything.
+    #[arg(long, conflicts_with = "replay")]
+    pub probe: bool,
+    /// With --probe: the command to run in the container [default: `true`, on Windows
+    /// `cmd.exe /c exit 0`]. It must not read input.
+    #[arg(long, value_name = "COMMAND", requires = "probe")]
+    pub probe_command: Option<String>,
+    /// With --probe and --service/--all: probe at most N tasks [default: one ready task and
+    /// one task of each problem group].
+    #[arg(long, value_name = "N", requires = "probe", value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub probe_tasks: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -228,6 +243,10 @@ pub enum ListFormat {
 pub struct PermissionsArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Add what `check --probe` needs: ecs:ExecuteCommand, ssm:TerminateSession and
+    /// kms:GenerateDataKey (for clusters that encrypt sessions).
+    #[arg(long)]
+    pub probe: bool,
     /// `json` prints the policy document; `text` lists each action with the checks that need it.
     #[arg(long, value_enum, default_value_t = ListFormat::Json)]
     pub format: ListFormat,

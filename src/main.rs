@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod error;
 mod local_tools;
+mod probe;
 mod progress;
 mod render;
 mod style;

@@ -453,6 +453,21 @@ fn permissions_follow_the_selection() {
     let (some, _, _) = run(doctor().args(["permissions", "--select", "TD001"]));
     assert!(some.contains("ecs:DescribeTaskDefinition"));
     assert!(!some.contains("iam:SimulatePrincipalPolicy"));
+    // The probe's actions only when asked, in their own statement.
+    assert!(!all.contains("ecs:ExecuteCommand"), "{all}");
+    let (probe, _, _) = run(doctor().args(["permissions", "--probe"]));
+    let policy: serde_json::Value = serde_json::from_str(&probe).unwrap();
+    assert_eq!(policy["Statement"][1]["Sid"], "EcsExecDoctorProbe");
+    assert_eq!(
+        policy["Statement"][1]["Action"],
+        serde_json::json!([
+            "ecs:ExecuteCommand",
+            "ssm:TerminateSession",
+            "kms:GenerateDataKey"
+        ])
+    );
+    let (text, _, _) = run(doctor().args(["permissions", "--probe", "--format", "text"]));
+    assert!(text.contains("ssm:TerminateSession"), "{text}");
     let (local, _, _) = run(doctor().args(["permissions", "--select", "LC"]));
     let policy: serde_json::Value = serde_json::from_str(&local).unwrap();
     assert!(

@@ -4,5 +4,6 @@ mod emulator_support;
 mod explain;
 mod install;
 mod lint;
+mod probe;
 mod scenarios;
 mod support;

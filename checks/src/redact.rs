@@ -80,9 +80,15 @@ pub fn redact(snapshot: Snapshot) -> Snapshot {
     // the recording has them replaced too, whatever the order of the fields.
     let _ = r.diagnosis(snapshot.diagnosis.clone());
     let diagnosis = r.diagnosis(snapshot.diagnosis);
+    let probes = snapshot
+        .probes
+        .into_iter()
+        .map(|p| r.session_probe(p))
+        .collect();
     Snapshot {
         redacted: true,
         diagnosis,
+        probes,
         ..snapshot
     }
 }
@@ -394,6 +400,41 @@ impl Redactor {
             out.push_str(d);
         }
         out
+    }
+
+    /// A probe's names (the container) and free text (the command, its output, the
+    /// agent's messages) as the diagnosis's; the task id and session id identify nothing.
+    fn session_probe(&mut self, p: crate::report::probe::Probe) -> crate::report::probe::Probe {
+        use crate::report::probe::{Probe, ProbeStage};
+        let Probe {
+            task,
+            container,
+            command,
+            started_at,
+            session_id,
+            closed,
+            close_command,
+            stages,
+            output,
+        } = p;
+        Probe {
+            task,
+            container: self.name("container", &container),
+            command: self.text(&command, true),
+            started_at,
+            session_id,
+            closed,
+            close_command: close_command.map(|c| self.text(&c, true)),
+            stages: stages
+                .into_iter()
+                .map(|s| ProbeStage {
+                    detail: self.text(&s.detail, true),
+                    error: s.error.map(|e| self.text(&e, true)),
+                    ..s
+                })
+                .collect(),
+            output: output.map(|o| self.text(&o, true)),
+        }
     }
 
     fn error(&mut self, e: FactError) -> FactError {

@@ -15,6 +15,7 @@ pub use crate::outcome::Status;
 
 pub mod error_context;
 pub mod fleet;
+pub mod probe;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
@@ -121,6 +122,10 @@ pub struct Report {
     /// With several tasks: how many are exec-ready, and the problems grouped by cause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<fleet::Fleet>,
+    /// With `check --probe`: the real sessions opened, stage by stage (shown first: what
+    /// was verified outranks what was inferred).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<probe::Probe>,
 }
 
 /// The hops of one task's connection to Session Manager (built by

@@ -34,6 +34,9 @@ pub struct Snapshot {
     #[serde(default)]
     pub redacted: bool,
     pub diagnosis: Diagnosis,
+    /// `check --probe`'s sessions, as they went (replayed as recorded, never probed again).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<crate::report::probe::Probe>,
 }
 
 impl Snapshot {
@@ -44,6 +47,7 @@ impl Snapshot {
             aws_calls,
             redacted: false,
             diagnosis,
+            probes: Vec::new(),
         }
     }
 

@@ -82,7 +82,7 @@ async fn diagnose_async(
         }
     };
     let aws_needed = needs.iter().any(|k| *k != FactKind::Local);
-    let sdk = load_config(&request, aws).await?;
+    let sdk = load_config(request.region.as_deref(), aws).await;
     let region = sdk
         .region()
         .map(|r| r.to_string())
@@ -130,7 +130,8 @@ async fn diagnose_async(
 /// Attempts per call (the SDK's default is 3, which loses facts at 20–30 % throttling).
 const MAX_ATTEMPTS: u32 = 5;
 
-async fn load_config(request: &target::Request, aws: &AwsArgs) -> Result<aws_config::SdkConfig> {
+/// The SDK configuration from the standard chain, with the doctor's timeouts and retries.
+pub async fn load_config(region: Option<&str>, aws: &AwsArgs) -> aws_config::SdkConfig {
     let timeout = Duration::from_secs(aws.timeout.max(1));
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
@@ -163,10 +164,10 @@ async fn load_config(request: &target::Request, aws: &AwsArgs) -> Result<aws_con
                 .build(),
         );
     }
-    if let Some(region) = &request.region {
-        loader = loader.region(aws_config::Region::new(region.clone()));
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region.to_string()));
     }
-    Ok(loader.load().await)
+    loader.load().await
 }
 
 /// Resolves credentials once up front, so a missing or broken credential setup is one clear

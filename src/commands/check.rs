@@ -29,6 +29,8 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     }
     // `--wait` that ran out of time exits 1 even when only warnings (PENDING) remain.
     let mut timed_out = false;
+    let begun = std::time::Instant::now();
+    let mut probes = Vec::new();
     let (diagnosis, aws_calls) = match &args.replay {
         Some(path) => {
             if args.wait.is_some() {
@@ -47,6 +49,8 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
             let text = replay::read_recording(path)?;
             let snapshot = Snapshot::from_json(&text)
                 .map_err(|e| DoctorError::new(format!("{}: {e}", path.display())))?;
+            // A recorded probe is shown as it went, never run again.
+            probes = snapshot.probes;
             (snapshot.diagnosis, snapshot.aws_calls)
         }
         None => {
@@ -64,8 +68,13 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
             }
         }
     };
+    if args.probe {
+        let limit = args.wait.map(|w| w.saturating_sub(begun.elapsed()));
+        probes = probe(&args, &diagnosis, aws_calls, &selection, limit)?;
+    }
     if let Some(path) = &args.record {
-        let snapshot = Snapshot::new(diagnosis.clone(), aws_calls, env!("CARGO_PKG_VERSION"));
+        let mut snapshot = Snapshot::new(diagnosis.clone(), aws_calls, env!("CARGO_PKG_VERSION"));
+        snapshot.probes = probes.clone();
         let snapshot = if args.redact {
             redact(snapshot)
         } else {
@@ -79,11 +88,22 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     let diagnosis = replay::sanitized(diagnosis);
     stop_if_target_missing(&diagnosis)?;
     let mut report = build_report(&diagnosis, aws_calls, &selection);
-    if let Some(error) = &args.error {
+    report.probes = probes.into_iter().map(render::sanitized).collect();
+    // The checks that explain the error: the one pasted, else the one a probe met.
+    let probe_failure = report.probes.iter().find_map(|p| p.failure_text());
+    if let Some(error) = args.error.as_ref().or(probe_failure.as_ref()) {
         ecs_exec_doctor_checks::catalog::apply_error(&mut report, error);
+        if args.error.is_none()
+            && let Some(ctx) = report.error_context.as_mut()
+        {
+            ctx.from_probe = true;
+        }
         // Pasted text, printed like the recording: escaped (its secrets are masked already).
         report.error_context = report.error_context.take().map(render::sanitized);
     }
+    // A probe that did not verify the session, or left it open, fails the run, whatever the
+    // checks say.
+    let probe_failed = report.probes.iter().any(|p| !p.verified() || !p.closed);
     let text = match args.format {
         CheckFormat::Text => render::text::check_report(
             &report,
@@ -98,7 +118,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     };
     Ok(Output {
         text,
-        code: if timed_out {
+        code: if timed_out || probe_failed {
             exit::FINDINGS
         } else {
             exit_code(&report, args.selection.fail_on)
@@ -239,6 +259,60 @@ fn progress(report: &Report, blockers: &[&CheckResult]) -> String {
     }
 }
 
+/// `--probe`: real sessions on the picked tasks. With `--wait`, probes again (5 s apart)
+/// while time is left and a probe fails at a stage time can fix (the agent connecting).
+fn probe(
+    args: &CheckArgs,
+    diagnosis: &Diagnosis,
+    aws_calls: u32,
+    selection: &Selection,
+    wait_left: Option<std::time::Duration>,
+) -> Result<Vec<ecs_exec_doctor_checks::report::probe::Probe>> {
+    use std::time::{Duration, Instant};
+    let preliminary = build_report(&replay::sanitized(diagnosis.clone()), aws_calls, selection);
+    let picks = || {
+        crate::probe::pick(
+            diagnosis,
+            &preliminary,
+            args.container.as_deref(),
+            args.probe_command.as_deref(),
+            args.probe_tasks.map(|n| n as usize),
+        )
+    };
+    let first = picks();
+    if first.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !args.quiet {
+        let tasks: Vec<String> = first
+            .iter()
+            .map(|p| format!("{} (container {})", p.task.id(), render::safe(&p.container)))
+            .collect();
+        eprintln!(
+            "--probe: opening a real ECS Exec session on task {} (ecs:ExecuteCommand, logged in CloudTrail and any session log); each is closed with ssm:TerminateSession",
+            tasks.join(", ")
+        );
+    }
+    let region = diagnosis.target.region.clone();
+    let until = wait_left.map(|left| Instant::now() + left);
+    let mut probes = crate::probe::run(first, &region, &args.aws)?;
+    while let Some(until) = until
+        && probes.iter().any(|p| !p.verified())
+        && Instant::now() + Duration::from_secs(5) < until
+    {
+        if !args.quiet {
+            let failed = probes.iter().find(|p| !p.verified()).map(|p| p.headline());
+            eprintln!(
+                "--probe: {}; again in 5 s",
+                render::safe(&failed.unwrap_or_default())
+            );
+        }
+        std::thread::sleep(Duration::from_secs(5));
+        probes = crate::probe::run(picks(), &region, &args.aws)?;
+    }
+    Ok(probes)
+}
+
 fn redact(snapshot: Snapshot) -> Snapshot {
     ecs_exec_doctor_checks::redact::redact(snapshot)
 }
@@ -296,6 +370,7 @@ pub fn build_report(d: &Diagnosis, aws_calls: u32, selection: &Selection) -> Rep
         faults: gaps.faults(),
         aws_calls,
         network_paths: ecs_exec_doctor_checks::network::path::network_paths(d, selection),
+        probes: Vec::new(),
     }
 }
 

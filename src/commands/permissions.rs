@@ -17,24 +17,44 @@ pub fn run(args: PermissionsArgs) -> Result<Output> {
             by_action.entry(action).or_default().push(check.meta.code);
         }
     }
-    let text = match args.format {
-        ListFormat::Json => {
-            let actions: Vec<&str> = by_action.keys().copied().collect();
-            let policy = json!({
-                "Version": "2012-10-17",
-                "Statement": [{
+    // `check --probe`'s session: the only actions that change anything, in their own
+    // statement so they can be granted (or scoped to clusters) separately.
+    let probe: &[&str] = if args.probe {
+        &crate::probe::ACTIONS
+    } else {
+        &[]
+    };
+    let text =
+        match args.format {
+            ListFormat::Json => {
+                let actions: Vec<&str> = by_action.keys().copied().collect();
+                let mut statements = vec![json!({
                     "Sid": "EcsExecDoctorReadOnly",
                     "Effect": "Allow",
                     "Action": actions,
                     "Resource": "*"
-                }]
-            });
-            serde_json::to_string_pretty(&policy).expect("serialises") + "\n"
-        }
-        ListFormat::Text => by_action
-            .iter()
-            .map(|(action, codes)| format!("{action:<32} {}\n", codes.join(", ")))
-            .collect(),
-    };
+                })];
+                if !probe.is_empty() {
+                    statements.push(json!({
+                        "Sid": "EcsExecDoctorProbe",
+                        "Effect": "Allow",
+                        "Action": probe,
+                        "Resource": "*"
+                    }));
+                }
+                let policy = json!({
+                    "Version": "2012-10-17",
+                    "Statement": statements
+                });
+                serde_json::to_string_pretty(&policy).expect("serialises") + "\n"
+            }
+            ListFormat::Text => by_action
+                .iter()
+                .map(|(action, codes)| format!("{action:<32} {}\n", codes.join(", ")))
+                .chain(probe.iter().map(|action| {
+                    format!("{action:<32} check --probe (opens and closes a session)\n")
+                }))
+                .collect(),
+        };
     Ok(Output { text, code: 0 })
 }

@@ -119,6 +119,41 @@ pub fn fix(out: &mut String, fix: &Fix) {
     }
 }
 
+/// `--probe`: each session's headline and stages, first (verified outranks inferred).
+fn probe_tables(out: &mut String, report: &Report) {
+    for probe in &report.probes {
+        let _ = writeln!(
+            out,
+            "\n### Probe: {}\n\n| Status | Stage | Time | Detail |\n| --- | --- | --- | --- |",
+            cell(&probe.headline())
+        );
+        for s in &probe.stages {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} ms | {} |",
+                status_word(s.status),
+                s.stage.title(),
+                s.millis,
+                cell(&s.detail)
+            );
+        }
+        if let Some(failed) = probe.failed_stage() {
+            let _ = writeln!(
+                out,
+                "\nWhat the APIs cannot show at this stage: {}",
+                cell(failed.blind_spots())
+            );
+        }
+        if let Some(command) = &probe.close_command {
+            let _ = writeln!(
+                out,
+                "\nThe session is still open; close it: {}",
+                code(command)
+            );
+        }
+    }
+}
+
 fn status_word(status: Status) -> &'static str {
     match status {
         Status::Error => "❌ error",
@@ -215,6 +250,7 @@ pub fn check_report(report: &Report) -> String {
         s.pass,
         s.not_applicable
     );
+    probe_tables(&mut out, report);
     if let Some(fleet) = &report.fleet {
         fleet_table(&mut out, fleet);
     }

@@ -42,6 +42,8 @@ pub fn check_report(report: &Report, opts: &TextOptions) -> String {
         format!(" ({})", t.region)
     };
     let _ = writeln!(out, "{} {subject}{region}", "ecs-exec-doctor".style(p.bold));
+    // What a real session verified comes before what the APIs suggest.
+    probe_section(&mut out, report, &p);
     if let Some(ctx) = &report.error_context {
         error_section(&mut out, ctx, &p);
     }
@@ -406,18 +408,106 @@ fn linked_mark(ctx: &ErrorContext, r: &CheckResult, p: &Palette) -> String {
         );
     }
     if ctx.linked.contains(&r.code) {
-        return format!(" {}", "(linked to your error)".style(p.dim));
+        let label = if ctx.from_probe {
+            "(linked to the probe's error)"
+        } else {
+            "(linked to your error)"
+        };
+        return format!(" {}", label.style(p.dim));
     }
     String::new()
 }
 
 /// `--error TEXT`: what the diagnosis makes of the error, before the groups.
+/// `--probe`: each session's headline, its stages with their times, the command's output, and
+/// where the probe and the checks part: the blind spots of a failed stage, or the red checks
+/// a verified session contradicts.
+fn probe_section(out: &mut String, report: &Report, p: &Palette) {
+    if report.probes.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        "Verified with a real session (--probe)".style(p.bold)
+    );
+    for probe in &report.probes {
+        let status = if probe.verified() {
+            Status::Pass
+        } else {
+            Status::Error
+        };
+        let _ = writeln!(out, "  {} {}", symbol(status, p), probe.headline());
+        for s in &probe.stages {
+            let time = if s.status == Status::Pass || s.status == Status::Error {
+                format!("{} ms", s.millis)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "    {} {:<26} {:>8}  {}",
+                symbol(s.status, p),
+                s.stage.title(),
+                time,
+                s.detail
+            );
+        }
+        if let Some(output) = &probe.output {
+            let _ = writeln!(out, "    output: {}", output.trim());
+        }
+        if let Some(command) = &probe.close_command {
+            let _ = writeln!(out, "    {} close it: {command}", "!".style(p.warning));
+        }
+        match probe.failed_stage() {
+            Some(failed) => {
+                let _ = writeln!(
+                    out,
+                    "    {}",
+                    format!(
+                        "what the APIs cannot show at this stage: {}",
+                        failed.blind_spots()
+                    )
+                    .style(p.dim)
+                );
+            }
+            None => {
+                let red: Vec<&str> = report
+                    .results
+                    .iter()
+                    .filter(|r| r.status == Status::Error)
+                    .filter(|r| {
+                        r.task
+                            .as_deref()
+                            .is_none_or(|t| probe.task.ends_with(t) || t.ends_with(&probe.task))
+                    })
+                    .map(|r| r.code.as_str())
+                    .collect();
+                if !red.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "    {} the session worked, yet {} {} red below: over-strict here, or true for another container, task or time (check those before trusting either)",
+                        "!".style(p.warning),
+                        red.join(", "),
+                        if red.len() == 1 { "is" } else { "are" }
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn error_section(out: &mut String, ctx: &ErrorContext, p: &Palette) {
     let title = match ctx.matched.first() {
         Some(m) => format!("{} ({}): {}", m.name, m.id, m.title),
         None => "not a known ECS Exec error".into(),
     };
-    let _ = writeln!(out, "\n{} {title}", "Your error:".style(p.bold));
+    let label = if ctx.from_probe {
+        "The probe's error:"
+    } else {
+        "Your error:"
+    };
+    let _ = writeln!(out, "\n{} {title}", label.style(p.bold));
     for m in ctx.matched.iter().skip(1) {
         let _ = writeln!(out, "  also {} ({}): {}", m.name, m.id, m.title);
     }

@@ -36,6 +36,7 @@ pub fn relate(text: &str, results: &[CheckResult]) -> ErrorContext {
         .map(|m| m.entry)
         .collect();
     let mut ctx = ErrorContext {
+        from_probe: false,
         error,
         verdict: ErrorVerdict::Unrecognised,
         statement: String::new(),
@@ -320,6 +321,7 @@ mod tests {
             aws_calls: 0,
             network_paths: vec![],
             fleet: None,
+            probes: vec![],
         };
         apply_error(
             &mut report,

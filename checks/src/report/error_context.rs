@@ -53,6 +53,9 @@ pub struct ErrorContext {
     /// The error as given, on one line (shortened when long), with secrets masked and terminal
     /// escape sequences dropped.
     pub error: String,
+    /// The error is the one `check --probe` met, not one the user gave.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_probe: bool,
     pub verdict: ErrorVerdict,
     /// One plain line saying what the diagnosis makes of the error.
     pub statement: String,

@@ -64,6 +64,8 @@ struct StoredSnapshot {
     #[serde(default)]
     redacted: bool,
     diagnosis: StoredDiagnosis,
+    #[serde(default)]
+    probes: Vec<crate::report::probe::Probe>,
 }
 
 /// [`Diagnosis`] with its subjects as stored. Only subjects share facts.
@@ -127,6 +129,7 @@ pub(super) fn read(text: &str) -> Result<Snapshot, String> {
         aws_calls,
         redacted,
         diagnosis,
+        probes,
     } = stored;
     let StoredDiagnosis {
         target,
@@ -193,6 +196,7 @@ pub(super) fn read(text: &str) -> Result<Snapshot, String> {
             subjects,
             tasks_left_out,
         },
+        probes,
     })
 }
 
