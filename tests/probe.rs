@@ -335,3 +335,108 @@ fn a_recording_keeps_the_probe_without_secrets_and_replays_it_without_probing() 
         .run();
     refused.assert_code(2);
 }
+
+#[test]
+fn a_service_probes_one_ready_task_and_one_task_per_problem_never_every_task() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        service: Some(Service {
+            name: "api".into(),
+            exec_enabled: true,
+        }),
+        tasks: 3,
+        ..Spec::healthy("probefleet")
+    });
+    // One task's exec agent has stopped: a problem group of its own.
+    emu.shim
+        .set_agent(&world.tasks[2], "web", Some("STOPPED"), "the agent exited");
+    let run = emu
+        .doctor(&world)
+        .env(
+            "ECS_EXEC_DOCTOR_TEST_STREAM_ENDPOINT",
+            channel_endpoint(&emu),
+        )
+        .args([
+            "check",
+            &world.cluster,
+            "--service",
+            "api",
+            "--format",
+            "json",
+            "--probe",
+        ])
+        .args(["--ignore", &local_codes().join(",")])
+        .run();
+    run.assert_code(1);
+    let report = run.report();
+    assert_eq!(report.probes.len(), 2, "{:#?}", report.probes);
+    let broken = world.tasks[2].rsplit('/').next().unwrap();
+    assert!(
+        report.probes[0].verified(),
+        "the ready task first: {:#?}",
+        report.probes
+    );
+    assert_eq!(report.probes[1].task, broken);
+    let api = &report.probes[1].stages[0];
+    assert_eq!(
+        api.error.as_deref(),
+        Some("InvalidParameterException"),
+        "{api:#?}"
+    );
+    assert_cleaned_up(&emu, &run);
+    // --probe-tasks caps it.
+    let capped = emu
+        .doctor(&world)
+        .env(
+            "ECS_EXEC_DOCTOR_TEST_STREAM_ENDPOINT",
+            channel_endpoint(&emu),
+        )
+        .args([
+            "check",
+            &world.cluster,
+            "--service",
+            "api",
+            "--format",
+            "json",
+        ])
+        .args(["--probe", "--probe-tasks", "1"])
+        .args(["--ignore", &local_codes().join(",")])
+        .run();
+    assert_eq!(capped.report().probes.len(), 1);
+}
+
+#[test]
+fn probe_and_wait_exit_0_only_after_a_session_worked() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::healthy("probewait"));
+    set_channel(&emu, json!({"targetConnected": false}));
+    let run = probe_run(&emu, &world, &["--wait", "8s"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("again in 5 s"), "{}", run.stderr);
+    assert!(!only_probe(&run).verified());
+    set_channel(&emu, json!({"targetConnected": true}));
+    let run = probe_run(&emu, &world, &["--wait", "30s"]);
+    run.assert_code(0);
+    assert!(only_probe(&run).verified());
+}
+
+#[test]
+fn a_session_that_works_while_a_check_is_red_is_said_plainly() {
+    let Some(emu) = Emulator::start() else { return };
+    // The emulator's agent does not need the task role: the session works, IR002 is red.
+    let world = emu.world(Spec {
+        task_role: Some(TaskRole {
+            ssmmessages: false,
+            kms_decrypt: false,
+        }),
+        ..Spec::healthy("probecontra")
+    });
+    let run = probe_doctor(&emu, &world, "text", &[]).run();
+    // The red check still fails the run: the probe does not hide it.
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains("the session worked, yet IR002 is red"),
+        "{}",
+        run.stdout
+    );
+}

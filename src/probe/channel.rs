@@ -21,6 +21,8 @@ pub const TEST_STREAM_ENDPOINT: &str = "ECS_EXEC_DOCTOR_TEST_STREAM_ENDPOINT";
 
 /// The banner the agent puts before an error in `channel_closed`'s output.
 const ERROR_BANNER: &str = "----------ERROR-------";
+/// The most agent messages kept while an earlier one is missing.
+const MAX_EARLY: usize = 256;
 /// How often unacknowledged input is sent again.
 const RESEND_AFTER: Duration = Duration::from_millis(1000);
 
@@ -416,7 +418,10 @@ impl Channel {
                     return Step::Continue(replies);
                 }
                 if m.sequence_number > self.expected {
-                    self.early.insert(m.sequence_number, m);
+                    // Bounded: a stream far ahead of itself is dropped (the agent resends).
+                    if self.early.len() < MAX_EARLY {
+                        self.early.insert(m.sequence_number, m);
+                    }
                     return Step::Continue(replies);
                 }
                 let mut current = Some(m);
