@@ -418,10 +418,12 @@ impl Channel {
                     return Step::Continue(replies);
                 }
                 if m.sequence_number > self.expected {
-                    // Bounded: a stream far ahead of itself is dropped (the agent resends).
-                    if self.early.len() < MAX_EARLY {
-                        self.early.insert(m.sequence_number, m);
+                    // Bounded: past that, a message is dropped unacknowledged, so the agent
+                    // sends it again.
+                    if self.early.len() >= MAX_EARLY {
+                        return Step::Continue(vec![]);
                     }
+                    self.early.insert(m.sequence_number, m);
                     return Step::Continue(replies);
                 }
                 let mut current = Some(m);
