@@ -267,6 +267,7 @@ fn service_has_exec_but_its_task_was_started_without() {
         service: Some(Service {
             name: "web".into(),
             exec_enabled: true,
+            deployment_controller: None,
         }),
         ..Spec::healthy("svc")
     });
@@ -746,6 +747,7 @@ fn service_mode_diagnoses_each_running_task_with_one_describe_tasks() {
         service: Some(Service {
             name: "api".into(),
             exec_enabled: true,
+            deployment_controller: None,
         }),
         tasks: 2,
         ..Spec::healthy("multi")
@@ -850,6 +852,7 @@ fn a_service_of_more_than_100_tasks_is_read_to_the_end_in_few_calls() {
         service: Some(Service {
             name: "big".into(),
             exec_enabled: true,
+            deployment_controller: None,
         }),
         tasks: 105,
         ..Spec::healthy("fleet")
@@ -928,6 +931,7 @@ fn tasks_that_predate_enable_execute_command_are_one_group() {
         service: Some(Service {
             name: "old".into(),
             exec_enabled: true,
+            deployment_controller: None,
         }),
         tasks: 12,
         exec_enabled: false,
@@ -979,6 +983,7 @@ fn old_and_new_deployment_tasks_are_reported_apart() {
         service: Some(Service {
             name: "roll".into(),
             exec_enabled: false,
+            deployment_controller: None,
         }),
         tasks: 3,
         exec_enabled: false,
@@ -1059,6 +1064,7 @@ fn in_a_cluster_of_several_services_only_the_broken_one_is_red() {
         service: Some(Service {
             name: "front".into(),
             exec_enabled: true,
+            deployment_controller: None,
         }),
         tasks: 4,
         ..Spec::healthy("several")
@@ -1152,6 +1158,7 @@ fn wait_polls_until_the_agents_run() {
         service: Some(Service {
             name: "waiting-web".into(),
             exec_enabled: true,
+            deployment_controller: None,
         }),
         tasks: 3,
         ..Spec::healthy("waiting")
@@ -2107,4 +2114,73 @@ fn the_kms_path_through_a_nat_gateway_is_walked_to_its_end() {
         kms.hops
     );
     assert_ne!(kms.hops.last().unwrap().status, Status::Pass);
+}
+
+/// A blue/green (CODE_DEPLOY) or EXTERNAL service with exec off: the fix enables it without a
+/// forced deployment (which ECS refuses for them) and replaces the tasks the way the
+/// controller allows; the rolling twin keeps --force-new-deployment.
+#[test]
+fn fixes_are_ones_the_deployment_controller_accepts() {
+    let Some(emu) = Emulator::start() else { return };
+    let commands = |controller: Option<&'static str>, cluster: &str| {
+        let world = emu.world(Spec {
+            service: Some(Service {
+                name: "web".into(),
+                exec_enabled: false,
+                deployment_controller: controller,
+            }),
+            ..Spec::healthy(cluster)
+        });
+        let run = emu.diagnose(&world);
+        run.assert_code(1);
+        let report = run.report();
+        assert_status(&report, "SV001", Status::Error);
+        result(&report, "SV001")
+            .findings
+            .iter()
+            .flat_map(|f| f.fix.iter())
+            .flat_map(|f| f.steps.iter())
+            .filter_map(|s| match s {
+                ecs_exec_doctor_checks::outcome::FixStep::Command { command } => {
+                    Some(command.clone())
+                }
+                _ => None,
+            })
+            .collect::<Vec<String>>()
+    };
+    let rolling = commands(None, "ctlroll");
+    assert!(
+        rolling.iter().any(|c| c.contains("--force-new-deployment")),
+        "{rolling:?}"
+    );
+    let blue_green = commands(Some("CODE_DEPLOY"), "ctlbg");
+    assert!(
+        !blue_green
+            .iter()
+            .any(|c| c.contains("--force-new-deployment")),
+        "{blue_green:?}"
+    );
+    assert!(
+        blue_green
+            .iter()
+            .any(|c| c.contains("update-service") && c.contains("--enable-execute-command")),
+        "{blue_green:?}"
+    );
+    assert!(
+        blue_green
+            .iter()
+            .any(|c| c.starts_with("aws deploy create-deployment")),
+        "{blue_green:?}"
+    );
+    let external = commands(Some("EXTERNAL"), "ctlext");
+    assert!(
+        !external
+            .iter()
+            .any(|c| c.contains("--force-new-deployment")),
+        "{external:?}"
+    );
+    assert!(
+        external.iter().any(|c| c.contains("create-task-set")),
+        "{external:?}"
+    );
 }

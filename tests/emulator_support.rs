@@ -778,6 +778,8 @@ pub struct Service {
     pub name: String,
     /// `enableExecuteCommand` on the service (set with UpdateService).
     pub exec_enabled: bool,
+    /// `deploymentController.type` (`CODE_DEPLOY`, `EXTERNAL`); `None`: ECS's default.
+    pub deployment_controller: Option<&'static str>,
 }
 
 /// A world to build: a healthy Fargate task unless told otherwise.
@@ -869,6 +871,7 @@ impl Spec {
             service: Some(Service {
                 name: format!("{cluster}-web"),
                 exec_enabled: true,
+                deployment_controller: None,
             }),
             ..Spec::healthy(cluster)
         }
@@ -1706,6 +1709,12 @@ async fn build_world(emu: &Emulator, spec: Spec) -> World {
             .desired_count(0)
             .launch_type(launch_type.clone())
             .set_network_configuration(awsvpc.then(|| network.clone()))
+            .set_deployment_controller(service.deployment_controller.map(|c| {
+                aws_sdk_ecs::types::DeploymentController::builder()
+                    .r#type(c.into())
+                    .build()
+                    .expect("deployment controller")
+            }))
             .send()
             .await
             .or_die("CreateService");
@@ -1856,10 +1865,12 @@ async fn primary_deployment(aws: &Aws, cluster: &str, service: &str) -> String {
         .iter()
         .find(|d| d.status() == Some("PRIMARY"))
         .or_else(|| service.deployments().first());
+    // A CODE_DEPLOY or EXTERNAL service has task sets, not ECS deployments: its tasks carry
+    // a task set's id instead.
     primary
         .and_then(|d| d.id())
-        .expect("a deployment id")
-        .to_string()
+        .map(str::to_string)
+        .unwrap_or_else(|| "ecs-svc/0000000000000000001".to_string())
 }
 
 async fn redeploy_with_exec(emu: &Emulator, world: &World, tasks: usize) -> (String, Vec<String>) {

@@ -343,6 +343,7 @@ fn a_service_probes_one_ready_task_and_one_task_per_problem_never_every_task() {
         service: Some(Service {
             name: "api".into(),
             exec_enabled: true,
+            deployment_controller: None,
         }),
         tasks: 3,
         ..Spec::healthy("probefleet")

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use crate::facts::Facts;
 use crate::model::Task;
+use crate::outcome::Fix;
 
 /// The four actions the exec agent needs on its role.
 pub const SSMMESSAGES_ACTIONS: [&str; 4] = [
@@ -31,25 +32,82 @@ pub fn cluster_name(f: &Facts<'_>) -> String {
     }
 }
 
-/// How to replace a task so that a changed setting takes effect.
-pub fn replace_task_command(f: &Facts<'_>, task: &Task, enable_exec: bool) -> String {
+/// `fix` with the steps that replace a task so that a changed setting takes effect: a new
+/// deployment of its service as the service's deployment controller allows (see
+/// [`roll_service`]), or, for a standalone task, a new task.
+pub fn replace_task(fix: Fix, f: &Facts<'_>, task: &Task, enable_exec: bool) -> Fix {
     let exec = if enable_exec {
         " --enable-execute-command"
     } else {
         ""
     };
     match task.service_name() {
-        Some(service) => format!(
-            "aws ecs update-service --cluster {} --service {service}{exec} --force-new-deployment{}",
-            cluster_name(f),
-            region_flag(f)
-        ),
-        None => format!(
+        Some(service) => {
+            let controller = f
+                .service()
+                .ok()
+                .flatten()
+                .and_then(|s| s.deployment_controller.clone());
+            roll_service(
+                fix,
+                &cluster_name(f),
+                service,
+                controller.as_deref(),
+                exec,
+                &region_flag(f),
+            )
+        }
+        None => fix.command(format!(
             "aws ecs run-task --cluster {} --task-definition {}{exec} ...  # the same options as before, then stop task {}",
             cluster_name(f),
             task_definition_ref(&task.task_definition_arn),
             task.id()
-        ),
+        )),
+    }
+}
+
+/// `fix` with the steps that roll `service`'s tasks after `update` (update-service flags,
+/// such as ` --enable-execute-command`, or empty), as its deployment controller allows. ECS
+/// refuses `--force-new-deployment` for a `CODE_DEPLOY` (blue/green) or `EXTERNAL` service:
+/// their tasks are replaced by a CodeDeploy deployment or by a new task set.
+pub fn roll_service(
+    fix: Fix,
+    cluster: &str,
+    service: &str,
+    controller: Option<&str>,
+    update: &str,
+    region: &str,
+) -> Fix {
+    let update_command =
+        format!("aws ecs update-service --cluster {cluster} --service {service}{update}{region}");
+    match controller {
+        Some("CODE_DEPLOY") => {
+            let fix = if update.is_empty() {
+                fix
+            } else {
+                fix.command(update_command)
+            };
+            fix.command(format!(
+                "aws deploy create-deployment --application-name AppECS-{cluster}-{service} --deployment-group-name DgpECS-{cluster}-{service} --revision file://appspec-revision.json{region}"
+            ))
+            .note(format!(
+                "`{service}` uses the CODE_DEPLOY (blue/green) deployment controller: ECS refuses a forced new deployment for it, and a CodeDeploy deployment replaces its tasks. AppECS-{cluster}-{service} and DgpECS-{cluster}-{service} are the names the ECS console gives; `aws deploy list-applications` and `aws deploy list-deployment-groups --application-name APP` show yours, and the revision is the service's AppSpec (the task definition and load balancer container)"
+            ))
+        }
+        Some("EXTERNAL") => {
+            let fix = if update.is_empty() {
+                fix
+            } else {
+                fix.command(update_command)
+            };
+            fix.command(format!(
+                "aws ecs create-task-set --cluster {cluster} --service {service} --task-definition TASK_DEFINITION ...{region}   # then aws ecs update-service-primary-task-set"
+            ))
+            .note(format!(
+                "`{service}` uses the EXTERNAL deployment controller: ECS refuses a forced new deployment for it; the deployer that manages it replaces the tasks with a new task set"
+            ))
+        }
+        _ => fix.command(format!("{update_command} --force-new-deployment")),
     }
 }
 

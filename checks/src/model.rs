@@ -159,6 +159,10 @@ pub struct Service {
     /// The service's deployments (`PRIMARY` first); empty when unknown (lint).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deployments: Vec<Deployment>,
+    /// `deploymentController.type`: `ECS` (rolling), `CODE_DEPLOY` (blue/green) or
+    /// `EXTERNAL`; `None` when not given (ECS's default, `ECS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_controller: Option<String>,
 }
 
 /// One deployment of a service; its tasks have its id as `startedBy`.

@@ -274,6 +274,7 @@ pub fn diagnosis() -> Diagnosis {
                     )),
                     rollout_state: Some("COMPLETED".into()),
                 }],
+                deployment_controller: None,
             }),
             task_definition: Fact::ok(TaskDefinition {
                 arn: Some(format!(

@@ -219,6 +219,9 @@ pub fn service(s: &aws_sdk_ecs::types::Service) -> Service {
                 rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
             })
             .collect(),
+        deployment_controller: s
+            .deployment_controller()
+            .map(|c| c.r#type().as_str().to_string()),
     }
 }
 

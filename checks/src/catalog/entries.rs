@@ -100,7 +100,7 @@ declare_error! {
                 cause: "exec was enabled (or the role, network or key fixed) after the task started, and the task was not replaced: a running task keeps what it started with",
                 checks: [task::exec_enabled],
                 confirm: "compare the task's startedAt (describe-tasks) with the time of the change; tasks older than it still have the old setting",
-                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --force-new-deployment, or stop the old tasks",
+                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --force-new-deployment, or stop the old tasks; a blue/green (CODE_DEPLOY) service takes a CodeDeploy deployment instead (aws deploy create-deployment), an EXTERNAL one a new task set",
             },
             {
                 cause: "an essential sidecar (a FireLens or Fluent Bit log router, a proxy such as Envoy) in the task interferes with the agent or keeps restarting the task, so exec works only some of the time",
@@ -151,7 +151,7 @@ declare_error! {
             {
                 cause: "the task was started before exec was enabled on its service (update-service without a new deployment, or an infrastructure change that did not replace the tasks)",
                 checks: [task::exec_enabled, task::service_exec_enabled],
-                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --enable-execute-command --force-new-deployment",
+                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --enable-execute-command --force-new-deployment; for a blue/green (CODE_DEPLOY) service, the same without --force-new-deployment, then a CodeDeploy deployment (aws deploy create-deployment); for an EXTERNAL one, a new task set",
             },
             {
                 cause: "a standalone task was run without --enable-execute-command",
@@ -1204,7 +1204,7 @@ declare_error! {
             {
                 cause: "the checker printed `Exec Enabled for Task | NO`: the task was started without enableExecuteCommand",
                 checks: [task::exec_enabled, task::service_exec_enabled],
-                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --enable-execute-command --force-new-deployment",
+                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --enable-execute-command --force-new-deployment; for a blue/green (CODE_DEPLOY) service, the same without --force-new-deployment, then a CodeDeploy deployment (aws deploy create-deployment); for an EXTERNAL one, a new task set",
             },
             {
                 cause: "the checker printed `STOPPED (Reason: ...)` under Managed Agent Status: the ExecuteCommandAgent is not running",

@@ -365,6 +365,11 @@ pub fn service(r: &Reader, obj: &Node, fallback_name: &str) -> Service {
         platform_family: r.known_string(obj, "platformFamily"),
         task_definition: r.known_string(obj, "taskDefinition"),
         deployments: Vec::new(),
+        // `{"type": ...}`, or Terraform's `deployment_controller { type = ... }` block (a list).
+        deployment_controller: match r.field(obj, "deploymentController") {
+            Field::Known(n) => r.known_string(n.items().first().unwrap_or(n), "type"),
+            _ => None,
+        },
     }
 }
 

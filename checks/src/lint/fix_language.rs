@@ -34,7 +34,22 @@ pub fn localize(fix: &Fix, naming: Naming) -> Fix {
             other => steps.push(other.clone()),
         }
     }
-    if dropped_command {
+    // How the service's tasks are replaced depends on its deployment controller, which the
+    // shared fix already chose (a CodeDeploy deployment, a new task set, or a rolling one).
+    let command_starts = |prefix: &str| {
+        fix.steps
+            .iter()
+            .any(|s| matches!(s, FixStep::Command { command } if command.starts_with(prefix)))
+    };
+    if dropped_command && command_starts("aws deploy create-deployment") {
+        steps.push(FixStep::Note {
+            text: "deploy the stack, then start a CodeDeploy deployment of the service (its CODE_DEPLOY controller takes no forced ECS deployment): running tasks keep the settings they started with".into(),
+        });
+    } else if dropped_command && command_starts("aws ecs create-task-set") {
+        steps.push(FixStep::Note {
+            text: "deploy the stack, then have the service's external deployer create a new task set (its EXTERNAL controller takes no forced ECS deployment): running tasks keep the settings they started with".into(),
+        });
+    } else if dropped_command {
         steps.push(FixStep::Note {
             text: match naming {
                 Naming::Terraform => "apply it, then replace the running tasks (force_new_deployment = true on the service, or aws ecs update-service --force-new-deployment with the deployed service's name): running tasks keep the settings they started with".into(),

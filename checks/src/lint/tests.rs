@@ -571,3 +571,45 @@ fn a_one_line_multi_megabyte_plan_keeps_every_excerpt_short() {
         assert!(!excerpt.contains("vvvvvvvv"), "values masked: {excerpt}");
     }
 }
+
+/// A blue/green (CODE_DEPLOY) or EXTERNAL service's fix never forces an ECS deployment,
+/// whatever the input: DescribeServices output, a CloudFormation template, a Terraform plan.
+#[test]
+fn deployment_controllers_get_fixes_ecs_accepts() {
+    let described = r#"{"services": [
+  {"serviceName": "bg", "clusterArn": "arn:aws:ecs:us-east-1:1:cluster/prod", "launchType": "FARGATE", "enableExecuteCommand": false, "deploymentController": {"type": "CODE_DEPLOY"}},
+  {"serviceName": "ext", "clusterArn": "arn:aws:ecs:us-east-1:1:cluster/prod", "launchType": "FARGATE", "enableExecuteCommand": false, "deploymentController": {"type": "EXTERNAL"}},
+  {"serviceName": "roll", "clusterArn": "arn:aws:ecs:us-east-1:1:cluster/prod", "launchType": "FARGATE", "enableExecuteCommand": false}
+], "failures": []}"#;
+    let r = run(described);
+    let fixes: Vec<String> = find(&r, "SV001")
+        .iter()
+        .map(|f| format!("{:?}", f.fix))
+        .collect();
+    assert_eq!(fixes.len(), 3);
+    assert!(
+        !fixes[0].contains("--force-new-deployment")
+            && fixes[0].contains("aws deploy create-deployment"),
+        "{}",
+        fixes[0]
+    );
+    assert!(
+        !fixes[1].contains("--force-new-deployment") && fixes[1].contains("create-task-set"),
+        "{}",
+        fixes[1]
+    );
+    assert!(fixes[2].contains("--force-new-deployment"), "{}", fixes[2]);
+
+    let template = "Resources:
+  Web:
+    Type: AWS::ECS::Service
+    Properties:
+      Cluster: prod
+      DeploymentController:
+        Type: CODE_DEPLOY
+";
+    let r = run(template);
+    let fix = format!("{:?}", find(&r, "SV001")[0].fix);
+    assert!(!fix.contains("aws ecs update-service"), "{fix}");
+    assert!(fix.contains("start a CodeDeploy deployment"), "{fix}");
+}

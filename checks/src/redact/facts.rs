@@ -303,6 +303,7 @@ impl Redactor {
             platform_family,
             task_definition,
             deployments,
+            deployment_controller,
         } = s;
         Service {
             name: self.name("service", &name),
@@ -323,6 +324,7 @@ impl Redactor {
                     ..d
                 })
                 .collect(),
+            deployment_controller,
         }
     }
 

@@ -30,7 +30,7 @@ crate::declare_check! {
 }
 
 use crate::facts::{Facts, Unavailable};
-use crate::fixes::replace_task_command;
+use crate::fixes::replace_task;
 use crate::outcome::{Finding, Fix, Verdict};
 
 /// Agents younger than this may not have registered with Session Manager yet.
@@ -68,8 +68,7 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
         }
         None => task.containers.iter().collect(),
     };
-    let replace = Fix::new("replace the task")
-        .command(replace_task_command(f, task, false))
+    let replace = replace_task(Fix::new("replace the task"), f, task, false)
         .note("if the agent keeps stopping: set linuxParameters.initProcessEnabled=true, keep the root filesystem writable, and give the task more memory");
     let mut findings = Vec::new();
     let mut evidence = Vec::new();

@@ -11,7 +11,9 @@ crate::declare_check! {
     ///
     /// ## How to fix
     /// For a service: `aws ecs update-service --cluster C --service S --enable-execute-command
-    /// --force-new-deployment`. For a standalone task: run a new one with
+    /// --force-new-deployment` (for a `CODE_DEPLOY` service, the same without forcing, then a
+    /// CodeDeploy deployment; for an `EXTERNAL` one, a new task set). For a standalone task:
+    /// run a new one with
     /// `--enable-execute-command` (EventBridge Scheduler and Step Functions have an
     /// `EnableExecuteCommand` parameter).
     ///
@@ -31,7 +33,7 @@ crate::declare_check! {
 }
 
 use crate::facts::{Facts, Unavailable};
-use crate::fixes::replace_task_command;
+use crate::fixes::replace_task;
 use crate::outcome::{Finding, Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
@@ -62,9 +64,12 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     } else {
         "run a new task with exec enabled"
     };
-    Ok(Verdict::Findings(vec![finding.fix(
-        Fix::new(title).command(replace_task_command(f, task, true)),
-    )]))
+    Ok(Verdict::Findings(vec![finding.fix(replace_task(
+        Fix::new(title),
+        f,
+        task,
+        true,
+    ))]))
 }
 
 #[cfg(test)]

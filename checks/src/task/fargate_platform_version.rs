@@ -27,7 +27,7 @@ crate::declare_check! {
 }
 
 use crate::facts::{Facts, Unavailable};
-use crate::fixes::{cluster_name, region_flag};
+use crate::fixes::{cluster_name, region_flag, roll_service};
 use crate::outcome::{Finding, Fix, Verdict};
 use crate::version::DottedVersion;
 
@@ -61,20 +61,43 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             "Fargate platform {pv} ({family}), needs >= {min}"
         )));
     }
-    let command = match task.service_name() {
-        Some(s) => format!(
-            "aws ecs update-service --cluster {} --service {s} --platform-version LATEST --force-new-deployment{}",
-            cluster_name(f),
-            region_flag(f)
-        ),
-        None => "run the task again with --platform-version LATEST".into(),
+    let fix = Fix::new("move the task to a newer platform version");
+    let fix = match task.service_name() {
+        Some(s) => {
+            let controller = f
+                .service()
+                .ok()
+                .flatten()
+                .and_then(|x| x.deployment_controller.clone());
+            match controller.as_deref() {
+                // A blue/green service takes its platform version from the deployment.
+                Some("CODE_DEPLOY") => roll_service(
+                    fix,
+                    &cluster_name(f),
+                    s,
+                    controller.as_deref(),
+                    "",
+                    &region_flag(f),
+                )
+                .note("set PlatformVersion: LATEST in the AppSpec's TargetService properties"),
+                other => roll_service(
+                    fix,
+                    &cluster_name(f),
+                    s,
+                    other,
+                    " --platform-version LATEST",
+                    &region_flag(f),
+                ),
+            }
+        }
+        None => fix.command("run the task again with --platform-version LATEST"),
     };
     Ok(Verdict::Findings(vec![
         Finding::error(format!(
             "task `{}` runs on Fargate platform {pv}; ECS Exec needs >= {min} ({family})",
             task.id()
         ))
-        .fix(Fix::new("move the task to a newer platform version").command(command)),
+        .fix(fix),
     ]))
 }
 
