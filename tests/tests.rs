@@ -2,6 +2,7 @@ mod cli;
 mod emulator;
 mod emulator_support;
 mod explain;
+mod iam_context;
 mod install;
 mod lint;
 mod probe;

@@ -107,7 +107,9 @@ pub fn roll_service(
                 "`{service}` uses the EXTERNAL deployment controller: ECS refuses a forced new deployment for it; the deployer that manages it replaces the tasks with a new task set"
             ))
         }
-        _ => fix.command(format!("{update_command} --force-new-deployment")),
+        _ => fix.command(format!(
+            "aws ecs update-service --cluster {cluster} --service {service}{update} --force-new-deployment{region}"
+        )),
     }
 }
 

@@ -546,6 +546,49 @@ pub struct SimResult {
     /// the policies that deny.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub matched_statements: Vec<MatchedStatement>,
+    /// The same request simulated again with plausible values for missing context keys the
+    /// doctor cannot observe (an MFA session): the decision per value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<SimVariant>,
+}
+
+/// A simulation's decision under extra context values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimVariant {
+    /// The context keys added, with their values (`aws:MultiFactorAuthPresent` = `true`).
+    pub context: BTreeMap<String, String>,
+    pub decision: Decision,
+    /// The statements that decided it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched_statements: Vec<MatchedStatement>,
+}
+
+/// Context keys whose values the doctor cannot observe from the AWS APIs, with a plausible
+/// value to simulate again with when the simulator reports them missing (`None`: no value can
+/// be assumed; the decision then depends on how the request is made).
+pub fn unobservable_key(key: &str) -> Option<Option<&'static str>> {
+    let k = key.to_ascii_lowercase();
+    match k.as_str() {
+        "aws:multifactorauthpresent" => Some(Some("true")),
+        "aws:multifactorauthage" => Some(Some("300")),
+        "aws:sourceip"
+        | "aws:sourcevpc"
+        | "aws:sourcevpce"
+        | "aws:vpcsourceip"
+        | "aws:calledvia"
+        | "aws:calledviafirst"
+        | "aws:calledvialast"
+        | "aws:viaawsservice"
+        | "aws:userid"
+        | "aws:username"
+        | "aws:tokenissuetime"
+        | "aws:federatedprovider"
+        | "aws:sourceidentity"
+        | "aws:useragent"
+        | "aws:referer" => Some(None),
+        _ if k.starts_with("aws:principaltag/") || k.starts_with("aws:requesttag/") => Some(None),
+        _ => None,
+    }
 }
 
 /// A policy statement the simulator matched.

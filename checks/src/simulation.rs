@@ -25,8 +25,57 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
             ));
         };
         let on = describe_resource(resource);
+        // Keys the real request carries but the doctor cannot observe (MFA, source IP, tags):
+        // a denial that depends on them is not a verdict.
+        let unobservable: Vec<&str> = result
+            .missing_context
+            .iter()
+            .map(String::as_str)
+            .filter(|k| crate::model::unobservable_key(k).is_some())
+            .collect();
+        let allowed_variant = result
+            .variants
+            .iter()
+            .find(|v| v.decision == Decision::Allowed);
         let finding = match result.decision {
-            Decision::Allowed => continue,
+            Decision::Allowed if unobservable.is_empty() => continue,
+            // Allowed without those keys, but the real request carries them: a condition on
+            // them (say, a Deny outside the office's addresses) decides it.
+            Decision::Allowed => Finding::warning(format!(
+                "`{principal}` is allowed {action} on {on} by the simulation, but conditions on {} decide the real request, which no AWS API shows the doctor",
+                unobservable.join(", ")
+            ))
+            .evidence("the simulator had no value for these keys; check the statements that use them against how you call execute-command"),
+            _ if allowed_variant.is_some() => {
+                let v = allowed_variant.expect("checked");
+                let with: Vec<String> = v.context.iter().map(|(k, x)| format!("{k}={x}")).collect();
+                Finding::warning(format!(
+                    "`{principal}` is denied {action} on {on} unless the request carries {}: {}",
+                    with.join(", "),
+                    unless_words(&v.context)
+                ))
+                .evidence(format!(
+                    "simulated again with {}: allowed; the doctor cannot see how you call execute-command",
+                    with.join(", ")
+                ))
+                .evidence(statements_words(&result.matched_statements))
+            }
+            _ if !unobservable.is_empty()
+                && !unobservable.iter().all(|k| {
+                    result
+                        .variants
+                        .iter()
+                        .any(|v| v.context.keys().any(|c| c.eq_ignore_ascii_case(k)))
+                }) =>
+            {
+                Finding::warning(format!(
+                    "`{principal}` is {} {action} on {on} unless conditions on {} hold, which no AWS API shows the doctor",
+                    if result.decision == Decision::ExplicitDeny { "explicitly denied" } else { "not allowed" },
+                    unobservable.join(", ")
+                ))
+                .evidence(statements_words(&result.matched_statements))
+                .evidence("the decision depends on how the request is made (source address, VPC endpoint, MFA, tags): check the statement against how you call execute-command")
+            }
             Decision::ExplicitDeny => {
                 Finding::error(format!("`{principal}` is explicitly denied {action} on {on}"))
                     .fix(explicit_deny_fix(result, principal, action, &on))
@@ -63,6 +112,18 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
                 "`{principal}` is not allowed {action} on {on}: no policy allows it"
             )),
         };
+        let finding = result
+            .variants
+            .iter()
+            .filter(|v| v.decision != Decision::Allowed)
+            .fold(finding, |f, v| {
+                let with: Vec<String> = v.context.iter().map(|(k, x)| format!("{k}={x}")).collect();
+                f.evidence(format!(
+                    "simulated again with {}: still {}",
+                    with.join(", "),
+                    decision_word(v.decision)
+                ))
+            });
         findings.push(finding.subject(resource.clone()).evidence(format!(
             "iam:SimulatePrincipalPolicy: {action} on {resource} -> {}",
             decision_word(result.decision)
@@ -80,6 +141,33 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
     } else {
         Judgement::Problems(findings)
     }
+}
+
+/// `the session has MFA` for `aws:MultiFactorAuthPresent=true`, else the values.
+fn unless_words(context: &std::collections::BTreeMap<String, String>) -> String {
+    if context
+        .keys()
+        .any(|k| k.eq_ignore_ascii_case("aws:MultiFactorAuthPresent"))
+    {
+        "call execute-command from a session signed in with MFA (aws sts get-session-token --serial-number ... --token-code ..., or a profile with mfa_serial)".into()
+    } else {
+        "make the request with those values".into()
+    }
+}
+
+/// The statements the simulator matched, in words.
+fn statements_words(statements: &[crate::model::MatchedStatement]) -> String {
+    if statements.is_empty() {
+        return "the simulator named no statement".into();
+    }
+    let named: Vec<String> = statements
+        .iter()
+        .map(|m| match m.start_line {
+            Some(line) => format!("policy `{}` (statement at line {line})", m.source_policy_id),
+            None => format!("policy `{}`", m.source_policy_id),
+        })
+        .collect();
+    format!("decided by {}", named.join(", "))
 }
 
 /// The fix for an explicit deny: change the statement that denies (an Allow cannot override
@@ -209,7 +297,82 @@ mod tests {
             allowed_by_organizations: None,
             allowed_by_boundary: None,
             matched_statements: vec![],
+            variants: vec![],
         }
+    }
+
+    /// A denial that holds only without MFA, or depends on a key nobody can observe, is a
+    /// warning naming the key; one that holds with every value stays an error.
+    #[test]
+    fn denials_that_depend_on_the_request_are_not_verdicts() {
+        let sim = |r: SimResult| Simulation {
+            principal_arn: "arn:aws:iam::1:user/dev".into(),
+            results: vec![r],
+        };
+        let mut mfa = result(Decision::ExplicitDeny);
+        mfa.missing_context = vec!["aws:MultiFactorAuthPresent".into()];
+        mfa.matched_statements = vec![crate::model::MatchedStatement {
+            source_policy_id: "RequireMFA".into(),
+            source_policy_type: Some("user".into()),
+            start_line: Some(4),
+        }];
+        // Not simulated again (an older recording): the key cannot be observed, a warning.
+        let f = problems(&sim(mfa.clone()));
+        assert_eq!(f[0].severity, crate::check::Severity::Warning, "{f:?}");
+        assert!(f[0].message.contains("aws:MultiFactorAuthPresent"), "{f:?}");
+        assert!(
+            f[0].evidence
+                .iter()
+                .any(|e| e.contains("RequireMFA") && e.contains("line 4"))
+        );
+        // Simulated again with MFA: allowed, so denied only without MFA.
+        let mut with_mfa = mfa.clone();
+        with_mfa.variants = vec![crate::model::SimVariant {
+            context: [("aws:MultiFactorAuthPresent".to_string(), "true".to_string())].into(),
+            decision: Decision::Allowed,
+            matched_statements: vec![],
+        }];
+        let f = problems(&sim(with_mfa));
+        assert_eq!(f[0].severity, crate::check::Severity::Warning);
+        assert!(
+            f[0].message
+                .contains("unless the request carries aws:MultiFactorAuthPresent=true"),
+            "{f:?}"
+        );
+        assert!(f[0].message.contains("MFA"));
+        // Still denied with MFA: an error, saying so.
+        let mut still = mfa.clone();
+        still.variants = vec![crate::model::SimVariant {
+            context: [("aws:MultiFactorAuthPresent".to_string(), "true".to_string())].into(),
+            decision: Decision::ExplicitDeny,
+            matched_statements: vec![],
+        }];
+        let f = problems(&sim(still));
+        assert_eq!(f[0].severity, crate::check::Severity::Error);
+        assert!(
+            f[0].evidence
+                .iter()
+                .any(|e| e.contains("still explicitDeny") || e.contains("still")),
+            "{f:?}"
+        );
+        // A source-IP guard: no value can be assumed, a warning.
+        let mut ip = result(Decision::ExplicitDeny);
+        ip.missing_context = vec!["aws:SourceIp".into()];
+        let f = problems(&sim(ip));
+        assert_eq!(f[0].severity, crate::check::Severity::Warning);
+        assert!(f[0].message.contains("aws:SourceIp"));
+        // Allowed, but an IP guard the simulator could not apply decides the real request.
+        let mut guarded = result(Decision::Allowed);
+        guarded.missing_context = vec!["aws:SourceIp".into()];
+        let f = problems(&sim(guarded));
+        assert_eq!(f[0].severity, crate::check::Severity::Warning);
+        // A key the doctor passes (ecs:cluster) missing: the deny stands.
+        let mut known = result(Decision::ExplicitDeny);
+        known.missing_context = vec!["ecs:cluster".into()];
+        assert_eq!(
+            problems(&sim(known))[0].severity,
+            crate::check::Severity::Error
+        );
     }
 
     fn problems(sim: &Simulation) -> Vec<Finding> {

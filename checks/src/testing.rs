@@ -36,6 +36,7 @@ fn allowed(action: &str, resource: &str) -> SimResult {
         allowed_by_organizations: None,
         allowed_by_boundary: None,
         matched_statements: vec![],
+        variants: vec![],
     }
 }
 

@@ -273,6 +273,7 @@ pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimR
                 allowed_by_organizations: orgs,
                 allowed_by_boundary: boundary,
                 matched_statements: matched(r.matched_statements()),
+                variants: Vec::new(),
             });
             continue;
         }
@@ -296,6 +297,7 @@ pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimR
                 } else {
                     matched(rs.matched_statements())
                 },
+                variants: Vec::new(),
             });
         }
     }

@@ -365,8 +365,48 @@ def arn_match(pattern, value):
     return all(wildcard(a, b) for a, b in zip(p, v))
 
 
+def as_time(value):
+    """An IAM date: ISO 8601 (`2026-12-07T12:00:00Z`) or epoch seconds."""
+    from datetime import datetime
+    text = str(value).strip()
+    if re.fullmatch(r"\d+", text):
+        return float(text)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def compare(kind, op):
+    """A matcher comparing as dates or numbers: actual OP expected."""
+    convert = as_time if kind == "date" else float
+
+    def matcher(expected, actual):
+        try:
+            return op(convert(actual), convert(expected))
+        except (ValueError, TypeError):
+            return False
+    return matcher
+
+
+def ip_in(expected, actual):
+    import ipaddress
+    try:
+        return ipaddress.ip_address(actual) in ipaddress.ip_network(expected, strict=False)
+    except ValueError:
+        return False
+
+
 # operator -> (value matcher(expected, actual), negated)
 CONDITION_OPERATORS = {
+    "DateLessThan": (compare("date", lambda a, e: a < e), False),
+    "DateLessThanEquals": (compare("date", lambda a, e: a <= e), False),
+    "DateGreaterThan": (compare("date", lambda a, e: a > e), False),
+    "DateGreaterThanEquals": (compare("date", lambda a, e: a >= e), False),
+    "NumericLessThan": (compare("number", lambda a, e: a < e), False),
+    "NumericLessThanEquals": (compare("number", lambda a, e: a <= e), False),
+    "NumericGreaterThan": (compare("number", lambda a, e: a > e), False),
+    "NumericGreaterThanEquals": (compare("number", lambda a, e: a >= e), False),
+    "NumericEquals": (compare("number", lambda a, e: a == e), False),
+    "IpAddress": (ip_in, False),
+    "NotIpAddress": (ip_in, True),
     "StringEquals": (lambda e, a: e == a, False),
     "StringNotEquals": (lambda e, a: e == a, True),
     "StringEqualsIgnoreCase": (lambda e, a: e.lower() == a.lower(), False),
@@ -396,8 +436,11 @@ def condition_holds(condition, context):
                 holds &= str(as_list(expected)[0]).lower() == str(actual is None).lower()
                 continue
             if actual is None:
-                if not if_exists and qualifier != "ForAllValues":
+                # The simulator lists every key a condition needs and was not given, the
+                # ...IfExists ones too (for them the condition then holds).
+                if qualifier != "ForAllValues":
                     missing.append(key)
+                if not if_exists and qualifier != "ForAllValues":
                     holds = False
                 continue
             matcher, negated = CONDITION_OPERATORS.get(op, (None, False))
@@ -409,7 +452,13 @@ def condition_holds(condition, context):
             if negated:
                 hits = [not h for h in hits]
             holds &= all(hits) if (negated or qualifier == "ForAllValues") else any(hits)
-    return holds and not missing, missing
+    return holds and not [k for k in missing if not if_exists_key(condition, k)], missing
+
+
+def if_exists_key(condition, key):
+    """Whether `key` appears in `condition` only under ...IfExists operators."""
+    ops = [op for op, block in (condition or {}).items() if key in block]
+    return bool(ops) and all(op.endswith("IfExists") for op in ops)
 
 
 def statement_applies(statement, action, resource, context):

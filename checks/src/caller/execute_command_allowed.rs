@@ -3,8 +3,16 @@ crate::declare_check! {
     /// That the identity running the doctor may call `ecs:ExecuteCommand` on **both** the cluster
     /// and the task. It asks `iam:SimulatePrincipalPolicy` with the context ECS supplies at call
     /// time (`ecs:cluster`, `ecs:task`, `ecs:container-name`, the task's and cluster's tags as
-    /// `aws:ResourceTag/*` and `ecs:ResourceTag/*`), so `Condition` blocks are evaluated rather
-    /// than ignored. An assumed-role session is resolved to its role, path included.
+    /// `aws:ResourceTag/*` and `ecs:ResourceTag/*`) and every request carries
+    /// (`aws:RequestedRegion`, `aws:PrincipalArn`, `aws:PrincipalAccount`,
+    /// `aws:SecureTransport`, `aws:CurrentTime`, `aws:EpochTime`), so `Condition` blocks are
+    /// evaluated rather than ignored; a time-boxed grant is judged now. An assumed-role session
+    /// is resolved to its role, path included. When the decision depends on a key no API shows
+    /// the doctor, it is not a verdict: a denial the simulator ties to `aws:MultiFactorAuthPresent`
+    /// is simulated again with an MFA session and, if that allows it, reported as a warning
+    /// ("denied unless the session has MFA") naming the statement; a decision that depends on
+    /// `aws:SourceIp`, `aws:SourceVpce`, `aws:CalledVia` or principal and request tags is a
+    /// warning naming the key. A deny that holds with every value stays an error.
     ///
     /// ## Why it matters
     /// ECS authorises `ExecuteCommand` against the cluster and the task resource; a policy that
@@ -14,7 +22,8 @@ crate::declare_check! {
     /// ## How to fix
     /// Allow `ecs:ExecuteCommand` on `arn:…:cluster/CLUSTER` and `arn:…:task/CLUSTER/*`. When the
     /// simulator reports an SCP or a permissions boundary, the fix is there, not in the
-    /// identity policy. Conditions on `ecs:container-name` need `--container`.
+    /// identity policy. Conditions on `ecs:container-name` need `--container`. For "deny
+    /// unless MFA", call `execute-command` from an MFA session.
     ///
     /// ## References
     /// - <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html> (IAM policies to limit access)

@@ -10,6 +10,20 @@ use super::Redactor;
 use crate::model::*;
 
 impl Redactor {
+    fn matched(&mut self, statements: Vec<MatchedStatement>) -> Vec<MatchedStatement> {
+        statements
+            .into_iter()
+            .map(|m| MatchedStatement {
+                source_policy_id: if m.source_policy_id.starts_with("arn:") {
+                    self.arn(&m.source_policy_id)
+                } else {
+                    self.name("policy", &m.source_policy_id)
+                },
+                ..m
+            })
+            .collect()
+    }
+
     pub(super) fn route(&mut self, r: Route) -> Route {
         let Route {
             destination,
@@ -391,6 +405,7 @@ impl Redactor {
                         allowed_by_organizations,
                         allowed_by_boundary,
                         matched_statements,
+                        variants,
                     } = r;
                     SimResult {
                         action,
@@ -403,15 +418,12 @@ impl Redactor {
                         missing_context,
                         allowed_by_organizations,
                         allowed_by_boundary,
-                        matched_statements: matched_statements
+                        matched_statements: self.matched(matched_statements),
+                        variants: variants
                             .into_iter()
-                            .map(|m| MatchedStatement {
-                                source_policy_id: if m.source_policy_id.starts_with("arn:") {
-                                    self.arn(&m.source_policy_id)
-                                } else {
-                                    self.name("policy", &m.source_policy_id)
-                                },
-                                ..m
+                            .map(|v| crate::model::SimVariant {
+                                matched_statements: self.matched(v.matched_statements),
+                                ..v
                             })
                             .collect(),
                     }

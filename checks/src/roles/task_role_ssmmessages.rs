@@ -2,7 +2,12 @@ crate::declare_check! {
     /// ## What it checks
     /// That the task role (or the EC2 instance role it falls back to) is allowed the four actions
     /// the exec agent calls: `ssmmessages:CreateControlChannel`, `CreateDataChannel`,
-    /// `OpenControlChannel` and `OpenDataChannel`, simulated with `iam:SimulatePrincipalPolicy`.
+    /// `OpenControlChannel` and `OpenDataChannel`, simulated with `iam:SimulatePrincipalPolicy`
+    /// with the context the agent's requests carry (`aws:RequestedRegion` of the task,
+    /// `aws:PrincipalArn` and `aws:PrincipalAccount` of the role, `aws:SecureTransport`,
+    /// `aws:CurrentTime`), so a permissions policy or boundary limited to the company's
+    /// regions is judged in the task's region. A decision that depends on a key no API shows
+    /// (`aws:SourceVpce`, principal tags) is a warning naming the key, not an error.
     ///
     /// ## Why it matters
     /// This is the most common cause of `TargetNotConnectedException` after exec not being

@@ -174,7 +174,6 @@ impl Fetcher {
         kms: &Fact<KmsKey>,
     ) -> Fact<Simulation> {
         let task = &tasks[0];
-        use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
         let caller = match input(caller, "iam:SimulatePrincipalPolicy", "caller identity") {
             Ok(value) => value,
             Err(missing) => return missing,
@@ -202,6 +201,12 @@ impl Fetcher {
             context.insert("ecs:task".into(), task.arn.clone());
         }
         context.insert("aws:RequestedRegion".into(), self.target.region.clone());
+        // What every real request carries: who makes it, over TLS, now.
+        context.insert("aws:PrincipalArn".into(), principal.clone());
+        context.insert("aws:PrincipalAccount".into(), caller.account.clone());
+        context.insert("aws:SecureTransport".into(), "true".into());
+        context.insert("aws:CurrentTime".into(), now_rfc3339());
+        context.insert("aws:EpochTime".into(), now_epoch().to_string());
         if let Some(c) = self.exec_container(task) {
             context.insert("ecs:container-name".into(), c);
         }
@@ -209,29 +214,24 @@ impl Fetcher {
             context.insert(format!("aws:ResourceTag/{k}"), v.clone());
             context.insert(format!("ecs:ResourceTag/{k}"), v.clone());
         }
-        let entries: Vec<ContextEntry> = context
-            .into_iter()
-            .map(|(k, v)| {
-                ContextEntry::builder()
-                    .context_key_name(k)
-                    .context_key_values(v)
-                    .context_key_type(ContextKeyTypeEnum::String)
-                    .build()
-            })
-            .collect();
         let request = self
             .clients
             .iam
             .simulate_principal_policy()
             .policy_source_arn(&principal)
             .set_action_names(Some(actions))
-            .set_resource_arns(Some(resources))
-            .set_context_entries(Some(entries));
-        match self.simulate(request).await {
-            Ok(results) => Fact::ok(Simulation {
-                principal_arn: principal,
-                results,
-            }),
+            .set_resource_arns(Some(resources));
+        let first = self
+            .simulate(request.clone().set_context_entries(Some(entries(&context))))
+            .await;
+        match first {
+            Ok(mut results) => {
+                self.with_variants(&mut results, request, &context).await;
+                Fact::ok(Simulation {
+                    principal_arn: principal,
+                    results,
+                })
+            }
             // IAM does not know the path-less role ARN used because GetRole failed: the
             // missing permission is GetRole's.
             Err(e)
@@ -276,6 +276,17 @@ impl Fetcher {
                 }
             }
         }
+        // What the agent's requests carry: the task's region, its role as principal, TLS.
+        let mut context: BTreeMap<String, String> = BTreeMap::new();
+        context.insert("aws:RequestedRegion".into(), self.target.region.clone());
+        context.insert("aws:PrincipalArn".into(), role_arn.clone());
+        if let Some(arn) = ecs_exec_doctor_checks::arn::Arn::parse(&role_arn) {
+            context.insert("aws:PrincipalAccount".into(), arn.account);
+        }
+        context.insert("aws:SecureTransport".into(), "true".into());
+        context.insert("aws:CurrentTime".into(), now_rfc3339());
+        context.insert("aws:EpochTime".into(), now_epoch().to_string());
+        let context_entries = entries(&context);
         let simulate = |actions: Vec<String>, resources: Option<Vec<String>>| {
             let request = self
                 .clients
@@ -283,7 +294,8 @@ impl Fetcher {
                 .simulate_principal_policy()
                 .policy_source_arn(&role_arn)
                 .set_action_names(Some(actions))
-                .set_resource_arns(resources);
+                .set_resource_arns(resources)
+                .set_context_entries(Some(context_entries.clone()));
             self.simulate(request)
         };
         let wildcard_call = simulate(wildcard, None);
@@ -321,4 +333,96 @@ impl Fetcher {
             results,
         })
     }
+}
+
+impl Fetcher {
+    /// When a denial depends on context keys the doctor cannot observe but can give a
+    /// plausible value (an MFA session), the same simulation once more with those values:
+    /// each result then says whether that value changes the decision. One extra call, only
+    /// when such a key is missing.
+    async fn with_variants(
+        &self,
+        results: &mut [SimResult],
+        request: aws_sdk_iam::operation::simulate_principal_policy::builders::SimulatePrincipalPolicyFluentBuilder,
+        context: &BTreeMap<String, String>,
+    ) {
+        let mut extra: BTreeMap<String, String> = BTreeMap::new();
+        for r in results.iter().filter(|r| r.decision != Decision::Allowed) {
+            for key in &r.missing_context {
+                if let Some(Some(value)) = unobservable_key(key) {
+                    extra.insert(key.clone(), value.to_string());
+                }
+            }
+        }
+        if extra.is_empty() {
+            return;
+        }
+        let mut varied = context.clone();
+        varied.extend(extra.clone());
+        let Ok(again) = self
+            .simulate(request.set_context_entries(Some(entries(&varied))))
+            .await
+        else {
+            return;
+        };
+        for r in results
+            .iter_mut()
+            .filter(|r| r.decision != Decision::Allowed)
+        {
+            let mine: BTreeMap<String, String> = extra
+                .iter()
+                .filter(|(k, _)| r.missing_context.iter().any(|m| m.eq_ignore_ascii_case(k)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            if let Some(other) = again
+                .iter()
+                .find(|o| o.action == r.action && o.resource == r.resource)
+            {
+                r.variants.push(SimVariant {
+                    context: extra.clone(),
+                    decision: other.decision,
+                    matched_statements: other.matched_statements.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// The simulator's context entries, each key with the type IAM gives it.
+fn entries(context: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::ContextEntry> {
+    use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
+    context
+        .iter()
+        .map(|(k, v)| {
+            let kind = match k.to_ascii_lowercase().as_str() {
+                "aws:securetransport" | "aws:multifactorauthpresent" | "aws:viaawsservice" => {
+                    ContextKeyTypeEnum::Boolean
+                }
+                "aws:currenttime" | "aws:tokenissuetime" => ContextKeyTypeEnum::Date,
+                "aws:epochtime" | "aws:multifactorauthage" => ContextKeyTypeEnum::Numeric,
+                _ => ContextKeyTypeEnum::String,
+            };
+            ContextEntry::builder()
+                .context_key_name(k)
+                .context_key_values(v)
+                .context_key_type(kind)
+                .build()
+        })
+        .collect()
+}
+
+fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn now_rfc3339() -> String {
+    aws_smithy_types::DateTime::from_secs(now_epoch())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
 }

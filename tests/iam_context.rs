@@ -1,0 +1,198 @@
+//! IAM simulations with the context the real request carries, end to end against the
+//! emulator's simulator: a red only where AWS would refuse the request.
+
+use ecs_exec_doctor_checks::Severity;
+use ecs_exec_doctor_checks::report::{Report, Status};
+use serde_json::{Value, json};
+
+use crate::emulator_support::*;
+
+fn put_role_policy(emu: &Emulator, role: &str, name: &str, statements: Vec<Value>) {
+    let document = json!({"Version": "2012-10-17", "Statement": statements}).to_string();
+    emu.block_on(
+        emu.aws
+            .iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document)
+            .send(),
+    )
+    .or_die("PutRolePolicy");
+}
+
+fn severities(report: &Report, code: &str) -> Vec<Severity> {
+    result(report, code)
+        .findings
+        .iter()
+        .map(|f| f.severity)
+        .collect()
+}
+
+/// An assumed-role caller (its role is `{cluster}-doctor`) under the common "deny everything
+/// unless MFA" policy: denied only without MFA, a warning that says so, not an error; with an
+/// unconditional deny beside it, still an error.
+#[test]
+fn deny_unless_mfa_is_a_warning_naming_mfa_not_a_red() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::rich("mfa"));
+    put_role_policy(
+        &emu,
+        "mfa-doctor",
+        "RequireMFA",
+        vec![json!({
+            "Sid": "DenyAllExceptListedIfNoMFA",
+            "Effect": "Deny",
+            "NotAction": ["iam:ListMFADevices", "sts:GetSessionToken"],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+        })],
+    );
+    let run = emu.diagnose(&world);
+    let report = run.report();
+    assert_eq!(
+        result(&report, "CR001").status,
+        Status::Warning,
+        "{:#?}",
+        result(&report, "CR001")
+    );
+    let cr001 = result(&report, "CR001");
+    assert!(
+        cr001.findings[0]
+            .message
+            .contains("aws:MultiFactorAuthPresent=true")
+            && cr001.findings[0].message.contains("MFA"),
+        "{cr001:#?}"
+    );
+    assert!(
+        cr001.findings[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("RequireMFA")),
+        "the statement is named: {cr001:#?}"
+    );
+    assert!(!severities(&report, "CR001").contains(&Severity::Error));
+
+    // The same, plus a deny that holds whatever the session: an error, MFA or not.
+    put_role_policy(
+        &emu,
+        "mfa-doctor",
+        "NoExec",
+        vec![json!({"Effect": "Deny", "Action": "ecs:ExecuteCommand", "Resource": "*"})],
+    );
+    let run = emu.diagnose(&world);
+    run.assert_code(1);
+    let report = run.report();
+    assert!(
+        severities(&report, "CR001").contains(&Severity::Error),
+        "{:#?}",
+        result(&report, "CR001")
+    );
+}
+
+/// A source-IP guard: the doctor cannot know the caller's address, so it is a warning naming
+/// the key, never an error.
+#[test]
+fn an_ip_guard_is_a_warning_naming_the_key() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::rich("ipguard"));
+    put_role_policy(
+        &emu,
+        "ipguard-doctor",
+        "OfficeOnly",
+        vec![json!({
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}
+        })],
+    );
+    let report = emu.diagnose(&world).report();
+    let cr001 = result(&report, "CR001");
+    assert_eq!(cr001.status, Status::Warning, "{cr001:#?}");
+    assert!(
+        cr001.findings[0].message.contains("aws:SourceIp"),
+        "{cr001:#?}"
+    );
+}
+
+/// A task role allowed ssmmessages only in some regions: inside the task's region it passes
+/// (the simulation carries aws:RequestedRegion), outside it is a red.
+#[test]
+fn a_region_limited_task_role_is_judged_in_the_tasks_region() {
+    let Some(emu) = Emulator::start() else { return };
+    let region_limited = |cluster: &str, region: &str| {
+        let world = emu.world(Spec {
+            task_role: Some(TaskRole {
+                ssmmessages: false,
+                kms_decrypt: false,
+            }),
+            ..Spec::healthy(cluster)
+        });
+        put_role_policy(
+            &emu,
+            world.task_role_name.as_deref().unwrap(),
+            "InOurRegions",
+            vec![json!({
+                "Effect": "Allow",
+                "Action": "ssmmessages:*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": [region]}}
+            })],
+        );
+        emu.diagnose(&world).report()
+    };
+    let inside = region_limited("regionin", REGION);
+    assert_eq!(
+        result(&inside, "IR002").status,
+        Status::Pass,
+        "{:#?}",
+        result(&inside, "IR002")
+    );
+    let outside = region_limited("regionout", "eu-west-1");
+    assert_eq!(
+        result(&outside, "IR002").status,
+        Status::Error,
+        "{:#?}",
+        result(&outside, "IR002")
+    );
+}
+
+/// A time-boxed grant: open now, a pass; its window passed, an error.
+#[test]
+fn a_time_boxed_grant_is_judged_at_the_current_time() {
+    let Some(emu) = Emulator::start() else { return };
+    let windowed = |cluster: &str, until: &str| {
+        let world = emu.world(Spec {
+            caller: Caller::AssumedRole,
+            caller_actions: vec!["ecs:DescribeTasks".into()],
+            ..Spec::healthy(cluster)
+        });
+        put_role_policy(
+            &emu,
+            &format!("{cluster}-doctor"),
+            "BreakGlass",
+            vec![json!({
+                "Effect": "Allow",
+                "Action": "ecs:ExecuteCommand",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:CurrentTime": until}}
+            })],
+        );
+        emu.diagnose(&world).report()
+    };
+    let open = windowed("windowopen", "2099-01-01T00:00:00Z");
+    assert_eq!(
+        result(&open, "CR001").status,
+        Status::Pass,
+        "{:#?}",
+        result(&open, "CR001")
+    );
+    let closed = windowed("windowshut", "2020-01-01T00:00:00Z");
+    assert_eq!(
+        result(&closed, "CR001").status,
+        Status::Error,
+        "{:#?}",
+        result(&closed, "CR001")
+    );
+}
