@@ -2184,3 +2184,32 @@ fn fixes_are_ones_the_deployment_controller_accepts() {
         "{external:?}"
     );
 }
+
+/// An ECS Anywhere task (launch type EXTERNAL, on a managed `mi-` instance): the VPC network
+/// checks are not applicable, saying why, instead of UNKNOWN for want of an EC2 instance; no
+/// EC2 call is made for the managed instance.
+#[test]
+fn an_ecs_anywhere_task_gets_verdicts_not_unknowns() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec {
+        launch: Launch::Ec2 {
+            agent_version: "1.70.2".into(),
+            instance_role: false,
+        },
+        ..Spec::healthy("anywhere")
+    });
+    emu.shim.make_external(
+        &world.tasks[0],
+        world.container_instance_arn.as_deref().unwrap(),
+        "mi-0123456789abcdef0",
+    );
+    let run = emu.diagnose(&world);
+    let report = run.report();
+    for code in ["NW001", "NW002", "NW003", "NW004", "NW005"] {
+        let r = result(&report, code);
+        assert_eq!(r.status, Status::NotApplicable, "{r:#?}");
+        assert!(r.message.contains("ECS Anywhere"), "{r:#?}");
+    }
+    assert_eq!(report.summary.unknown, 0, "{:#?}", report.results);
+    assert!(report.network_paths.is_empty());
+}

@@ -314,6 +314,23 @@ impl Shim {
     }
 
     /// Moves a task's start (and its agents' start) to `started_at` (epoch seconds).
+    /// Makes the task an ECS Anywhere one: launch type `EXTERNAL`, its container instance a
+    /// managed instance (`mi-…`) outside AWS.
+    pub fn make_external(&self, task: &str, container_instance: &str, managed_instance: &str) {
+        self.control(
+            "POST",
+            "/_shim/task",
+            Some(json!({"task": task, "launchType": "EXTERNAL"})),
+        );
+        self.control(
+            "POST",
+            "/_shim/container-instance",
+            Some(
+                json!({"containerInstance": container_instance, "ec2InstanceId": managed_instance}),
+            ),
+        );
+    }
+
     pub fn set_task_started(&self, task: &str, started_at: i64) {
         self.control(
             "POST",

@@ -238,6 +238,12 @@ impl Task {
         self.group.as_deref()?.strip_prefix("service:")
     }
 
+    /// An ECS Anywhere task: launch type `EXTERNAL`, on a managed (`mi-…`) instance outside
+    /// AWS, whose network no AWS API shows.
+    pub fn is_external(&self) -> bool {
+        self.launch_type.as_deref() == Some("EXTERNAL")
+    }
+
     pub fn is_fargate(&self) -> bool {
         self.launch_type.as_deref() == Some("FARGATE")
             || self

@@ -898,6 +898,8 @@ class Shim:
                                                 "started": round(time.time(), 3), "containers": {}})
         status = task.get("lastStatus", "RUNNING")
         task["enableExecuteCommand"] = state["exec"]
+        if state.get("launchType"):
+            task["launchType"] = state["launchType"]
         task.setdefault("createdAt", state["started"])
         if status != "PENDING":
             task.setdefault("startedAt", state["started"])
@@ -1073,6 +1075,8 @@ class Shim:
                 instance["attributes"] = attributes
                 if state.get("agentConnected") is not None:
                     instance["agentConnected"] = state["agentConnected"]
+                if state.get("ec2InstanceId"):
+                    instance["ec2InstanceId"] = state["ec2InstanceId"]
 
         return self.patched_json(environ, start_response, patch)
 
@@ -1187,18 +1191,22 @@ class Shim:
                 return reply(200, {"ok": True})
             if (method, path) == ("POST", "/_shim/task"):
                 started = body.get("startedAt")
-                if not body.get("task") or not isinstance(started, (int, float)):
-                    return reply(400, {"error": "expected task and startedAt (epoch seconds)"})
+                launch = body.get("launchType")
+                if not body.get("task") or not (isinstance(started, (int, float)) or launch):
+                    return reply(400, {"error": "expected task and startedAt (epoch seconds) or launchType"})
                 state = self.tasks.get(last_segment(body["task"]))
                 if state is None:
                     return reply(404, {"error": f"unknown task {body['task']}"})
-                state["started"] = started
+                if started is not None:
+                    state["started"] = started
+                if launch:
+                    state["launchType"] = launch
                 return reply(200, {"ok": True})
             if (method, path) == ("POST", "/_shim/container-instance"):
                 if not body.get("containerInstance"):
                     return reply(400, {"error": "expected containerInstance"})
                 state = self.instances.setdefault(last_segment(body["containerInstance"]), {})
-                for key in ("execCapability", "agentConnected"):
+                for key in ("execCapability", "agentConnected", "ec2InstanceId"):
                     if key in body:
                         state[key] = body[key]
                 return reply(200, {"ok": True})

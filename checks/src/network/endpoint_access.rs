@@ -41,6 +41,9 @@ use crate::facts::{Facts, Unavailable};
 use crate::outcome::Verdict;
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    if let Some(na) = super::outside_aws(f) {
+        return Ok(na);
+    }
     let net = f.network()?;
     let region = &f.target().region;
     let Via::Endpoint(ep) = path::via(net, region) else {

@@ -45,6 +45,9 @@ use crate::model::{Network, VpcEndpoint};
 use crate::outcome::{Finding, Fix, Status, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    if let Some(na) = super::outside_aws(f) {
+        return Ok(na);
+    }
     let net = f.network()?;
     let cluster = f.cluster()?;
     let needed = path::dependencies(&cluster.exec_config);

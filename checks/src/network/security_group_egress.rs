@@ -52,6 +52,9 @@ use crate::facts::{Facts, Unavailable};
 use crate::outcome::{Finding, Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    if let Some(na) = super::outside_aws(f) {
+        return Ok(na);
+    }
     let net = f.network()?;
     let interface = f.interface()?;
     let firewall = f.firewall()?;

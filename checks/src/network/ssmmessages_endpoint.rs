@@ -15,7 +15,11 @@ crate::declare_check! {
     /// peering, virtual private gateway and firewall routes are yellow: the doctor cannot see
     /// beyond that hop. When the route tables cannot be read, the original checker's heuristic
     /// applies and is labelled as one. A subnet shared from another account (RAM) is UNKNOWN:
-    /// its owner holds the routes and endpoints.
+    /// its owner holds the routes and endpoints, and so is an active default route to a NAT
+    /// gateway this account cannot see. An ECS Anywhere task (launch type `EXTERNAL`, on a
+    /// managed `mi-` instance) runs outside any VPC: this and the other network checks do not
+    /// apply to it (the on-premises path is invisible to AWS APIs; `check --probe` verifies
+    /// it).
     ///
     /// ## Why it matters
     /// The exec agent connects outbound to `ssmmessages` over HTTPS. No path means
@@ -50,6 +54,9 @@ use crate::facts::{Facts, Unavailable};
 use crate::outcome::{Finding, Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    if let Some(na) = super::outside_aws(f) {
+        return Ok(na);
+    }
     let task = f.task()?;
     let net = f.network()?;
     let region = &f.target().region;

@@ -13,6 +13,9 @@ use futures::future::{BoxFuture, FutureExt, Shared, join_all};
 
 use super::{Fetcher, Listing, SharedFact, SharedResult, dependent_of, network};
 
+/// Why an ECS Anywhere task has no network facts.
+const OUTSIDE_AWS: &str = "an ECS Anywhere task runs outside AWS: its network is not an AWS VPC";
+
 impl Fetcher {
     pub(super) async fn subjects<'a>(
         &'a self,
@@ -93,7 +96,12 @@ impl Fetcher {
                 let mut instances: BTreeSet<String> = BTreeSet::new();
                 if needs_ci && let Ok(map) = cis.await {
                     subnets.extend(map.values().filter_map(|c| c.subnet_id.clone()));
-                    instances.extend(map.values().filter_map(|c| c.ec2_instance_id.clone()));
+                    // ECS Anywhere's managed instances (`mi-…`) are not EC2 instances.
+                    instances.extend(
+                        map.values()
+                            .filter_map(|c| c.ec2_instance_id.clone())
+                            .filter(|id| !id.starts_with("mi-")),
+                    );
                 }
                 let enis: BTreeSet<String> = enis.into_iter().collect();
                 let facts = self
@@ -192,6 +200,9 @@ impl Fetcher {
                     if !self.need(FactKind::Network) {
                         return Fact::NotFetched;
                     }
+                    if task.is_external() {
+                        return Fact::absent(OUTSIDE_AWS);
+                    }
                     // A bridge/host task's subnet: the instance's `ecs.subnet-id` attribute,
                     // else the subnet of the instance's primary interface.
                     let (subnet, instance) = match &task.subnet_id {
@@ -217,6 +228,9 @@ impl Fetcher {
                 let interface = async {
                     if !self.need(FactKind::Interface) {
                         return Fact::NotFetched;
+                    }
+                    if task.is_external() {
+                        return Fact::absent(OUTSIDE_AWS);
                     }
                     let key = match &task.eni_id {
                         Some(eni) => Some(eni.clone()),
@@ -273,6 +287,9 @@ impl Fetcher {
                             return Fact::absent("the task has a task role");
                         }
                         let container_instance = container_instance.await;
+                        if task.is_external() {
+                            return Fact::absent("an ECS Anywhere task: its instance's role is the SSM activation's (not an EC2 instance profile); give the task a task role with the ssmmessages actions");
+                        }
                         if let Some(ci) = container_instance.value() {
                             if !self.need(FactKind::InstanceRole) {
                                 return Fact::NotFetched;
