@@ -196,3 +196,60 @@ fn a_time_boxed_grant_is_judged_at_the_current_time() {
         result(&closed, "CR001")
     );
 }
+
+/// Attribute-based access: the caller's role is allowed exec only for its team, by a
+/// condition on `aws:PrincipalTag/team`. The role's tags go into the simulation as its
+/// sessions carry them: the matching team passes, another team is a red.
+#[test]
+fn principal_tags_of_the_callers_role_decide_tag_based_access() {
+    let Some(emu) = Emulator::start() else { return };
+    let tagged = |cluster: &str, team: &str| {
+        let world = emu.world(Spec {
+            caller: Caller::AssumedRole,
+            caller_actions: vec!["ecs:DescribeTasks".into()],
+            ..Spec::healthy(cluster)
+        });
+        let role = format!("{cluster}-doctor");
+        emu.block_on(
+            emu.aws
+                .iam
+                .tag_role()
+                .role_name(&role)
+                .tags(
+                    aws_sdk_iam::types::Tag::builder()
+                        .key("team")
+                        .value(team)
+                        .build()
+                        .expect("tag"),
+                )
+                .send(),
+        )
+        .or_die("TagRole");
+        put_role_policy(
+            &emu,
+            &role,
+            "TeamOnly",
+            vec![json!({
+                "Effect": "Allow",
+                "Action": "ecs:ExecuteCommand",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "payments"}}
+            })],
+        );
+        emu.diagnose(&world).report()
+    };
+    let same = tagged("abacsame", "payments");
+    assert_eq!(
+        result(&same, "CR001").status,
+        Status::Pass,
+        "{:#?}",
+        result(&same, "CR001")
+    );
+    let other = tagged("abacother", "web");
+    assert_eq!(
+        result(&other, "CR001").status,
+        Status::Error,
+        "{:#?}",
+        result(&other, "CR001")
+    );
+}

@@ -80,6 +80,10 @@ pub struct Caller {
     /// role ARN without its path, which IAM rejects for roles that have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_lookup_error: Option<crate::facts::FactError>,
+    /// The role's tags (`iam:GetRole`), which its sessions carry as `aws:PrincipalTag/*`
+    /// (session tags, which no API shows, come on top).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub principal_tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

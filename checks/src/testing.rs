@@ -210,6 +210,7 @@ pub fn diagnosis() -> Diagnosis {
             kind: CallerKind::AssumedRole,
             principal_arn: Some(caller_principal),
             principal_lookup_error: None,
+            principal_tags: BTreeMap::new(),
         }),
         cluster: Fact::ok(Cluster {
             arn: cluster_arn(),

@@ -244,6 +244,7 @@ impl Fetcher {
             .map(|a| a.partition)
             .unwrap_or_else(|| self.target.partition.clone());
         let mut lookup_error = None;
+        let mut principal_tags = std::collections::BTreeMap::new();
         let (kind, principal_arn) = if let Some(role) = arn::assumed_role_name(&caller_arn) {
             // The session ARN has no role path; GetRole has it (needed by the simulator).
             let fallback = format!("arn:{partition}:iam::{account}:role/{role}");
@@ -254,10 +255,21 @@ impl Fetcher {
                 )
                 .await
             {
-                Ok(r) => (
-                    r.role().map(|r| r.arn().to_string()).unwrap_or(fallback),
-                    None,
-                ),
+                Ok(r) => {
+                    principal_tags = r
+                        .role()
+                        .map(|r| {
+                            r.tags()
+                                .iter()
+                                .map(|t| (t.key().to_string(), t.value().to_string()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (
+                        r.role().map(|r| r.arn().to_string()).unwrap_or(fallback),
+                        None,
+                    )
+                }
                 Err(e) => (fallback, Some(e)),
             };
             lookup_error = error;
@@ -280,6 +292,7 @@ impl Fetcher {
             kind,
             principal_arn,
             principal_lookup_error: lookup_error,
+            principal_tags,
         })
     }
 

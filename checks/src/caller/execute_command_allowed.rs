@@ -5,7 +5,8 @@ crate::declare_check! {
     /// time (`ecs:cluster`, `ecs:task`, `ecs:container-name`, the task's and cluster's tags as
     /// `aws:ResourceTag/*` and `ecs:ResourceTag/*`) and every request carries
     /// (`aws:RequestedRegion`, `aws:PrincipalArn`, `aws:PrincipalAccount`,
-    /// `aws:SecureTransport`, `aws:CurrentTime`, `aws:EpochTime`), so `Condition` blocks are
+    /// `aws:SecureTransport`, `aws:CurrentTime`, `aws:EpochTime`, and for an assumed role its
+    /// tags as `aws:PrincipalTag/*`), so `Condition` blocks are
     /// evaluated rather than ignored; a time-boxed grant is judged now. An assumed-role session
     /// is resolved to its role, path included. When the decision depends on a key no API shows
     /// the doctor, it is not a verdict: a denial the simulator ties to `aws:MultiFactorAuthPresent`

@@ -106,6 +106,7 @@ impl Redactor {
             kind,
             principal_arn,
             principal_lookup_error,
+            principal_tags,
         } = c;
         Caller {
             arn: self.arn(&arn),
@@ -113,6 +114,7 @@ impl Redactor {
             kind,
             principal_arn: self.opt(principal_arn, Self::arn),
             principal_lookup_error: principal_lookup_error.map(|e| self.error(e)),
+            principal_tags: self.tags(principal_tags),
         }
     }
 

@@ -207,6 +207,10 @@ impl Fetcher {
         context.insert("aws:SecureTransport".into(), "true".into());
         context.insert("aws:CurrentTime".into(), now_rfc3339());
         context.insert("aws:EpochTime".into(), now_epoch().to_string());
+        // The role's tags, as its sessions carry them (attribute-based access).
+        for (k, v) in &caller.principal_tags {
+            context.insert(format!("aws:PrincipalTag/{k}"), v.clone());
+        }
         if let Some(c) = self.exec_container(task) {
             context.insert("ecs:container-name".into(), c);
         }
