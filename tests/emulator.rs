@@ -1387,6 +1387,36 @@ fn ec2_world(emu: &Emulator) -> World {
     })
 }
 
+/// An ECS Anywhere task: the EC2 world's task reported as EXTERNAL on a managed instance
+/// that Systems Manager lists Online.
+fn anywhere_world(emu: &Emulator) -> World {
+    let world = emu.world(Spec {
+        launch: Launch::Ec2 {
+            agent_version: "1.70.2".into(),
+            instance_role: false,
+        },
+        ..Spec::rich("anywhere")
+    });
+    emu.shim.make_external(
+        &world.tasks[0],
+        world.container_instance_arn.as_deref().unwrap(),
+        "mi-0123456789abcdef0",
+    );
+    emu.shim.control(
+        "POST",
+        "/_shim/managed-instance",
+        Some(serde_json::json!({"id": "mi-0123456789abcdef0", "PingStatus": "Online"})),
+    );
+    world
+}
+
+#[test]
+fn denying_any_single_api_for_an_ecs_anywhere_task_turns_only_dependent_checks_unknown() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = anywhere_world(&emu);
+    assert_degrades_gracefully(&emu, &world, &["check", "anywhere", &world.tasks[0]]);
+}
+
 fn assert_degrades_gracefully(emu: &Emulator, world: &World, args: &[&str]) {
     let (called, made_unknown, problems) = deny_one_api_at_a_time(emu, world, args);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -1439,6 +1469,7 @@ fn the_degradation_worlds_exercise_every_api_in_the_metadata() {
     let Some(emu) = Emulator::start() else { return };
     let rich = rich_world(&emu);
     let ec2 = ec2_world(&emu);
+    let anywhere = anywhere_world(&emu);
     let mut called = BTreeSet::new();
     for (world, args) in [
         (&rich, vec!["check", "rich", rich.tasks[0].as_str()]),
@@ -1452,6 +1483,10 @@ fn the_degradation_worlds_exercise_every_api_in_the_metadata() {
             ],
         ),
         (&ec2, vec!["check", "onec2", ec2.tasks[0].as_str()]),
+        (
+            &anywhere,
+            vec!["check", "anywhere", anywhere.tasks[0].as_str()],
+        ),
     ] {
         emu.shim.reset_calls();
         let run = emu
@@ -2203,6 +2238,22 @@ fn an_ecs_anywhere_task_gets_verdicts_not_unknowns() {
         world.container_instance_arn.as_deref().unwrap(),
         "mi-0123456789abcdef0",
     );
+    // Never registered with Systems Manager (as after a deregistration): red.
+    let report = emu.diagnose(&world).report();
+    assert_status(&report, "TK006", Status::Error);
+    assert!(result(&report, "TK006").message.contains("not registered"));
+    // Registered and Online: the VPC checks do not apply, and nothing is UNKNOWN.
+    let managed = |status: &str| {
+        emu.shim.control(
+            "POST",
+            "/_shim/managed-instance",
+            Some(
+                serde_json::json!({"id": "mi-0123456789abcdef0", "PingStatus": status,
+                "AgentVersion": "3.3.1142.0", "IamRole": "ecsAnywhereRole"}),
+            ),
+        );
+    };
+    managed("Online");
     let run = emu.diagnose(&world);
     let report = run.report();
     for code in ["NW001", "NW002", "NW003", "NW004", "NW005"] {
@@ -2210,6 +2261,16 @@ fn an_ecs_anywhere_task_gets_verdicts_not_unknowns() {
         assert_eq!(r.status, Status::NotApplicable, "{r:#?}");
         assert!(r.message.contains("ECS Anywhere"), "{r:#?}");
     }
+    assert_status(&report, "TK006", Status::Pass);
     assert_eq!(report.summary.unknown, 0, "{:#?}", report.results);
     assert!(report.network_paths.is_empty());
+    // Its SSM agent lost the connection: red, naming the instance.
+    managed("ConnectionLost");
+    let report = emu.diagnose(&world).report();
+    assert_status(&report, "TK006", Status::Error);
+    assert!(
+        result(&report, "TK006")
+            .message
+            .contains("`mi-0123456789abcdef0` is ConnectionLost")
+    );
 }

@@ -33,7 +33,7 @@ fn explains_an_error_given_as_an_argument() {
     assert!(stdout.contains("confirm: IR001 task-role-present, IR002 task-role-ssmmessages"));
     assert!(stdout.contains("confirm by hand: nothing in the configuration explains it"));
     assert!(stdout.contains(
-        "$ ecs-exec-doctor check CLUSTER TASK --select IR001,IR002,TD003,TD001,NW001,NW003,NW004,NW005,TK003,TD005,TD004,TK005,IR005,TD007,IR003,CL003,NW002,CL001,TK002 --error TargetNotConnectedException"
+        "$ ecs-exec-doctor check CLUSTER TASK --select IR001,IR002,TD003,TD001,NW001,NW003,NW004,NW005,TK003,TD005,TD004,TK005,TK006,IR005,TD007,IR003,CL003,NW002,CL001,TK002 --error TargetNotConnectedException"
     ));
     insta::assert_snapshot!("explain_e01_text", stdout);
 }

@@ -465,7 +465,10 @@ impl FactKind {
             FactKind::Task => &["ecs:DescribeTasks", "ecs:ListTasks"],
             FactKind::Service => &["ecs:DescribeServices"],
             FactKind::TaskDefinition => &["ecs:DescribeTaskDefinition"],
-            FactKind::ContainerInstance => &["ecs:DescribeContainerInstances"],
+            FactKind::ContainerInstance => &[
+                "ecs:DescribeContainerInstances",
+                "ssm:DescribeInstanceInformation",
+            ],
             FactKind::InstanceRole => &["ec2:DescribeInstances", "iam:GetInstanceProfile"],
             FactKind::Network => &[
                 "ec2:DescribeSubnets",

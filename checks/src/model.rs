@@ -418,6 +418,32 @@ pub struct ContainerInstance {
     pub os_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<String>,
+    /// For an ECS Anywhere managed instance (`mi-…`): what Systems Manager knows of it
+    /// (`ssm:DescribeInstanceInformation`); `None` for EC2 instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<ManagedInstance>,
+    /// Why that could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_error: Option<crate::facts::FactError>,
+}
+
+/// An ECS Anywhere managed instance as Systems Manager sees it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManagedInstance {
+    /// `false` when Systems Manager does not list it (deregistered, or its activation gone).
+    pub registered: bool,
+    /// `Online`, `ConnectionLost` or `Inactive`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping_status: Option<String>,
+    /// The SSM agent's version on the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    /// When the agent last reached Systems Manager (epoch seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ping: Option<i64>,
+    /// The role of the instance's activation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_role: Option<String>,
 }
 
 /// The role of the EC2 instance profile, the fallback when a task has no task role.

@@ -63,6 +63,7 @@ const ID_PREFIXES: &[&str] = &[
     "cgw-",
     "acl-",
     "i-",
+    "mi-",
     "ami-",
     "lt-",
     "snap-",

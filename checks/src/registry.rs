@@ -21,6 +21,7 @@ pub static CHECKS: &[&Check] = &[
     &task::fargate_platform_version::CHECK,
     &task::service_platform_version::CHECK,
     &task::ecs_agent_version::CHECK,
+    &task::anywhere_instance_online::CHECK,
     &task::exec_agent_running::CHECK,
     &containers::readonly_root_filesystem::CHECK,
     &containers::init_process_enabled::CHECK,

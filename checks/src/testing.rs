@@ -387,6 +387,8 @@ pub fn ec2_diagnosis() -> Diagnosis {
         exec_capability: true,
         os_type: Some("linux".into()),
         subnet_id: Some("subnet-0a".into()),
+        managed: None,
+        managed_error: None,
     });
     s.instance_role = Fact::ok(InstanceRole {
         instance_profile_arn: Some(format!(

@@ -242,6 +242,8 @@ pub fn container_instance(c: &aws_sdk_ecs::types::ContainerInstance) -> Containe
         subnet_id: attr("ecs.subnet-id")
             .and_then(|a| a.value())
             .map(str::to_string),
+        managed: None,
+        managed_error: None,
     }
 }
 

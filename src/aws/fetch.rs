@@ -51,6 +51,7 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 /// How far a run has got, updated as it goes.
@@ -423,12 +424,88 @@ impl Fetcher {
             .set_container_instances(Some(arns))
             .send();
         let out = self.call("ecs:DescribeContainerInstances", request).await?;
-        Ok(out
+        let mut instances: HashMap<String, ContainerInstance> = out
             .container_instances()
             .iter()
             .map(convert::container_instance)
             .map(|c| (c.arn.clone(), c))
-            .collect())
+            .collect();
+        self.managed_instances(&mut instances).await;
+        Ok(instances)
+    }
+
+    /// ECS Anywhere's managed instances (`mi-…`) as Systems Manager sees them: one
+    /// `ssm:DescribeInstanceInformation` per 50 instances, only when there are any.
+    async fn managed_instances(&self, instances: &mut HashMap<String, ContainerInstance>) {
+        use aws_sdk_ssm::types::InstanceInformationStringFilter;
+        let ids: Vec<String> = instances
+            .values()
+            .filter_map(|c| c.ec2_instance_id.clone())
+            .filter(|id| id.starts_with("mi-"))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let calls = ids.chunks(50).map(|chunk| {
+            let filter = InstanceInformationStringFilter::builder()
+                .key("InstanceIds")
+                .set_values(Some(chunk.to_vec()))
+                .build()
+                .expect("key and values are set");
+            let request = self
+                .clients
+                .ssm
+                .describe_instance_information()
+                .filters(filter)
+                .max_results(50)
+                .send();
+            self.call("ssm:DescribeInstanceInformation", request)
+        });
+        let mut known: HashMap<String, ManagedInstance> = HashMap::new();
+        let mut error = None;
+        for answer in futures::future::join_all(calls).await {
+            match answer {
+                Ok(out) => {
+                    for i in out.instance_information_list() {
+                        let Some(id) = i.instance_id() else { continue };
+                        known.insert(
+                            id.to_string(),
+                            ManagedInstance {
+                                registered: true,
+                                ping_status: i.ping_status().map(|p| p.as_str().to_string()),
+                                agent_version: i.agent_version().map(str::to_string),
+                                last_ping: i.last_ping_date_time().map(|t| t.secs()),
+                                iam_role: i.iam_role().map(str::to_string),
+                            },
+                        );
+                    }
+                }
+                Err(e) => error = Some(e),
+            }
+        }
+        for c in instances.values_mut() {
+            let Some(id) = c
+                .ec2_instance_id
+                .as_deref()
+                .filter(|i| i.starts_with("mi-"))
+            else {
+                continue;
+            };
+            match known.get(id) {
+                Some(m) => c.managed = Some(m.clone()),
+                None => match &error {
+                    Some(e) => c.managed_error = Some(e.clone()),
+                    None => {
+                        c.managed = Some(ManagedInstance {
+                            registered: false,
+                            ..ManagedInstance::default()
+                        })
+                    }
+                },
+            }
+        }
     }
 
     async fn instance_role(&self, instance_id: String) -> Fact<InstanceRole> {

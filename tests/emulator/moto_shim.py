@@ -622,6 +622,7 @@ class Shim:
             "ecs:DescribeContainerInstances": self.container_instances,
             "ecs:ExecuteCommand": self.execute_command,
             "ssm:TerminateSession": self.terminate_session,
+            "ssm:DescribeInstanceInformation": self.instance_information,
             "iam:SimulatePrincipalPolicy": self.simulate,
             "ec2:ModifyVpcEndpoint": self.modify_vpc_endpoint,
             "kms:GetKeyPolicy": self.key_policy,
@@ -643,6 +644,7 @@ class Shim:
             self.timeline = []   # {"action", "start", "end"} per call (monotonic seconds)
             self.latency = 0.0   # seconds added to every AWS call
             self.sessions.reset()  # ECS Exec sessions and data-channel settings
+            self.managed = {}    # ECS Anywhere managed instance id -> its SSM instance information
 
     # ---- entry point
     def __call__(self, environ, start_response):
@@ -1040,6 +1042,22 @@ class Shim:
         self.sessions.terminate(session_id)
         return respond(start_response, 200, json.dumps({"SessionId": session_id}), content_type=JSON_CT)
 
+    def instance_information(self, req, environ, start_response):
+        """SSM DescribeInstanceInformation (moto lacks it) for the managed instances the
+        control API registered, filtered by `InstanceIds` as AWS does."""
+        params = req.json()
+        wanted = None
+        for f in params.get("Filters") or []:
+            if f.get("Key") == "InstanceIds":
+                wanted = set(f.get("Values") or [])
+        for f in params.get("InstanceInformationFilterList") or []:
+            if f.get("key") == "InstanceIds":
+                wanted = set(f.get("valueSet") or [])
+        listed = [{"InstanceId": i, "ResourceType": "ManagedInstance", **info}
+                  for i, info in sorted(self.managed.items()) if wanted is None or i in wanted]
+        return respond(start_response, 200, json.dumps({"InstanceInformationList": listed}),
+                       content_type=JSON_CT)
+
     def decrypt_data_key(self, session, ciphertext, context):
         """kms:Decrypt of the client's data key, as the agent does it with the task role."""
         backend = kms_backends[session.account][session.region]
@@ -1209,6 +1227,13 @@ class Shim:
                 for key in ("execCapability", "agentConnected", "ec2InstanceId"):
                     if key in body:
                         state[key] = body[key]
+                return reply(200, {"ok": True})
+            if (method, path) == ("POST", "/_shim/managed-instance"):
+                if not str(body.get("id", "")).startswith("mi-"):
+                    return reply(400, {"error": "expected id (mi-...)"})
+                info = {k: body[k] for k in ("PingStatus", "AgentVersion", "IamRole", "LastPingDateTime")
+                        if k in body}
+                self.managed[body["id"]] = info
                 return reply(200, {"ok": True})
             if (method, path) == ("GET", "/_shim/channel"):
                 if self.channel_error:

@@ -76,6 +76,12 @@ declare_error! {
                 fix: "update the ECS agent (1.50.2 or later) or move to a current ECS-optimized AMI",
             },
             {
+                cause: "an ECS Anywhere task whose managed instance is not Online in Systems Manager (its SSM agent lost its connection, or the instance was deregistered), or whose on-premises network blocks ssmmessages",
+                checks: [task::anywhere_instance_online],
+                confirm: "aws ssm describe-instance-information --filters Key=InstanceIds,Values=mi-...; on the instance, the SSM agent's log (/var/log/amazon/ssm/amazon-ssm-agent.log)",
+                fix: "restart the SSM agent on the instance and open outbound HTTPS to ssm, ssmmessages and ec2messages in the region; register a deregistered instance again with a new activation",
+            },
+            {
                 cause: "on EC2 without a task role, the instance role lacks ssmmessages or the container cannot reach the instance metadata service",
                 checks: [roles::task_role_present, roles::task_role_ssmmessages],
                 confirm: "check the instance's metadata options (HttpPutResponseHopLimit) and ECS_AWSVPC_BLOCK_IMDS when the task relies on the instance role",

@@ -428,6 +428,8 @@ impl Redactor {
             exec_capability,
             os_type,
             subnet_id,
+            managed,
+            managed_error,
         } = ci;
         ContainerInstance {
             arn: self.arn(&arn),
@@ -437,6 +439,11 @@ impl Redactor {
             exec_capability,
             os_type,
             subnet_id: self.opt(subnet_id, Self::aws_id),
+            managed: managed.map(|m| ManagedInstance {
+                iam_role: m.iam_role.map(|r| self.name("role", &r)),
+                ..m
+            }),
+            managed_error: managed_error.map(|e| self.error(e)),
         }
     }
 

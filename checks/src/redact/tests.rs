@@ -150,6 +150,8 @@ fn ec2(mut d: Diagnosis) -> Diagnosis {
         exec_capability: true,
         os_type: Some("linux".into()),
         subnet_id: Some("subnet-0a1b2c3d4e5f60718".into()),
+        managed: None,
+        managed_error: None,
     });
     s.instance_role = Fact::ok(InstanceRole {
         instance_profile_arn: Some(format!(

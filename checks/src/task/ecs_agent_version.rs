@@ -10,7 +10,8 @@ crate::declare_check! {
     ///
     /// ## How to fix
     /// Update the agent (`aws ecs update-container-agent`) or move the capacity to a current
-    /// ECS-optimized AMI, then replace the tasks.
+    /// ECS-optimized AMI, then replace the tasks. On an ECS Anywhere instance, update its
+    /// `ecs-init` package instead.
     ///
     /// ## References
     /// - amazon-ecs-exec-checker#47; bottlerocket-os/bottlerocket#3075
@@ -49,14 +50,22 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
             .is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"));
     let min = if windows { "1.56.0" } else { "1.50.2" };
     let instance = ci.ec2_instance_id.clone().unwrap_or_else(|| ci.arn.clone());
-    let update = Fix::new("update the ECS agent, or move to a current ECS-optimized AMI")
-        .command(format!(
-            "aws ecs update-container-agent --cluster {} --container-instance {}{}",
-            cluster_name(f),
-            ci.arn,
-            region_flag(f)
-        ))
-        .note("then replace the tasks on that instance");
+    // An ECS Anywhere instance's agent comes with the ecs-init package, which ECS cannot
+    // update for it.
+    let update = if task.is_external() {
+        Fix::new("update the ECS agent on the external instance")
+            .command("sudo yum update -y ecs-init || sudo apt-get install --only-upgrade -y ecs-init   # on the instance; then: sudo systemctl restart ecs")
+            .note("then replace the tasks on that instance")
+    } else {
+        Fix::new("update the ECS agent, or move to a current ECS-optimized AMI")
+            .command(format!(
+                "aws ecs update-container-agent --cluster {} --container-instance {}{}",
+                cluster_name(f),
+                ci.arn,
+                region_flag(f)
+            ))
+            .note("then replace the tasks on that instance")
+    };
     let mut findings = Vec::new();
     let mut evidence = Vec::new();
     match ci

@@ -1,5 +1,6 @@
 //! Checks of the task, its service and where it runs.
 
+pub mod anywhere_instance_online;
 pub mod ecs_agent_version;
 pub mod exec_agent_running;
 pub mod exec_enabled;
