@@ -253,3 +253,64 @@ fn principal_tags_of_the_callers_role_decide_tag_based_access() {
         result(&other, "CR001")
     );
 }
+
+/// A task role whose permissions boundary allows only the company's regions: judged in the
+/// task's region (the simulation carries aws:RequestedRegion), a pass inside, and outside a
+/// red that names the boundary.
+#[test]
+fn a_region_limited_permissions_boundary_is_judged_in_the_tasks_region() {
+    let Some(emu) = Emulator::start() else { return };
+    let bounded = |cluster: &str, region: &str| {
+        let world = emu.world(Spec::healthy(cluster));
+        let document = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": [region]}}
+        }]})
+        .to_string();
+        let policy = emu
+            .block_on(
+                emu.aws
+                    .iam
+                    .create_policy()
+                    .policy_name(format!("{cluster}-regions"))
+                    .policy_document(document)
+                    .send(),
+            )
+            .or_die("CreatePolicy");
+        let arn = policy
+            .policy()
+            .and_then(|p| p.arn())
+            .expect("policy ARN")
+            .to_string();
+        emu.block_on(
+            emu.aws
+                .iam
+                .put_role_permissions_boundary()
+                .role_name(world.task_role_name.as_deref().unwrap())
+                .permissions_boundary(arn)
+                .send(),
+        )
+        .or_die("PutRolePermissionsBoundary");
+        emu.diagnose(&world).report()
+    };
+    let inside = bounded("boundin", REGION);
+    assert_eq!(
+        result(&inside, "IR002").status,
+        Status::Pass,
+        "{:#?}",
+        result(&inside, "IR002")
+    );
+    let outside = bounded("boundout", "eu-west-1");
+    let ir002 = result(&outside, "IR002");
+    assert_eq!(ir002.status, Status::Error, "{ir002:#?}");
+    assert!(
+        ir002.message.contains("permissions boundary")
+            || ir002
+                .findings
+                .iter()
+                .any(|f| f.message.contains("permissions boundary")),
+        "{ir002:#?}"
+    );
+}

@@ -509,6 +509,25 @@ def principal_policies(arn):
     return sources
 
 
+def boundary_policy(arn):
+    """The permissions boundary of a role or user ARN, as (SourcePolicyId, type, document),
+    or None."""
+    parts = arn.split(":", 5)
+    partition, account, resource = parts[1], parts[4], parts[5]
+    backend = iam_backends[account][partition]
+    kind = resource.split("/", 1)[0]
+    pool = {"role": backend.roles.values(), "user": backend.users.values()}.get(kind, [])
+    entity = next((e for e in list(pool) if e.arn == arn), None)
+    boundary = getattr(entity, "permissions_boundary_arn", None) if entity else None
+    if not boundary:
+        return None
+    policy = backend.managed_policies.get(boundary)
+    if policy is None:
+        return None
+    version = next((v for v in policy.versions if v.is_default), policy.versions[0])
+    return (policy.name, "permissions-boundary", version.document)
+
+
 def evaluate(sources, action, resource, context):
     """(decision, matched statements, missing keys) for one (action, resource)."""
     allows, denies, missing = [], [], []
@@ -544,6 +563,16 @@ def statements_xml(refs):
     return f"<MatchedStatements>{''.join(out)}</MatchedStatements>"
 
 
+def boundary_xml(per_resource):
+    """PermissionsBoundaryDecisionDetail, when the principal has a boundary."""
+    known = [b for b in per_resource if b is not None]
+    if not known:
+        return ""
+    allowed = "true" if all(known) else "false"
+    return (f"<PermissionsBoundaryDecisionDetail><AllowedByPermissionsBoundary>{allowed}"
+            f"</AllowedByPermissionsBoundary></PermissionsBoundaryDecisionDetail>")
+
+
 def missing_xml(keys):
     members = "".join(f"<member>{escape(k)}</member>" for k in keys)
     return f"<MissingContextValues>{members}</MissingContextValues>"
@@ -567,10 +596,28 @@ def simulate_principal_policy(form):
             values = members(f"ContextEntries.member.{m.group(1)}.ContextKeyValues")
             context[form[key][0].lower()] = values
     sources = principal_policies(source_arn)
+    boundary = boundary_policy(source_arn)
     rank = {"allowed": 0, "implicitDeny": 1, "explicitDeny": 2}
     results = []
+
+    def decide(action, resource):
+        """Identity policies, then the boundary: allowed only if both allow (AWS's
+        PermissionsBoundaryDecisionDetail says whether the boundary did)."""
+        decision, refs, missing = evaluate(sources, action, resource, context)
+        if boundary is None:
+            return decision, refs, missing, None
+        b_decision, b_refs, b_missing = evaluate([boundary], action, resource, context)
+        missing = missing + [k for k in b_missing if k not in missing]
+        allowed_by_boundary = b_decision == "allowed"
+        if b_decision == "explicitDeny":
+            return "explicitDeny", b_refs, missing, False
+        if decision == "allowed" and not allowed_by_boundary:
+            return "implicitDeny", [], missing, False
+        return decision, refs, missing, allowed_by_boundary
+
     for action in actions:
-        per_resource = [(r, *evaluate(sources, action, r, context)) for r in resources]
+        per_resource = [(r, *decide(action, r)[:3]) for r in resources]
+        boundary_ok = [decide(action, r)[3] for r in resources]
         decision = max((d for _, d, _, _ in per_resource), key=rank.__getitem__)
         matched, missing = [], []  # union over the resources that decided the outcome
         for _, d, refs, miss in per_resource:
@@ -585,6 +632,7 @@ def simulate_principal_policy(form):
             f"<member><EvalActionName>{escape(action)}</EvalActionName>"
             f"<EvalResourceName>{escape(resources[0] if len(resources) == 1 else '*')}</EvalResourceName>"
             f"<EvalDecision>{decision}</EvalDecision>{statements_xml(matched)}{missing_xml(missing)}"
+            f"{boundary_xml(boundary_ok)}"
             f"<ResourceSpecificResults>{specific}</ResourceSpecificResults></member>")
     # Pages of MaxItems results (IAM's default is 100), the Marker being the next index.
     size = int((form.get("MaxItems") or ["100"])[0])
