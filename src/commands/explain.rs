@@ -18,8 +18,8 @@ use crate::render::explain::{Explanation, TextExplanation};
 #[command(after_help = "\
 Exit codes:
   0  a known error was recognised, pasted JSON (describe-tasks, a task definition) was checked,
-     or the code exists
-  1  no known error signature in the text
+     the text is about ECS Exec and the closest known problems are shown, or the code exists
+  1  nothing about ECS, Systems Manager sessions or exec in the text, and no known signature
   2  bad usage: no input, an unreadable file, input over 1 MiB, an unknown check code
 
 Put `--` before text that starts with a dash: explain -- '----------ERROR-------'")]
@@ -52,7 +52,7 @@ pub fn run(args: ExplainArgs, color: bool) -> Result<Output> {
     }
     let explanation = render::explain::sanitized(explain(&text, from_argument)?);
     let code = match &explanation {
-        Explanation::Text(t) if !t.recognised() => exit::FINDINGS,
+        Explanation::Text(t) if !t.answered() => exit::FINDINGS,
         _ => exit::OK,
     };
     let text = match args.format {
@@ -160,8 +160,12 @@ fn explain(text: &str, from_argument: bool) -> Result<Explanation> {
     }
     let matches = catalog::find_all(text);
     let has_other_text = matcher::has_text_besides_benign(text, &matches);
+    // What is left once benign lines (the plugin's "installed successfully") are set aside:
+    // they are printed before every attempt and say nothing about the failure.
+    let telling = catalog::retrieval::without_benign_lines(text);
     let mut t = TextExplanation {
         closest: Vec::new(),
+        about_exec: catalog::retrieval::about_exec(&telling),
         similar_checks: Vec::new(),
         cli_error: matcher::cli_error(text),
         hint: matcher::target_hint(text),
@@ -171,7 +175,19 @@ fn explain(text: &str, from_argument: bool) -> Result<Explanation> {
         pasted: catalog::pasted::check_pasted(text),
     };
     if !t.recognised() {
-        t.closest = catalog::closest(text, 3);
+        t.closest = catalog::retrieval::retrieve(&telling, 3);
+        if t.closest.is_empty() {
+            // A misspelt name, or a text with no ECS Exec words: by name and rare words.
+            t.closest = catalog::closest(text, 3)
+                .into_iter()
+                .map(|entry| catalog::retrieval::Hit {
+                    entry,
+                    score: 0.0,
+                    matched: Vec::new(),
+                    confidence: catalog::retrieval::Confidence::Low,
+                })
+                .collect();
+        }
         if single {
             t.similar_checks = registry::closest(word, 3);
         }

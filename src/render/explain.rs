@@ -30,8 +30,11 @@ pub enum Explanation {
 pub struct TextExplanation {
     /// Every entry found, in rank order (benign ones last).
     pub matches: Vec<Match>,
-    /// When nothing was recognised: the closest entries.
-    pub closest: Vec<&'static Entry>,
+    /// When nothing was recognised: the closest known problems, ranked by relevance (BM25)
+    /// for a text about ECS Exec, else by a misspelt name.
+    pub closest: Vec<catalog::retrieval::Hit>,
+    /// Whether the text is about ECS, Systems Manager sessions or exec at all.
+    pub about_exec: bool,
     /// When the input is one word that is close to a check's name or code.
     pub similar_checks: Vec<String>,
     /// The CLI's `An error occurred (CODE) when calling the OP operation` prefix, if any.
@@ -66,6 +69,12 @@ impl TextExplanation {
     /// the checks could read.
     pub fn recognised(&self) -> bool {
         !self.shown().is_empty() || !self.pasted.is_empty()
+    }
+
+    /// Recognised, or about ECS Exec with known problems close to it: never "unrecognised"
+    /// for a text about ECS Exec.
+    pub fn answered(&self) -> bool {
+        self.recognised() || (self.about_exec && !self.closest.is_empty())
     }
 
     /// Whether a benign line was recognised but is not shown.
@@ -405,10 +414,42 @@ fn no_match(out: &mut String, t: &TextExplanation, p: &Palette) {
     }
     if t.closest.is_empty() {
         let _ = writeln!(out, "  nothing in the catalog is close to it");
+    } else if t.about_exec {
+        let _ = writeln!(
+            out,
+            "\n  no exact signature; the closest known problems, by the words they share with it:"
+        );
+        for h in &t.closest {
+            let _ = writeln!(
+                out,
+                "    {} {}: {} ({} confidence; matched: {})",
+                h.entry.id,
+                h.entry.name.style(p.bold),
+                h.entry.title,
+                confidence_word(h.confidence),
+                h.matched
+                    .iter()
+                    .take(6)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    `ecs-exec-doctor explain {}` shows its causes, checks and fixes",
+            t.closest[0].entry.id
+        );
     } else {
         let _ = writeln!(out, "\n  closest known errors:");
-        for e in &t.closest {
-            let _ = writeln!(out, "    {} {}: {}", e.id, e.name.style(p.bold), e.title);
+        for h in &t.closest {
+            let _ = writeln!(
+                out,
+                "    {} {}: {}",
+                h.entry.id,
+                h.entry.name.style(p.bold),
+                h.entry.title
+            );
         }
     }
     if !t.similar_checks.is_empty() {
@@ -495,7 +536,8 @@ pub fn json(x: &Explanation) -> String {
                 "matches": matches,
                 "benign": t.matches.iter().filter(|m| m.entry.kind == Kind::Benign).map(|m| m.entry.id).collect::<Vec<_>>(),
                 "aws_error": t.cli_error.as_ref().map(|e| json!({"code": e.code, "operation": e.operation})),
-                "closest": t.closest.iter().map(|e| json!({"id": e.id, "name": e.name, "title": e.title})).collect::<Vec<_>>(),
+                "about_exec": t.about_exec,
+                "closest": t.closest.iter().map(|h| json!({"id": h.entry.id, "name": h.entry.name, "title": h.entry.title, "matched": h.matched, "confidence": h.confidence})).collect::<Vec<_>>(),
                 "similar_checks": t.similar_checks,
                 "clues": t.clues,
                 "pasted_facts": t.pasted,
@@ -526,6 +568,14 @@ pub fn json(x: &Explanation) -> String {
         }
     };
     serde_json::to_string_pretty(&value).expect("serialises") + "\n"
+}
+
+fn confidence_word(c: catalog::retrieval::Confidence) -> &'static str {
+    match c {
+        catalog::retrieval::Confidence::High => "high",
+        catalog::retrieval::Confidence::Medium => "medium",
+        catalog::retrieval::Confidence::Low => "low",
+    }
 }
 
 #[cfg(test)]

@@ -545,8 +545,29 @@ fn explain_text(out: &mut String, t: &TextExplanation) {
         }
         if !t.closest.is_empty() {
             let _ = writeln!(out, "Closest known errors:\n");
-            for e in &t.closest {
-                let _ = writeln!(out, "- **{} {}**: {}", e.id, e.name, inline(e.title));
+            for h in &t.closest {
+                let matched = if h.matched.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (matched: {})",
+                        inline(
+                            &h.matched
+                                .iter()
+                                .take(6)
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    )
+                };
+                let _ = writeln!(
+                    out,
+                    "- **{} {}**: {}{matched}",
+                    h.entry.id,
+                    h.entry.name,
+                    inline(h.entry.title)
+                );
             }
             out.push('\n');
         }

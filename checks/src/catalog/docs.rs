@@ -18,7 +18,12 @@ pub fn errors_page() -> String {
          (most likely first), the check that confirms each cause, and the fix. \
          `ecs-exec-doctor explain` finds these in a pasted message or a whole terminal log, and \
          `ecs-exec-doctor check CLUSTER TASK --error \"MESSAGE\"` puts the checks linked to the message \
-         first and says which of them explain it.\n\n\
+         first and says which of them explain it. When no signature matches a text about ECS, \
+         Systems Manager, sessions or exec, `explain` ranks every entry below by relevance to it \
+         (BM25 over the entry's messages, causes, fixes and linked checks, with API names, ARNs and \
+         snake or kebab case split into words and a few synonyms) and shows the closest with the \
+         words they share and a confidence; only a text with nothing about those is \
+         \"unrecognised\" (exit 1).\n\n\
          Phases: P0 local tools, P1 the ExecuteCommand API call, P2 the session handshake, P3 the agent \
          starting the command, P4 an open session, P5 session logging.\n\n\
          | ID | Error | Phase | Shows in | Checks |\n| --- | --- | --- | --- | --- |\n",

@@ -24,6 +24,7 @@ pub mod pasted;
 #[cfg(test)]
 mod pastes;
 pub mod relate;
+pub mod retrieval;
 #[cfg(test)]
 mod rules;
 pub mod secrets;
