@@ -9,7 +9,7 @@ B=sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get('CARGO_TARGE
 ACCEPT={
  'task-role-missing-ssmmessages':{'E01','E26'},'readonly-root-fs':{'E01','E27','E02'},
  'exec-not-enabled':{'E02'},'plugin-missing':{'E09','E10'},'service-side':{'E07','E01'},
- 'caller-permissions':{'E03','E31'},'no-task-role':{'E33','E01'},'code-deploy':set(),
+ 'caller-permissions':{'E03','E31'},'no-task-role':{'E33','E01'},'code-deploy':{'E37'},
  'plugin-old':{'E17','E15','E14','E11'},'kms-permissions':{'E14','E16'},'kms-key-policy':{'E14','E16'},
  'logging-config':{'E19','E20'},'cloudwatch-logging':{'E19'},'s3-logging':{'E20'},'windows':{'E24'},
  'agent-not-running':{'E02','E27','E01','E21'},'cli-old':{'E13','E17'},'proxy':{'E01','E26','E15','E30'},

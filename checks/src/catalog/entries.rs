@@ -6,7 +6,7 @@ use super::{Entry, declare_error};
 pub static ENTRIES: &[&Entry] = &[
     &E01, &E02, &E03, &E04, &E05, &E06, &E07, &E08, &E09, &E10, &E11, &E12, &E13, &E14, &E15, &E16,
     &E17, &E18, &E19, &E20, &E21, &E22, &E23, &E24, &E25, &E26, &E27, &E28, &E29, &E30, &E31, &E32,
-    &E33, &E34, &E35, &E36,
+    &E33, &E34, &E35, &E36, &E37,
 ];
 
 const ECS_EXEC_DOCS: &str =
@@ -1307,5 +1307,30 @@ declare_error! {
             },
         ],
         references: ["aws/aws-toolkit-vscode#3797; aws/aws-toolkit-jetbrains#3649, #3645"],
+    };
+}
+
+declare_error! {
+    E37 = {
+        id: "E37",
+        name: "CodeDeployServiceUpdate",
+        code: "InvalidParameterException",
+        title: "a blue/green (CODE_DEPLOY) service refuses a forced deployment or a new task definition from update-service",
+        phase: P1 ("when enabling exec: UpdateService with --force-new-deployment or --task-definition"),
+        shows_in: Api,
+        message: "An error occurred (InvalidParameterException) when calling the UpdateService operation: Cannot force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.",
+        patterns: [
+            Exact "on services with a CODE_DEPLOY deployment controller",
+            Phrase "Use AWS CodeDeploy to trigger a new deployment",
+        ],
+        meaning: "the service uses the CODE_DEPLOY (blue/green) deployment controller: update-service may set enableExecuteCommand, but the running tasks are replaced only by a CodeDeploy deployment, never by --force-new-deployment or a new --task-definition",
+        causes: [
+            {
+                cause: "exec was enabled with update-service --force-new-deployment (or a new task definition) on a blue/green service",
+                checks: [task::service_exec_enabled, task::exec_enabled],
+                fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --enable-execute-command (without --force-new-deployment or --task-definition), then aws deploy create-deployment --application-name APP --deployment-group-name GROUP with the service's AppSpec",
+            },
+        ],
+        references: ["aws/aws-toolkit-vscode#4017", "Amazon ECS API reference, UpdateService (CODE_DEPLOY deployment controller)"],
     };
 }

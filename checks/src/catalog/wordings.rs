@@ -276,6 +276,14 @@ static WORDINGS: &[(&str, &[&str])] = &[
             "Permissions for ECS Exec could not be verified. Please ensure you have the right role and permissions before proceeding",
         ],
     ),
+    (
+        "E37",
+        &[
+            "An error occurred (InvalidParameterException) when calling the UpdateService operation: Cannot force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.",
+            "An error occurred (InvalidParameterException) when calling the UpdateService operation: Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.",
+            "InvalidParameterException: Cannot force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.",
+        ],
+    ),
 ];
 
 /// Hard-wraps at `width` characters, as a terminal does when text is copied from it (words
