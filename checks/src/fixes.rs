@@ -43,16 +43,11 @@ pub fn replace_task(fix: Fix, f: &Facts<'_>, task: &Task, enable_exec: bool) -> 
     };
     match task.service_name() {
         Some(service) => {
-            let controller = f
-                .service()
-                .ok()
-                .flatten()
-                .and_then(|s| s.deployment_controller.clone());
             roll_service(
                 fix,
                 &cluster_name(f),
                 service,
-                controller.as_deref(),
+                deployment_controller(f),
                 exec,
                 &region_flag(f),
             )
@@ -64,6 +59,14 @@ pub fn replace_task(fix: Fix, f: &Facts<'_>, task: &Task, enable_exec: bool) -> 
             task.id()
         )),
     }
+}
+
+/// The deployment controller of the task's service (`CODE_DEPLOY`, `EXTERNAL`), when known.
+pub fn deployment_controller<'a>(f: &Facts<'a>) -> Option<&'a str> {
+    f.service()
+        .ok()
+        .flatten()
+        .and_then(|s| s.deployment_controller.as_deref())
 }
 
 /// `fix` with the steps that roll `service`'s tasks after `update` (update-service flags,

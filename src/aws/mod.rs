@@ -127,6 +127,21 @@ async fn diagnose_async(
     Ok((diagnosis, fetcher.calls()))
 }
 
+/// Now, in seconds since the epoch.
+pub fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Now, as RFC 3339 in UTC (`2026-12-07T12:04:05Z`).
+pub fn now_rfc3339() -> String {
+    aws_smithy_types::DateTime::from_secs(now_epoch())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
 /// Attempts per call (the SDK's default is 3, which loses facts at 20–30 % throttling).
 const MAX_ATTEMPTS: u32 = 5;
 
@@ -289,7 +304,9 @@ fn endpoint_of(action: &str, region: &str, endpoint: Option<&str>) -> String {
     }
 }
 
-fn clients(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> fetch::Clients {
+/// The service clients of the run (the fetch's and the probe's), each with `endpoint` when
+/// given.
+pub fn clients(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> fetch::Clients {
     // A programmatic endpoint applies to these service clients only, not to the STS/SSO
     // calls of the credential providers.
     macro_rules! client {

@@ -68,12 +68,16 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
             }
         }
     };
+    // The recording keeps what AWS said; everything printed is escaped.
+    let recorded = args.record.as_ref().map(|_| diagnosis.clone());
+    let diagnosis = replay::sanitized(diagnosis);
+    let mut report = build_report(&diagnosis, aws_calls, &selection);
     if args.probe {
         let limit = args.wait.map(|w| w.saturating_sub(begun.elapsed()));
-        probes = probe(&args, &diagnosis, aws_calls, &selection, limit)?;
+        probes = probe(&args, &diagnosis, &report, limit)?;
     }
-    if let Some(path) = &args.record {
-        let mut snapshot = Snapshot::new(diagnosis.clone(), aws_calls, env!("CARGO_PKG_VERSION"));
+    if let (Some(path), Some(recorded)) = (&args.record, recorded) {
+        let mut snapshot = Snapshot::new(recorded, aws_calls, env!("CARGO_PKG_VERSION"));
         snapshot.probes = probes.clone();
         let snapshot = if args.redact {
             redact(snapshot)
@@ -84,10 +88,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
             DoctorError::new(format!("cannot write recording {}: {e}", path.display()))
         })?;
     }
-    // The recording keeps what AWS said; everything printed is escaped.
-    let diagnosis = replay::sanitized(diagnosis);
     stop_if_target_missing(&diagnosis)?;
-    let mut report = build_report(&diagnosis, aws_calls, &selection);
     report.probes = probes.into_iter().map(render::sanitized).collect();
     // The checks that explain the error: the one pasted, else the one a probe met.
     let probe_failure = report.probes.iter().find_map(|p| p.failure_text());
@@ -264,16 +265,14 @@ fn progress(report: &Report, blockers: &[&CheckResult]) -> String {
 fn probe(
     args: &CheckArgs,
     diagnosis: &Diagnosis,
-    aws_calls: u32,
-    selection: &Selection,
+    report: &Report,
     wait_left: Option<std::time::Duration>,
 ) -> Result<Vec<ecs_exec_doctor_checks::report::probe::Probe>> {
     use std::time::{Duration, Instant};
-    let preliminary = build_report(&replay::sanitized(diagnosis.clone()), aws_calls, selection);
     let picks = || {
         crate::probe::pick(
             diagnosis,
-            &preliminary,
+            report,
             args.container.as_deref(),
             args.probe_command.as_deref(),
             args.probe_tasks.map(|n| n as usize),

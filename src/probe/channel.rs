@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use ecs_exec_doctor_checks::Status;
-use ecs_exec_doctor_checks::report::probe::{MAX_OUTPUT, ProbeStage, Stage};
+use ecs_exec_doctor_checks::report::probe::{MAX_OUTPUT, ProbeStage, Stage, mark_unreached};
 use futures::{SinkExt, StreamExt};
 use tokio::time::Duration;
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -95,17 +95,7 @@ impl Recorder {
 
     /// Closes every stage not reached: the ones after a failure are `unknown`.
     fn finish(mut self, output: Option<String>) -> Outcome {
-        for stage in [
-            Stage::Connect,
-            Stage::Open,
-            Stage::Handshake,
-            Stage::Encryption,
-            Stage::Command,
-        ] {
-            if !self.has(stage) {
-                self.done(stage, Status::Unknown, "not reached", None);
-            }
-        }
+        mark_unreached(&mut self.stages, Stage::Connect);
         self.stages.sort_by_key(|s| s.stage);
         Outcome {
             stages: self.stages,

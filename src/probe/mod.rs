@@ -17,9 +17,10 @@ use ecs_exec_doctor_checks::Status;
 use ecs_exec_doctor_checks::facts::Diagnosis;
 use ecs_exec_doctor_checks::model::Task;
 use ecs_exec_doctor_checks::report::Report;
-use ecs_exec_doctor_checks::report::probe::{Probe, ProbeStage, Stage};
+use ecs_exec_doctor_checks::report::probe::{Probe, ProbeStage, Stage, mark_unreached};
 use tokio::time::Duration;
 
+use crate::aws::fetch::Clients;
 use crate::cli::AwsArgs;
 use crate::error::{DoctorError, Result};
 
@@ -105,19 +106,12 @@ fn exec_container(t: &Task) -> String {
     t.containers
         .iter()
         .find(|c| {
-            c.managed_agents.iter().any(|a| {
-                a.name == "ExecuteCommandAgent" && a.last_status.as_deref() == Some("RUNNING")
-            })
+            c.exec_agent()
+                .is_some_and(|a| a.last_status.as_deref() == Some("RUNNING"))
         })
         .or(t.containers.first())
         .map(|c| c.name.clone())
         .unwrap_or_default()
-}
-
-struct Clients {
-    ecs: aws_sdk_ecs::Client,
-    ssm: aws_sdk_ssm::Client,
-    kms: aws_sdk_kms::Client,
 }
 
 /// Probes `picks` concurrently, each bounded by `--timeout` (the clean-up a few seconds
@@ -130,7 +124,7 @@ pub fn run(picks: Vec<Pick>, region: &str, aws: &AwsArgs) -> Result<Vec<Probe>> 
         .map_err(|e| DoctorError::new(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let sdk = crate::aws::load_config(Some(region), aws).await;
-        let clients = clients(&sdk, aws.endpoint_url.as_deref());
+        let clients = crate::aws::clients(&sdk, aws.endpoint_url.as_deref());
         let limit = Duration::from_secs(aws.timeout.max(1));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
@@ -149,33 +143,6 @@ pub fn run(picks: Vec<Pick>, region: &str, aws: &AwsArgs) -> Result<Vec<Probe>> 
     })
 }
 
-fn clients(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> Clients {
-    macro_rules! client {
-        ($krate:ident) => {{
-            let mut b = $krate::config::Builder::from(sdk);
-            if let Some(url) = endpoint {
-                b = b.endpoint_url(url);
-            }
-            $krate::Client::from_conf(b.build())
-        }};
-    }
-    Clients {
-        ecs: client!(aws_sdk_ecs),
-        ssm: client!(aws_sdk_ssm),
-        kms: client!(aws_sdk_kms),
-    }
-}
-
-fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    aws_smithy_types::DateTime::from_secs(secs)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
-}
-
 async fn probe(
     clients: &Clients,
     pick: &Pick,
@@ -187,7 +154,7 @@ async fn probe(
         task: pick.task.id().to_string(),
         container: pick.container.clone(),
         command: pick.command.clone(),
-        started_at: utc_now(),
+        started_at: crate::aws::now_rfc3339(),
         session_id: None,
         closed: true,
         close_command: None,
@@ -258,7 +225,7 @@ async fn probe(
         .find(|c| c.name == container)
         .and_then(|c| c.runtime_id.clone())
         .unwrap_or_default();
-    let cluster = pick.task.cluster_arn.rsplit('/').next().unwrap_or_default();
+    let cluster = ecs_exec_doctor_checks::arn::cluster_name(&pick.task.cluster_arn);
     let channel_session = channel::Session {
         session_id: &session_id,
         stream_url: s.stream_url().unwrap_or_default(),
@@ -283,7 +250,7 @@ async fn probe(
                 "interrupted (Ctrl-C)",
                 None,
             ));
-            probe = fill(probe, Stage::Open);
+            mark_unreached(&mut probe.stages, Stage::Open);
         }
     }
     close(clients, probe, &session_id).await
@@ -349,8 +316,8 @@ fn stage(
 }
 
 /// The stages from `from` on as not reached, and no session to close.
-fn not_reached(probe: Probe, from: Stage) -> Probe {
-    let mut probe = fill(probe, from);
+fn not_reached(mut probe: Probe, from: Stage) -> Probe {
+    mark_unreached(&mut probe.stages, from);
     probe.stages.push(stage(
         Stage::Close,
         Status::NotApplicable,
@@ -358,27 +325,6 @@ fn not_reached(probe: Probe, from: Stage) -> Probe {
         "no session was opened",
         None,
     ));
-    probe
-}
-
-fn fill(mut probe: Probe, from: Stage) -> Probe {
-    for s in [
-        Stage::Connect,
-        Stage::Open,
-        Stage::Handshake,
-        Stage::Encryption,
-        Stage::Command,
-    ] {
-        if s >= from && !probe.stages.iter().any(|x| x.stage == s) {
-            probe.stages.push(stage(
-                s,
-                Status::Unknown,
-                Instant::now(),
-                "not reached",
-                None,
-            ));
-        }
-    }
     probe
 }
 

@@ -83,11 +83,16 @@ pub fn check_report(report: &Report, opts: &TextOptions) -> String {
 /// Each task's path to ssmmessages (and kms, logs, s3 when needed), one hop a line, the broken hop marked like a failing
 /// check. With `--quiet`, only paths that are not all green.
 fn network_paths(out: &mut String, report: &Report, p: &Palette, quiet: bool) {
+    // Paths of several tasks name their task (one task may have several paths).
+    let first = report.network_paths.first().map(|q| q.task.as_str());
+    let many_tasks = report
+        .network_paths
+        .iter()
+        .any(|q| Some(q.task.as_str()) != first);
     for path in &report.network_paths {
         if quiet && path.hops.iter().all(|h| h.status == Status::Pass) {
             continue;
         }
-        let many_tasks = report.network_paths.iter().any(|q| q.task != path.task);
         let task = if many_tasks {
             format!(" of task {}", short(&path.task))
         } else {

@@ -125,7 +125,7 @@ fn owner(hop: &str) -> &'static str {
         "security-group" => "NW003",
         "network-acl" => "NW004",
         "endpoint" => "NW005",
-        "dns" => "NW001",
+        // routes, NAT and internet gateways, DNS
         _ => "NW001",
     }
 }

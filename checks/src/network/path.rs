@@ -438,12 +438,13 @@ pub fn walk(f: &Facts<'_>, service: Service) -> Vec<Hop> {
     }
     match (&interface, &firewall) {
         (Ok(i), Ok(fw)) => {
-            let reach = sg_reach(i, fw, &via, &dest, service).0;
-            let (status, detail) = if matches!(via, Via::Endpoint(_))
-                && dest.nets.is_empty()
-                && dest.groups.is_empty()
-            {
-                (
+            let groups = i.security_groups.join(",");
+            let unknown_destination =
+                matches!(via, Via::Endpoint(_)) && dest.nets.is_empty() && dest.groups.is_empty();
+            out.push(if unknown_destination {
+                hop(
+                    "security-group",
+                    &groups,
                     Status::Unknown,
                     format!(
                         "the {} endpoint's subnets and security groups are not known",
@@ -451,24 +452,20 @@ pub fn walk(f: &Facts<'_>, service: Service) -> Vec<Hop> {
                     ),
                 )
             } else {
-                reach_status(&reach)
-            };
-            let action = match reach {
-                Reach::Unknown { .. } => fw
-                    .prefix_list_error
-                    .as_ref()
-                    .and_then(|e| e.missing_action())
-                    .map(str::to_string),
-                _ => None,
-            };
-            out.push(Hop {
-                missing_action: action,
-                ..hop(
-                    "security-group",
-                    &i.security_groups.join(","),
-                    status,
-                    detail,
-                )
+                let reach = sg_reach(i, fw, &via, &dest, service).0;
+                let (status, detail) = reach_status(&reach);
+                let action = match reach {
+                    Reach::Unknown { .. } => fw
+                        .prefix_list_error
+                        .as_ref()
+                        .and_then(|e| e.missing_action())
+                        .map(str::to_string),
+                    _ => None,
+                };
+                Hop {
+                    missing_action: action,
+                    ..hop("security-group", &groups, status, detail)
+                }
             });
             match fw.acl_of(&net.subnet_id) {
                 Some(acl) => {

@@ -29,6 +29,15 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// The data channel's stages, between the API call and the clean-up.
+    pub const CHANNEL: [Stage; 5] = [
+        Stage::Connect,
+        Stage::Open,
+        Stage::Handshake,
+        Stage::Encryption,
+        Stage::Command,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Stage::Api => "ExecuteCommand API",
@@ -90,6 +99,21 @@ impl ProbeStage {
                 "whether the exec agent is starting or has crashed inside the container: managedAgents in describe-tasks shows its last status and reason, and the agent's log (/var/log/amazon/ssm/ in the container) says why"
             }
             (stage, _) => stage.blind_spots(),
+        }
+    }
+}
+
+/// Every data-channel stage from `from` on that `stages` lacks, marked not reached.
+pub fn mark_unreached(stages: &mut Vec<ProbeStage>, from: Stage) {
+    for stage in Stage::CHANNEL {
+        if stage >= from && !stages.iter().any(|s| s.stage == stage) {
+            stages.push(ProbeStage {
+                stage,
+                status: Status::Unknown,
+                millis: 0,
+                detail: "not reached".into(),
+                error: None,
+            });
         }
     }
 }

@@ -27,7 +27,7 @@ crate::declare_check! {
 }
 
 use crate::facts::{Facts, Unavailable};
-use crate::fixes::{cluster_name, region_flag, roll_service};
+use crate::fixes::{cluster_name, deployment_controller, region_flag, roll_service};
 use crate::outcome::{Finding, Fix, Verdict};
 use crate::version::DottedVersion;
 
@@ -64,18 +64,13 @@ fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
     let fix = Fix::new("move the task to a newer platform version");
     let fix = match task.service_name() {
         Some(s) => {
-            let controller = f
-                .service()
-                .ok()
-                .flatten()
-                .and_then(|x| x.deployment_controller.clone());
-            match controller.as_deref() {
+            match deployment_controller(f) {
                 // A blue/green service takes its platform version from the deployment.
                 Some("CODE_DEPLOY") => roll_service(
                     fix,
                     &cluster_name(f),
                     s,
-                    controller.as_deref(),
+                    Some("CODE_DEPLOY"),
                     "",
                     &region_flag(f),
                 )

@@ -205,8 +205,8 @@ impl Fetcher {
         context.insert("aws:PrincipalArn".into(), principal.clone());
         context.insert("aws:PrincipalAccount".into(), caller.account.clone());
         context.insert("aws:SecureTransport".into(), "true".into());
-        context.insert("aws:CurrentTime".into(), now_rfc3339());
-        context.insert("aws:EpochTime".into(), now_epoch().to_string());
+        context.insert("aws:CurrentTime".into(), crate::aws::now_rfc3339());
+        context.insert("aws:EpochTime".into(), crate::aws::now_epoch().to_string());
         // The role's tags, as its sessions carry them (attribute-based access).
         for (k, v) in &caller.principal_tags {
             context.insert(format!("aws:PrincipalTag/{k}"), v.clone());
@@ -288,8 +288,8 @@ impl Fetcher {
             context.insert("aws:PrincipalAccount".into(), arn.account);
         }
         context.insert("aws:SecureTransport".into(), "true".into());
-        context.insert("aws:CurrentTime".into(), now_rfc3339());
-        context.insert("aws:EpochTime".into(), now_epoch().to_string());
+        context.insert("aws:CurrentTime".into(), crate::aws::now_rfc3339());
+        context.insert("aws:EpochTime".into(), crate::aws::now_epoch().to_string());
         let context_entries = entries(&context);
         let simulate = |actions: Vec<String>, resources: Option<Vec<String>>| {
             let request = self
@@ -373,12 +373,10 @@ impl Fetcher {
             .iter_mut()
             .filter(|r| r.decision != Decision::Allowed)
         {
-            let mine: BTreeMap<String, String> = extra
-                .iter()
-                .filter(|(k, _)| r.missing_context.iter().any(|m| m.eq_ignore_ascii_case(k)))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if mine.is_empty() {
+            let varied_here = extra
+                .keys()
+                .any(|k| r.missing_context.iter().any(|m| m.eq_ignore_ascii_case(k)));
+            if !varied_here {
                 continue;
             }
             if let Some(other) = again
@@ -416,17 +414,4 @@ fn entries(context: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Contex
                 .build()
         })
         .collect()
-}
-
-fn now_epoch() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn now_rfc3339() -> String {
-    aws_smithy_types::DateTime::from_secs(now_epoch())
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
 }
