@@ -2170,18 +2170,7 @@ fn fixes_are_ones_the_deployment_controller_accepts() {
         run.assert_code(1);
         let report = run.report();
         assert_status(&report, "SV001", Status::Error);
-        result(&report, "SV001")
-            .findings
-            .iter()
-            .flat_map(|f| f.fix.iter())
-            .flat_map(|f| f.steps.iter())
-            .filter_map(|s| match s {
-                ecs_exec_doctor_checks::outcome::FixStep::Command { command } => {
-                    Some(command.clone())
-                }
-                _ => None,
-            })
-            .collect::<Vec<String>>()
+        fix_commands(result(&report, "SV001"))
     };
     let rolling = commands(None, "ctlroll");
     assert!(

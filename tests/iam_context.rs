@@ -21,6 +21,16 @@ fn put_role_policy(emu: &Emulator, role: &str, name: &str, statements: Vec<Value
     .or_die("PutRolePolicy");
 }
 
+/// A world whose caller is the assumed role `{cluster}-doctor`, allowed nothing about exec
+/// until a test gives its role a policy.
+fn assumed_role_caller(emu: &Emulator, cluster: &str) -> World {
+    emu.world(Spec {
+        caller: Caller::AssumedRole,
+        caller_actions: vec!["ecs:DescribeTasks".into()],
+        ..Spec::healthy(cluster)
+    })
+}
+
 fn severities(report: &Report, code: &str) -> Vec<Severity> {
     result(report, code)
         .findings
@@ -50,12 +60,7 @@ fn deny_unless_mfa_is_a_warning_naming_mfa_not_a_red() {
     );
     let run = emu.diagnose(&world);
     let report = run.report();
-    assert_eq!(
-        result(&report, "CR001").status,
-        Status::Warning,
-        "{:#?}",
-        result(&report, "CR001")
-    );
+    assert_status(&report, "CR001", Status::Warning);
     let cr001 = result(&report, "CR001");
     assert!(
         cr001.findings[0]
@@ -143,19 +148,9 @@ fn a_region_limited_task_role_is_judged_in_the_tasks_region() {
         emu.diagnose(&world).report()
     };
     let inside = region_limited("regionin", REGION);
-    assert_eq!(
-        result(&inside, "IR002").status,
-        Status::Pass,
-        "{:#?}",
-        result(&inside, "IR002")
-    );
+    assert_status(&inside, "IR002", Status::Pass);
     let outside = region_limited("regionout", "eu-west-1");
-    assert_eq!(
-        result(&outside, "IR002").status,
-        Status::Error,
-        "{:#?}",
-        result(&outside, "IR002")
-    );
+    assert_status(&outside, "IR002", Status::Error);
 }
 
 /// A time-boxed grant: open now, a pass; its window passed, an error.
@@ -163,11 +158,7 @@ fn a_region_limited_task_role_is_judged_in_the_tasks_region() {
 fn a_time_boxed_grant_is_judged_at_the_current_time() {
     let Some(emu) = Emulator::start() else { return };
     let windowed = |cluster: &str, until: &str| {
-        let world = emu.world(Spec {
-            caller: Caller::AssumedRole,
-            caller_actions: vec!["ecs:DescribeTasks".into()],
-            ..Spec::healthy(cluster)
-        });
+        let world = assumed_role_caller(&emu, cluster);
         put_role_policy(
             &emu,
             &format!("{cluster}-doctor"),
@@ -182,19 +173,9 @@ fn a_time_boxed_grant_is_judged_at_the_current_time() {
         emu.diagnose(&world).report()
     };
     let open = windowed("windowopen", "2099-01-01T00:00:00Z");
-    assert_eq!(
-        result(&open, "CR001").status,
-        Status::Pass,
-        "{:#?}",
-        result(&open, "CR001")
-    );
+    assert_status(&open, "CR001", Status::Pass);
     let closed = windowed("windowshut", "2020-01-01T00:00:00Z");
-    assert_eq!(
-        result(&closed, "CR001").status,
-        Status::Error,
-        "{:#?}",
-        result(&closed, "CR001")
-    );
+    assert_status(&closed, "CR001", Status::Error);
 }
 
 /// Attribute-based access: the caller's role is allowed exec only for its team, by a
@@ -204,11 +185,7 @@ fn a_time_boxed_grant_is_judged_at_the_current_time() {
 fn principal_tags_of_the_callers_role_decide_tag_based_access() {
     let Some(emu) = Emulator::start() else { return };
     let tagged = |cluster: &str, team: &str| {
-        let world = emu.world(Spec {
-            caller: Caller::AssumedRole,
-            caller_actions: vec!["ecs:DescribeTasks".into()],
-            ..Spec::healthy(cluster)
-        });
+        let world = assumed_role_caller(&emu, cluster);
         let role = format!("{cluster}-doctor");
         emu.block_on(
             emu.aws
@@ -239,19 +216,9 @@ fn principal_tags_of_the_callers_role_decide_tag_based_access() {
         emu.diagnose(&world).report()
     };
     let same = tagged("abacsame", "payments");
-    assert_eq!(
-        result(&same, "CR001").status,
-        Status::Pass,
-        "{:#?}",
-        result(&same, "CR001")
-    );
+    assert_status(&same, "CR001", Status::Pass);
     let other = tagged("abacother", "web");
-    assert_eq!(
-        result(&other, "CR001").status,
-        Status::Error,
-        "{:#?}",
-        result(&other, "CR001")
-    );
+    assert_status(&other, "CR001", Status::Error);
 }
 
 /// A task role whose permissions boundary allows only the company's regions: judged in the
@@ -296,12 +263,7 @@ fn a_region_limited_permissions_boundary_is_judged_in_the_tasks_region() {
         emu.diagnose(&world).report()
     };
     let inside = bounded("boundin", REGION);
-    assert_eq!(
-        result(&inside, "IR002").status,
-        Status::Pass,
-        "{:#?}",
-        result(&inside, "IR002")
-    );
+    assert_status(&inside, "IR002", Status::Pass);
     let outside = bounded("boundout", "eu-west-1");
     let ir002 = result(&outside, "IR002");
     assert_eq!(ir002.status, Status::Error, "{ir002:#?}");

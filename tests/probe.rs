@@ -15,19 +15,25 @@ fn probe_run(emu: &Emulator, world: &World, extra: &[&str]) -> Run {
 }
 
 fn probe_doctor(emu: &Emulator, world: &World, format: &str, extra: &[&str]) -> Doctor {
+    probe_target(emu, world, &[&world.tasks[0]], format, extra)
+}
+
+/// `check CLUSTER TARGET... --probe` for the world, its stream URLs sent to the emulated agent.
+fn probe_target(
+    emu: &Emulator,
+    world: &World,
+    target: &[&str],
+    format: &str,
+    extra: &[&str],
+) -> Doctor {
     emu.doctor(world)
         .env(
             "ECS_EXEC_DOCTOR_TEST_STREAM_ENDPOINT",
             channel_endpoint(emu),
         )
-        .args([
-            "check",
-            &world.cluster,
-            &world.tasks[0],
-            "--format",
-            format,
-            "--probe",
-        ])
+        .args(["check", &world.cluster])
+        .args(target)
+        .args(["--format", format, "--probe"])
         .args(["--ignore", &local_codes().join(",")])
         .args(extra)
 }
@@ -351,23 +357,7 @@ fn a_service_probes_one_ready_task_and_one_task_per_problem_never_every_task() {
     // One task's exec agent has stopped: a problem group of its own.
     emu.shim
         .set_agent(&world.tasks[2], "web", Some("STOPPED"), "the agent exited");
-    let run = emu
-        .doctor(&world)
-        .env(
-            "ECS_EXEC_DOCTOR_TEST_STREAM_ENDPOINT",
-            channel_endpoint(&emu),
-        )
-        .args([
-            "check",
-            &world.cluster,
-            "--service",
-            "api",
-            "--format",
-            "json",
-            "--probe",
-        ])
-        .args(["--ignore", &local_codes().join(",")])
-        .run();
+    let run = probe_target(&emu, &world, &["--service", "api"], "json", &[]).run();
     run.assert_code(1);
     let report = run.report();
     assert_eq!(report.probes.len(), 2, "{:#?}", report.probes);
@@ -386,23 +376,14 @@ fn a_service_probes_one_ready_task_and_one_task_per_problem_never_every_task() {
     );
     assert_cleaned_up(&emu, &run);
     // --probe-tasks caps it.
-    let capped = emu
-        .doctor(&world)
-        .env(
-            "ECS_EXEC_DOCTOR_TEST_STREAM_ENDPOINT",
-            channel_endpoint(&emu),
-        )
-        .args([
-            "check",
-            &world.cluster,
-            "--service",
-            "api",
-            "--format",
-            "json",
-        ])
-        .args(["--probe", "--probe-tasks", "1"])
-        .args(["--ignore", &local_codes().join(",")])
-        .run();
+    let capped = probe_target(
+        &emu,
+        &world,
+        &["--service", "api"],
+        "json",
+        &["--probe-tasks", "1"],
+    )
+    .run();
     assert_eq!(capped.report().probes.len(), 1);
 }
 
