@@ -153,29 +153,184 @@ fn a_region_limited_task_role_is_judged_in_the_tasks_region() {
     assert_status(&outside, "IR002", Status::Error);
 }
 
-/// A time-boxed grant: open now, a pass; its window passed, an error.
+/// A time-boxed grant, judged at the time of the run: open for a month, a pass that says it
+/// is time-boxed; closing within hours, a warning; closed three days ago, an error naming
+/// the key and when it was open.
 #[test]
 fn a_time_boxed_grant_is_judged_at_the_current_time() {
     let Some(emu) = Emulator::start() else { return };
-    let windowed = |cluster: &str, until: &str| {
+    let windowed = |cluster: &str, hours: i64| {
         let world = assumed_role_caller(&emu, cluster);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64;
+        let until = aws_smithy_types::DateTime::from_secs(now + hours * 3600)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .expect("date");
         put_role_policy(
             &emu,
             &format!("{cluster}-doctor"),
             "BreakGlass",
             vec![json!({
                 "Effect": "Allow",
-                "Action": "ecs:ExecuteCommand",
+                "Action": ["ecs:ExecuteCommand", "ssm:StartSession"],
                 "Resource": "*",
                 "Condition": {"DateLessThan": {"aws:CurrentTime": until}}
             })],
         );
         emu.diagnose(&world).report()
     };
-    let open = windowed("windowopen", "2099-01-01T00:00:00Z");
-    assert_status(&open, "CR001", Status::Pass);
-    let closed = windowed("windowshut", "2020-01-01T00:00:00Z");
-    assert_status(&closed, "CR001", Status::Error);
+    let open = windowed("windowopen", 24 * 365);
+    let cr001 = result(&open, "CR001");
+    assert_eq!(cr001.status, Status::Pass, "{cr001:#?}");
+    assert!(
+        format!("{cr001:?}").contains("time-boxed grant (a condition on aws:CurrentTime)"),
+        "an open window says it is time-boxed: {cr001:#?}"
+    );
+    let closing = windowed("windowsoon", 6);
+    let cr001 = result(&closing, "CR001");
+    assert_eq!(cr001.status, Status::Warning, "{cr001:#?}");
+    assert!(
+        cr001.findings[0].message.contains("closes within a day"),
+        "{cr001:#?}"
+    );
+    let closed = windowed("windowshut", -72);
+    let cr001 = result(&closed, "CR001");
+    assert_eq!(cr001.status, Status::Error, "{cr001:#?}");
+    assert!(
+        cr001.findings[0].message.contains("aws:CurrentTime")
+            && cr001.findings[0].message.contains("has closed"),
+        "the red names the key and says the window closed: {cr001:#?}"
+    );
+}
+
+/// The agent's role allowed ssmmessages only through the VPC's endpoint (`aws:SourceVpce`):
+/// the endpoint on the task's path is the value, so the right endpoint passes and another
+/// endpoint's id is a red that names the key and the value it was simulated with.
+#[test]
+fn the_endpoint_on_the_tasks_path_decides_a_source_vpce_condition() {
+    let Some(emu) = Emulator::start() else { return };
+    let guarded = |cluster: &str, endpoint: Option<&str>| {
+        let world = emu.world(Spec {
+            task_role: Some(TaskRole {
+                ssmmessages: false,
+                kms_decrypt: false,
+            }),
+            ..Spec::healthy(cluster)
+        });
+        let ours = ssmmessages_endpoint(&emu, &world.vpc);
+        put_role_policy(
+            &emu,
+            world.task_role_name.as_deref().unwrap(),
+            "OnlyThroughOurEndpoint",
+            vec![json!({
+                "Effect": "Allow",
+                "Action": "ssmmessages:*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceVpce": endpoint.unwrap_or(&ours)}}
+            })],
+        );
+        (emu.diagnose(&world).report(), ours)
+    };
+    let (through, _) = guarded("vpceours", None);
+    assert_status(&through, "IR002", Status::Pass);
+    let (elsewhere, ours) = guarded("vpceother", Some("vpce-0123456789abcdef0"));
+    let ir002 = result(&elsewhere, "IR002");
+    assert_eq!(ir002.status, Status::Error, "{ir002:#?}");
+    assert!(
+        ir002.findings.iter().any(|f| f
+            .evidence
+            .iter()
+            .any(|e| e.contains(&format!("aws:SourceVpce={ours}")))),
+        "the red names the key and the endpoint it was simulated with: {ir002:#?}"
+    );
+}
+
+/// The ssmmessages endpoint of `vpc`.
+fn ssmmessages_endpoint(emu: &Emulator, vpc: &str) -> String {
+    let out = emu
+        .block_on(
+            emu.aws
+                .ec2
+                .describe_vpc_endpoints()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("vpc-id")
+                        .values(vpc)
+                        .build(),
+                )
+                .send(),
+        )
+        .or_die("DescribeVpcEndpoints");
+    out.vpc_endpoints()
+        .iter()
+        .find(|e| {
+            e.service_name()
+                .is_some_and(|n| n.ends_with(".ssmmessages"))
+        })
+        .and_then(|e| e.vpc_endpoint_id())
+        .expect("the world has an ssmmessages endpoint")
+        .to_string()
+}
+
+/// Tags `role` with `team`.
+fn tag_role(emu: &Emulator, role: &str, team: &str) {
+    emu.block_on(
+        emu.aws
+            .iam
+            .tag_role()
+            .role_name(role)
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key("team")
+                    .value(team)
+                    .build()
+                    .expect("tag"),
+            )
+            .send(),
+    )
+    .or_die("TagRole");
+}
+
+/// Attribute-based access on the agent's role: ssmmessages allowed only for the team the
+/// role is tagged with. The role's tags settle `aws:PrincipalTag/team`: the right team
+/// passes, another team is a red naming the tag.
+#[test]
+fn the_task_roles_tags_decide_tag_based_access() {
+    let Some(emu) = Emulator::start() else { return };
+    let tagged = |cluster: &str, team: &str| {
+        let world = emu.world(Spec {
+            task_role: Some(TaskRole {
+                ssmmessages: false,
+                kms_decrypt: false,
+            }),
+            ..Spec::healthy(cluster)
+        });
+        let role = world.task_role_name.clone().unwrap();
+        tag_role(&emu, &role, team);
+        put_role_policy(
+            &emu,
+            &role,
+            "TeamOnly",
+            vec![json!({
+                "Effect": "Allow",
+                "Action": "ssmmessages:*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "payments"}}
+            })],
+        );
+        emu.diagnose(&world).report()
+    };
+    let same = tagged("taskabac", "payments");
+    assert_status(&same, "IR002", Status::Pass);
+    let other = tagged("taskabacweb", "web");
+    let ir002 = result(&other, "IR002");
+    assert_eq!(ir002.status, Status::Error, "{ir002:#?}");
+    assert!(
+        format!("{ir002:?}").contains("aws:PrincipalTag/team=web (the role's tag)"),
+        "{ir002:#?}"
+    );
 }
 
 /// Attribute-based access: the caller's role is allowed exec only for its team, by a
@@ -187,21 +342,7 @@ fn principal_tags_of_the_callers_role_decide_tag_based_access() {
     let tagged = |cluster: &str, team: &str| {
         let world = assumed_role_caller(&emu, cluster);
         let role = format!("{cluster}-doctor");
-        emu.block_on(
-            emu.aws
-                .iam
-                .tag_role()
-                .role_name(&role)
-                .tags(
-                    aws_sdk_iam::types::Tag::builder()
-                        .key("team")
-                        .value(team)
-                        .build()
-                        .expect("tag"),
-                )
-                .send(),
-        )
-        .or_die("TagRole");
+        tag_role(&emu, &role, team);
         put_role_policy(
             &emu,
             &role,

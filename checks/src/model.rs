@@ -586,6 +586,37 @@ pub struct SimResult {
     /// doctor cannot observe (an MFA session): the decision per value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<SimVariant>,
+    /// Values the doctor read from the task's own facts for keys a first simulation named
+    /// missing (the VPC endpoint on the agent's path, the role's tags): the decision above is
+    /// the one simulated with them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub read_context: BTreeMap<String, String>,
+    /// Keys the real request does not carry, as the task's facts show (no VPC endpoint on
+    /// the path, a tag the role does not have): the answer without them is the real one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent_context: Vec<String>,
+    /// When the decision depends on the time (`aws:CurrentTime`, `aws:EpochTime`): the
+    /// decision at other times, so an open window can say when it closes and a closed one
+    /// when it was open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeWindow>,
+}
+
+/// A decision that depends on the time of the request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimeWindow {
+    /// The time keys the policies use (`aws:CurrentTime`, `aws:EpochTime`).
+    pub keys: Vec<String>,
+    /// The decision at other times, earliest first.
+    pub samples: Vec<TimeSample>,
+}
+
+/// The decision `offset_hours` from the run (negative: in the past), at `at` (RFC 3339).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeSample {
+    pub offset_hours: i64,
+    pub at: String,
+    pub decision: Decision,
 }
 
 /// A simulation's decision under extra context values.

@@ -37,6 +37,9 @@ fn allowed(action: &str, resource: &str) -> SimResult {
         allowed_by_boundary: None,
         matched_statements: vec![],
         variants: vec![],
+        read_context: Default::default(),
+        absent_context: vec![],
+        time: None,
     }
 }
 
@@ -363,6 +366,7 @@ pub fn diagnosis() -> Diagnosis {
                 arn: task_role(),
                 exists: true,
                 trust_policy: Some(ecs_tasks_trust()),
+                tags: BTreeMap::new(),
             }),
         }],
     }

@@ -276,6 +276,9 @@ pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimR
                 allowed_by_boundary: boundary,
                 matched_statements: matched(r.matched_statements()),
                 variants: Vec::new(),
+                read_context: Default::default(),
+                absent_context: Vec::new(),
+                time: None,
             });
             continue;
         }
@@ -300,6 +303,9 @@ pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimR
                     matched(rs.matched_statements())
                 },
                 variants: Vec::new(),
+                read_context: Default::default(),
+                absent_context: Vec::new(),
+                time: None,
             });
         }
     }

@@ -31,6 +31,7 @@ use super::errors::classify;
 mod listing;
 mod logging;
 mod network;
+mod resimulate;
 mod roles;
 mod simulation;
 mod subjects;

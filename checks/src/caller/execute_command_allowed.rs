@@ -5,15 +5,21 @@ crate::declare_check! {
     /// time (`ecs:cluster`, `ecs:task`, `ecs:container-name`, the task's and cluster's tags as
     /// `aws:ResourceTag/*` and `ecs:ResourceTag/*`) and every request carries
     /// (`aws:RequestedRegion`, `aws:PrincipalArn`, `aws:PrincipalAccount`,
-    /// `aws:SecureTransport`, `aws:CurrentTime`, `aws:EpochTime`, and for an assumed role its
-    /// tags as `aws:PrincipalTag/*`), so `Condition` blocks are
-    /// evaluated rather than ignored; a time-boxed grant is judged now. An assumed-role session
+    /// `aws:SecureTransport`, and for an assumed role its tags as `aws:PrincipalTag/*`), so
+    /// `Condition` blocks are evaluated rather than ignored. A grant with a condition on
+    /// `aws:CurrentTime` or `aws:EpochTime` is simulated now and at other times (30, 7 and 1
+    /// days ago, 1 hour to 30 days ahead): a closed window is an error naming the key and when
+    /// it was open, an open one says when it closes (a warning within a day). An assumed-role session
     /// is resolved to its role, path included. When the decision depends on a key no API shows
     /// the doctor, it is not a verdict: a denial the simulator ties to `aws:MultiFactorAuthPresent`
     /// is simulated again with an MFA session and, if that allows it, reported as a warning
     /// ("denied unless the session has MFA") naming the statement; a decision that depends on
     /// `aws:SourceIp`, `aws:SourceVpce`, `aws:CalledVia` or principal and request tags is a
-    /// warning naming the key. A deny that holds with every value stays an error.
+    /// warning naming the key. A deny that holds with every value stays an error. The doctor
+    /// never assumes MFA from the credential source: the SDK's credential chain does not say
+    /// whether a session was signed in with MFA (a profile's `mfa_serial`, an SSO session whose
+    /// MFA depends on IAM Identity Center's settings, `GetSessionToken` credentials in the
+    /// environment all look alike), so a denial that depends on MFA is simulated both ways.
     ///
     /// ## Why it matters
     /// ECS authorises `ExecuteCommand` against the cluster and the task resource; a policy that

@@ -12,6 +12,9 @@ pub struct Role {
     /// The trust policy (`AssumeRolePolicyDocument`), decoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust_policy: Option<serde_json::Value>,
+    /// The role's tags, which its sessions carry as `aws:PrincipalTag/*`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The cluster's exec KMS key policy (`kms:GetKeyPolicy`) and grants (`kms:ListGrants`).

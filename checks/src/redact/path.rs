@@ -201,11 +201,13 @@ impl Redactor {
             arn,
             exists,
             trust_policy,
+            tags,
         } = r;
         Role {
             arn: self.arn(&arn),
             exists,
             trust_policy: trust_policy.map(|d| self.document(d)),
+            tags: self.tags(tags),
         }
     }
 
@@ -406,6 +408,9 @@ impl Redactor {
                         allowed_by_boundary,
                         matched_statements,
                         variants,
+                        read_context,
+                        absent_context,
+                        time,
                     } = r;
                     SimResult {
                         action,
@@ -426,6 +431,19 @@ impl Redactor {
                                 ..v
                             })
                             .collect(),
+                        read_context: read_context
+                            .into_iter()
+                            .map(|(k, v)| {
+                                let v = if k.to_ascii_lowercase().starts_with("aws:principaltag/") {
+                                    super::name_placeholder("tag", &v)
+                                } else {
+                                    self.aws_id(&v)
+                                };
+                                (k, v)
+                            })
+                            .collect(),
+                        absent_context,
+                        time,
                     }
                 })
                 .collect(),

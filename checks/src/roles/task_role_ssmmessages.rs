@@ -4,10 +4,17 @@ crate::declare_check! {
     /// the exec agent calls: `ssmmessages:CreateControlChannel`, `CreateDataChannel`,
     /// `OpenControlChannel` and `OpenDataChannel`, simulated with `iam:SimulatePrincipalPolicy`
     /// with the context the agent's requests carry (`aws:RequestedRegion` of the task,
-    /// `aws:PrincipalArn` and `aws:PrincipalAccount` of the role, `aws:SecureTransport`,
-    /// `aws:CurrentTime`), so a permissions policy or boundary limited to the company's
-    /// regions is judged in the task's region. A decision that depends on a key no API shows
-    /// (`aws:SourceVpce`, principal tags) is a warning naming the key, not an error.
+    /// `aws:PrincipalArn` and `aws:PrincipalAccount` of the role, `aws:SecureTransport`), so a
+    /// permissions policy or boundary limited to the company's regions is judged in the task's
+    /// region. Keys a policy uses that the task's own facts settle are simulated again with
+    /// them: `aws:SourceVpce` and `aws:SourceVpc` from the VPC endpoint on the agent's path to
+    /// each service (absent when the path goes out by the public name), `aws:PrincipalTag/*`
+    /// from the role's tags (`iam:GetRole`). A grant with a condition on `aws:CurrentTime` or
+    /// `aws:EpochTime` is simulated now and at other times, so a closed window is an error
+    /// that says when it was open and an open one says when it closes (a warning within a
+    /// day). A decision that still depends on a key no API shows (`aws:SourceIp`, a custom DNS
+    /// server in front of the endpoint) is a warning naming the key, not an error. The agent's
+    /// ssmmessages, KMS, Logs and S3 calls carry no `ecs:*` key.
     ///
     /// ## Why it matters
     /// This is the most common cause of `TargetNotConnectedException` after exec not being

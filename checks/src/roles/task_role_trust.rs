@@ -274,6 +274,7 @@ mod tests {
             trust_policy: Some(
                 json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
             ),
+            tags: Default::default(),
         });
         assert_pass(&CHECK, &d);
     }

@@ -26,11 +26,21 @@ impl Fetcher {
                     .role()
                     .and_then(|r| r.assume_role_policy_document())
                     .and_then(decode_policy),
+                tags: out
+                    .role()
+                    .map(|r| {
+                        r.tags()
+                            .iter()
+                            .map(|t| (t.key().to_string(), t.value().to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }),
             Err(e) if e.kind == FactErrorKind::NotFound => Fact::ok(Role {
                 arn,
                 exists: false,
                 trust_policy: None,
+                tags: Default::default(),
             }),
             Err(e) => Fact::failed(e),
         }

@@ -10,6 +10,7 @@ use ecs_exec_doctor_checks::model::*;
 use ecs_exec_doctor_checks::task_role::{self, TaskRole};
 use futures::future::{FutureExt, join_all};
 
+use super::resimulate::entries;
 use super::{CallerBatch, Fetcher, SharedFact, input};
 use crate::aws::convert;
 
@@ -22,7 +23,7 @@ const SIMULATION_PAGE: i32 = 1000;
 impl Fetcher {
     /// One simulation, every page of it: `MaxItems` at IAM's maximum and the `Marker` followed
     /// while the answer is truncated (each page is one call).
-    async fn simulate(
+    pub(super) async fn simulate(
         &self,
         request: aws_sdk_iam::operation::simulate_principal_policy::builders::SimulatePrincipalPolicyFluentBuilder,
     ) -> Result<Vec<SimResult>, FactError> {
@@ -205,8 +206,6 @@ impl Fetcher {
         context.insert("aws:PrincipalArn".into(), principal.clone());
         context.insert("aws:PrincipalAccount".into(), caller.account.clone());
         context.insert("aws:SecureTransport".into(), "true".into());
-        context.insert("aws:CurrentTime".into(), crate::aws::now_rfc3339());
-        context.insert("aws:EpochTime".into(), crate::aws::now_epoch().to_string());
         // The role's tags, as its sessions carry them (attribute-based access).
         for (k, v) in &caller.principal_tags {
             context.insert(format!("aws:PrincipalTag/{k}"), v.clone());
@@ -226,11 +225,12 @@ impl Fetcher {
             .set_action_names(Some(actions))
             .set_resource_arns(Some(resources));
         let first = self
-            .simulate(request.clone().set_context_entries(Some(entries(&context))))
+            .simulate(request.set_context_entries(Some(entries(&context))))
             .await;
         match first {
             Ok(mut results) => {
-                self.with_variants(&mut results, request, &context).await;
+                let context = self.settle_time(&principal, &context, &mut results).await;
+                self.with_variants(&principal, &mut results, &context).await;
                 Fact::ok(Simulation {
                     principal_arn: principal,
                     results,
@@ -280,16 +280,7 @@ impl Fetcher {
                 }
             }
         }
-        // What the agent's requests carry: the task's region, its role as principal, TLS.
-        let mut context: BTreeMap<String, String> = BTreeMap::new();
-        context.insert("aws:RequestedRegion".into(), self.target.region.clone());
-        context.insert("aws:PrincipalArn".into(), role_arn.clone());
-        if let Some(arn) = ecs_exec_doctor_checks::arn::Arn::parse(&role_arn) {
-            context.insert("aws:PrincipalAccount".into(), arn.account);
-        }
-        context.insert("aws:SecureTransport".into(), "true".into());
-        context.insert("aws:CurrentTime".into(), crate::aws::now_rfc3339());
-        context.insert("aws:EpochTime".into(), crate::aws::now_epoch().to_string());
+        let context = self.role_context(&role_arn);
         let context_entries = entries(&context);
         let simulate = |actions: Vec<String>, resources: Option<Vec<String>>| {
             let request = self
@@ -332,86 +323,10 @@ impl Fetcher {
             Ok(None) => {}
             Err(e) => return Fact::failed(e),
         }
+        self.settle_time(&role_arn, &context, &mut results).await;
         Fact::ok(Simulation {
             principal_arn: role_arn,
             results,
         })
     }
-}
-
-impl Fetcher {
-    /// When a denial depends on context keys the doctor cannot observe but can give a
-    /// plausible value (an MFA session), the same simulation once more with those values:
-    /// each result then says whether that value changes the decision. One extra call, only
-    /// when such a key is missing.
-    async fn with_variants(
-        &self,
-        results: &mut [SimResult],
-        request: aws_sdk_iam::operation::simulate_principal_policy::builders::SimulatePrincipalPolicyFluentBuilder,
-        context: &BTreeMap<String, String>,
-    ) {
-        let mut extra: BTreeMap<String, String> = BTreeMap::new();
-        for r in results.iter().filter(|r| r.decision != Decision::Allowed) {
-            for key in &r.missing_context {
-                if let Some(Some(value)) = unobservable_key(key) {
-                    extra.insert(key.clone(), value.to_string());
-                }
-            }
-        }
-        if extra.is_empty() {
-            return;
-        }
-        let mut varied = context.clone();
-        varied.extend(extra.clone());
-        let Ok(again) = self
-            .simulate(request.set_context_entries(Some(entries(&varied))))
-            .await
-        else {
-            return;
-        };
-        for r in results
-            .iter_mut()
-            .filter(|r| r.decision != Decision::Allowed)
-        {
-            let varied_here = extra
-                .keys()
-                .any(|k| r.missing_context.iter().any(|m| m.eq_ignore_ascii_case(k)));
-            if !varied_here {
-                continue;
-            }
-            if let Some(other) = again
-                .iter()
-                .find(|o| o.action == r.action && o.resource == r.resource)
-            {
-                r.variants.push(SimVariant {
-                    context: extra.clone(),
-                    decision: other.decision,
-                    matched_statements: other.matched_statements.clone(),
-                });
-            }
-        }
-    }
-}
-
-/// The simulator's context entries, each key with the type IAM gives it.
-fn entries(context: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::ContextEntry> {
-    use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
-    context
-        .iter()
-        .map(|(k, v)| {
-            let kind = match k.to_ascii_lowercase().as_str() {
-                "aws:securetransport" | "aws:multifactorauthpresent" | "aws:viaawsservice" => {
-                    ContextKeyTypeEnum::Boolean
-                }
-                "aws:currenttime" | "aws:tokenissuetime" => ContextKeyTypeEnum::Date,
-                "aws:epochtime" | "aws:multifactorauthage" => ContextKeyTypeEnum::Numeric,
-                _ => ContextKeyTypeEnum::String,
-            };
-            ContextEntry::builder()
-                .context_key_name(k)
-                .context_key_values(v)
-                .context_key_type(kind)
-                .build()
-        })
-        .collect()
 }

@@ -119,6 +119,8 @@ impl Fetcher {
         let role_facts: Mutex<HashMap<String, SharedFact<Role>>> = Mutex::new(HashMap::new());
 
         let role_sims: Mutex<HashMap<String, SharedFact<Simulation>>> = Mutex::new(HashMap::new());
+        let settled_sims: Mutex<HashMap<String, SharedFact<Simulation>>> =
+            Mutex::new(HashMap::new());
         let instance_roles: Mutex<HashMap<String, SharedFact<InstanceRole>>> =
             Mutex::new(HashMap::new());
 
@@ -133,6 +135,7 @@ impl Fetcher {
             let (cluster, kms) = (cluster.clone(), kms.clone());
             let listing_service = listing.service.clone();
             let role_sims = &role_sims;
+            let settled_sims = &settled_sims;
             let role_facts = &role_facts;
             let instance_roles = &instance_roles;
             async move {
@@ -245,6 +248,7 @@ impl Fetcher {
                     networks.clone().await.interfaces.get(&key).cloned().unwrap_or_else(|| Fact::absent(format!("network interface of `{key}` not found")))
                 };
                 let interface = interface.boxed().shared();
+                let network = network.boxed().shared();
                 let firewall = {
                     let interface = interface.clone();
                     let networks = networks.clone();
@@ -314,6 +318,7 @@ impl Fetcher {
                 let task_role_permissions = {
                     let (task_definition, instance_role) = (task_definition.clone(), instance_role.clone());
                     let (cluster, kms) = (cluster.clone(), kms.clone());
+                    let network = network.clone();
                     async move {
                         if !self.need(FactKind::TaskRolePermissions) {
                             return Fact::NotFetched;
@@ -328,6 +333,39 @@ impl Fetcher {
                             .expect("not poisoned")
                             .entry(role_arn.clone())
                             .or_insert_with(|| self.role_simulation(role, cluster, kms).boxed().shared())
+                            .clone();
+                        let sim = fut.await;
+                        // Keys the task's own facts settle (the endpoint on its path, the
+                        // role's tags): simulated again with them, once per role and subnet.
+                        let Fact::Ok { value: first } = &sim else { return sim };
+                        if !first.results.iter().any(|r| r.missing_context.iter().any(|k| settled_by_facts(k))) {
+                            return sim;
+                        }
+                        let network = network.await;
+                        let key = format!("{role_arn}\u{0}{}", network.value().map(|n| n.subnet_id.as_str()).unwrap_or_default());
+                        let role_fact = role_facts
+                            .lock()
+                            .expect("not poisoned")
+                            .entry(role_arn.clone())
+                            .or_insert_with(|| self.role(role_arn.clone()).boxed().shared())
+                            .clone();
+                        let first = Simulation::clone(first);
+                        let fut = settled_sims
+                            .lock()
+                            .expect("not poisoned")
+                            .entry(key)
+                            .or_insert_with(|| {
+                                async move {
+                                    let role = role_fact.await;
+                                    let tags = role.value().filter(|r| r.exists).map(|r| &r.tags);
+                                    match self.settle_role_context(first, network.value(), tags).await {
+                                        Ok(sim) => Fact::ok(sim),
+                                        Err(e) => Fact::failed(e),
+                                    }
+                                }
+                                .boxed()
+                                .shared()
+                            })
                             .clone();
                         fut.await
                     }
@@ -414,4 +452,11 @@ async fn agent_role<U>(
             _ => Fact::absent("the task has no role"),
         }),
     }
+}
+
+/// Whether the task's own facts may give `key` its value: the VPC endpoint on the agent's
+/// path, the role's tags.
+fn settled_by_facts(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k == "aws:sourcevpce" || k == "aws:sourcevpc" || k.starts_with("aws:principaltag/")
 }

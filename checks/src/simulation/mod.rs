@@ -2,6 +2,9 @@
 //! task-role checks so that every IAM verdict reads the same way: which resource, which
 //! decision, and whether an SCP, a permissions boundary or an unknown condition decided it.
 
+pub mod context;
+pub mod window;
+
 use crate::facts::Unavailable;
 use crate::model::{Caller, CallerKind, Decision, SimResult, Simulation};
 use crate::outcome::{Finding, Fix, Verdict};
@@ -18,6 +21,7 @@ pub enum Judgement {
 /// How `action` fares for `principal` on each of `resources`.
 pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &str) -> Judgement {
     let mut findings = Vec::new();
+    let mut allowed_notes: Vec<String> = Vec::new();
     for resource in resources {
         let Some(result) = sim.result(action, resource) else {
             return Judgement::NotSimulated(format!(
@@ -37,8 +41,21 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
             .variants
             .iter()
             .find(|v| v.decision == Decision::Allowed);
+        let window = window::window(result);
         let finding = match result.decision {
-            Decision::Allowed if unobservable.is_empty() => continue,
+            Decision::Allowed if unobservable.is_empty() => match &window {
+                Some(w @ window::Window::ClosesBy { soon: true, .. }) => Finding::warning(format!(
+                    "`{principal}` is allowed {action} on {on} now, but the time window of its grant closes within a day"
+                ))
+                .evidence(w.words())
+                .evidence(statements_words(&result.matched_statements)),
+                _ => {
+                    if let Some(w) = &window {
+                        allowed_notes.push(format!("on {on}, {}", w.words()));
+                    }
+                    continue;
+                }
+            },
             // Allowed without those keys, but the real request carries them: a condition on
             // them (say, a Deny outside the office's addresses) decides it.
             Decision::Allowed => Finding::warning(format!(
@@ -91,6 +108,18 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
                 format!("{action} on {on} is denied to `{principal}` by its permissions boundary"),
             )
             .fix(boundary_fix(principal, action)),
+            Decision::ImplicitDeny if window.is_some() => {
+                let w = window.as_ref().expect("checked");
+                Finding::error(format!(
+                    "`{principal}` is not allowed {action} on {on} at this time: {}",
+                    w.words()
+                ))
+                .fix(Fix::new(format!(
+                    "change the time window of the grant of {action} to `{principal}` (its condition on {})",
+                    w.key()
+                ))
+                .note("the grant allows the request only between the dates of its DateGreaterThan/DateLessThan (or NumericLessThan on aws:EpochTime) condition: extend the window, or request access again through your break-glass process"))
+            }
             Decision::ImplicitDeny if !result.missing_context.is_empty() => {
                 let mut finding = Finding::warning(format!(
                     "`{principal}` is allowed {action} on {on} only if conditions on {} hold",
@@ -124,14 +153,30 @@ pub fn judge(sim: &Simulation, action: &str, resources: &[String], principal: &s
                     decision_word(v.decision)
                 ))
             });
+        let finding = match (&window, result.decision) {
+            (Some(w), Decision::ExplicitDeny) => finding.evidence(w.words()),
+            _ => finding,
+        };
+        let finding = result
+            .read_context
+            .iter()
+            .map(|(k, v)| format!("simulated with {}", context::read_words(k, v)))
+            .chain(
+                result
+                    .absent_context
+                    .iter()
+                    .map(|k| context::absent_words(k)),
+            )
+            .fold(finding, |f, e| f.evidence(e));
         findings.push(finding.subject(resource.clone()).evidence(format!(
             "iam:SimulatePrincipalPolicy: {action} on {resource} -> {}",
             decision_word(result.decision)
         )));
     }
     if findings.is_empty() {
+        let notes: String = allowed_notes.iter().map(|n| format!("; {n}")).collect();
         Judgement::Allowed(format!(
-            "`{principal}` is allowed {action} on {}",
+            "`{principal}` is allowed {action} on {}{notes}",
             resources
                 .iter()
                 .map(|r| describe_resource(r))
@@ -298,6 +343,9 @@ mod tests {
             allowed_by_boundary: None,
             matched_statements: vec![],
             variants: vec![],
+            read_context: Default::default(),
+            absent_context: vec![],
+            time: None,
         }
     }
 
