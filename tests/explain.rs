@@ -363,7 +363,8 @@ fn pasted_describe_tasks_json_ranks_the_causes_and_is_checked() {
         .args(["explain", "-", "--format", "json"])
         .write_stdin(paste));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let first = &v["matches"][0]["ranked_causes"][0];
+    let first = &v["matches"][0]["causes"][0];
+    assert_eq!(first["rank"], 1, "{first}");
     assert_eq!(first["because"][0]["clue"], "agent-stopped", "{first}");
     assert!(first["catalog_rank"].as_u64().unwrap() > 1);
     let verdicts = &v["pasted_facts"][0]["verdicts"];

@@ -523,7 +523,23 @@ pub fn json(x: &Explanation) -> String {
                 .iter()
                 .map(|m| {
                     let mut v = entry_json(m.entry, t.command(m.entry));
-                    v["ranked_causes"] = json!(t.ranked(m.entry));
+                    // One order: the causes as the text shows them, ranked for this paste,
+                    // each with its catalog position and the clues that moved it.
+                    let catalog = v["causes"].as_array().cloned().unwrap_or_default();
+                    v["causes"] = t
+                        .ranked(m.entry)
+                        .iter()
+                        .map(|rc| {
+                            let mut c = catalog
+                                .get(rc.catalog_rank - 1)
+                                .cloned()
+                                .unwrap_or_default();
+                            c["rank"] = json!(rc.rank);
+                            c["because"] = json!(rc.because);
+                            c["against"] = json!(rc.against);
+                            c
+                        })
+                        .collect();
                     v["strength"] = json!(m.strength);
                     v["excerpt"] = json!(m.excerpt);
                     v["occurrences"] = json!(m.occurrences);

@@ -21,6 +21,7 @@ mod entries;
 pub mod evidence;
 pub mod matcher;
 pub mod pasted;
+mod pasted_iam;
 #[cfg(test)]
 mod pastes;
 pub mod relate;
@@ -221,7 +222,11 @@ pub struct EntryView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CauseView {
+    /// 1-based position in the order shown: the catalog's, or for a pasted text the order
+    /// ranked for that text.
     pub rank: usize,
+    /// 1-based position in the catalog (how often it is the answer in general).
+    pub catalog_rank: usize,
     pub cause: &'static str,
     pub checks: Vec<CheckRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -255,6 +260,7 @@ impl From<&'static Entry> for EntryView {
                 .enumerate()
                 .map(|(i, c)| CauseView {
                     rank: i + 1,
+                    catalog_rank: i + 1,
                     cause: c.cause,
                     checks: c
                         .checks

@@ -65,6 +65,10 @@ pub fn check_pasted(text: &str) -> Vec<PastedFacts> {
             }
             continue;
         }
+        if let Some(iam) = super::pasted_iam::iam_verdicts(&doc) {
+            out.push(iam);
+            continue;
+        }
         out.extend(lint_verdicts(&doc));
     }
     out
