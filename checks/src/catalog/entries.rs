@@ -6,7 +6,7 @@ use super::{Entry, declare_error};
 pub static ENTRIES: &[&Entry] = &[
     &E01, &E02, &E03, &E04, &E05, &E06, &E07, &E08, &E09, &E10, &E11, &E12, &E13, &E14, &E15, &E16,
     &E17, &E18, &E19, &E20, &E21, &E22, &E23, &E24, &E25, &E26, &E27, &E28, &E29, &E30, &E31, &E32,
-    &E33, &E34, &E35, &E36, &E37,
+    &E33, &E34, &E35, &E36, &E37, &E38, &E39,
 ];
 
 const ECS_EXEC_DOCS: &str =
@@ -1332,5 +1332,66 @@ declare_error! {
             },
         ],
         references: ["aws/aws-toolkit-vscode#4017", "Amazon ECS API reference, UpdateService (CODE_DEPLOY deployment controller)"],
+    };
+}
+
+declare_error! {
+    E38 = {
+        id: "E38",
+        name: "ClientTlsInterception",
+        title: "a proxy or TLS-inspecting tool on your machine breaks the plugin's connections",
+        phase: P2 ("on your machine: the plugin's connections to ssmmessages and KMS"),
+        shows_in: Plugin,
+        message: "Error calling KMS GenerateDataKey API: RequestError: send request failed\ncaused by: Post \"https://kms.ca-central-1.amazonaws.com/\": x509: certificate signed by unknown authority",
+        patterns: [
+            Inner "x509: certificate signed by unknown authority",
+            Exact "tls: bad certificate",
+            Inner "x509: certificate is not valid for any names",
+            Inner "CERTIFICATE_VERIFY_FAILED",
+            Phrase "SSL validation failed for",
+        ],
+        meaning: "a connection from your machine was answered by something that re-signs TLS (a corporate proxy, a security agent, Teleport's tsh aws proxy, a debugging proxy) with a certificate authority the session-manager-plugin or the AWS CLI does not trust, or by a proxy that does not pass the plugin's WebSocket",
+        causes: [
+            {
+                cause: "a TLS-inspecting proxy or local tool re-signs the plugin's connections with a certificate authority it does not trust",
+                confirm: "the same command from a network or machine without the proxy works; openssl s_client -connect ssmmessages.REGION.amazonaws.com:443 -servername ssmmessages.REGION.amazonaws.com shows the proxy's issuer instead of Amazon's",
+                fix: "trust the proxy's certificate authority in the operating system's store (the plugin is a Go program: it reads the system roots or SSL_CERT_FILE, not AWS_CA_BUNDLE, which only the AWS CLI reads), or exempt ssmmessages.REGION.amazonaws.com and kms.REGION.amazonaws.com from inspection (NO_PROXY for tsh and similar tools)",
+            },
+            {
+                cause: "an HTTP proxy (HTTPS_PROXY, ALL_PROXY) that does not pass WebSocket connections: the session starts, then hangs",
+                confirm: "unset HTTPS_PROXY and ALL_PROXY and retry from a network that reaches AWS directly",
+                fix: "let the proxy pass WebSocket upgrades to ssmmessages.REGION.amazonaws.com, or bypass it for that host",
+            },
+        ],
+        references: ["gravitational/teleport#23041, #42371 (tsh aws proxy); aws/aws-cli#9282 (an HTTP proxy)"],
+    };
+}
+
+declare_error! {
+    E39 = {
+        id: "E39",
+        name: "PlacementMissingExecAttribute",
+        title: "tasks with exec enabled cannot be placed: the container instances lack an attribute",
+        phase: P1 ("when tasks with exec enabled start on EC2 container instances"),
+        shows_in: TaskState,
+        message: "service my-service was unable to place a task because no container instance met all of its requirements. The closest matching container-instance 0123456789abcdef0123456789abcdef is missing an attribute required by your task.",
+        patterns: [
+            Exact "is missing an attribute required by your task",
+        ],
+        meaning: "ECS places a task only on a container instance that has every attribute the task needs; a task with exec enabled needs ecs.capability.execute-command, which only ECS agents from 1.50.2 with the managed-agent binaries register, and other features of the task definition add their own",
+        causes: [
+            {
+                cause: "exec was enabled and the container instances run an ECS agent before 1.50.2 (or an AMI without the managed-agent binaries), so none has ecs.capability.execute-command",
+                checks: [task::ecs_agent_version],
+                confirm: "aws ecs describe-container-instances --cluster CLUSTER --container-instances ID --query 'containerInstances[].{agent:versionInfo.agentVersion,exec:attributes[?name==`ecs.capability.execute-command`]}'",
+                fix: "update the ECS agent (1.50.2 or later) or replace the instances with a current ECS-optimized AMI, then deploy again",
+            },
+            {
+                cause: "another attribute the task definition requires (a log driver, a volume plugin, task IAM roles) that the instances do not register",
+                confirm: "compare the task definition's requiresAttributes with the instance's attributes (describe-container-instances)",
+                fix: "enable that capability in the ECS agent's configuration (/etc/ecs/ecs.config) or remove the requirement from the task definition",
+            },
+        ],
+        references: ["aws/aws-cli#7548; aws/amazon-ecs-agent#1429", ECS_EXEC_DOCS],
     };
 }

@@ -284,6 +284,21 @@ static WORDINGS: &[(&str, &[&str])] = &[
             "InvalidParameterException: Cannot force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.",
         ],
     ),
+    (
+        "E38",
+        &[
+            "Encountered error while initiating handshake. KMSEncryption failed on client with status 2 error: Failed to process action KMSEncryption: Error calling KMS GenerateDataKey API: RequestError: send request failed\ncaused by: Post \"https://kms.ca-central-1.amazonaws.com/\": x509: certificate signed by unknown authority",
+            "2023/03/14 09:27:04 http: TLS handshake error from 127.0.0.1:57218: remote error: tls: bad certificate",
+            "SSL validation failed for https://ecs.eu-west-1.amazonaws.com/ [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)",
+        ],
+    ),
+    (
+        "E39",
+        &[
+            "service my-service was unable to place a task because no container instance met all of its requirements. The closest matching container-instance 0123456789abcdef0123456789abcdef is missing an attribute required by your task.",
+            "service [test2-*] was unable to place a task because no container instance met all of its requirements. \nThe closest matching container-instance [<>] is missing an attribute required by your task. \nFor more information, see the Troubleshooting section.",
+        ],
+    ),
 ];
 
 /// Hard-wraps at `width` characters, as a terminal does when text is copied from it (words
