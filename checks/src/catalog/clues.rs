@@ -429,6 +429,25 @@ pub static CLUES: &[Clue] = &[
         against: &[],
     },
     Clue {
+        id: "broken-pipe",
+        shows: "the plugin's connection broke while writing",
+        patterns: &[&["write: broken"], &["broken pipe"]],
+        except: &[],
+        supports: &[
+            Cause("lost the connection when refreshing SSO"),
+            Check("LC002"),
+        ],
+        against: &[],
+    },
+    Clue {
+        id: "s3-upload-denied",
+        shows: "the agent's upload of the session log to S3 was denied",
+        patterns: &[&["Failed uploading", "AccessDenied"]],
+        except: &[],
+        supports: &[Cause("upload of the session log is denied"), Check("IR004")],
+        against: &[],
+    },
+    Clue {
         id: "sso",
         shows: "AWS IAM Identity Center (SSO) credentials",
         patterns: &[&["aws sso login"], &["sso_start_url"], &["AWSReservedSSO"]],

@@ -23,7 +23,20 @@ pub fn errors_page() -> String {
          (BM25 over the entry's messages, causes, fixes and linked checks, with API names, ARNs and \
          snake or kebab case split into words and a few synonyms) and shows the closest with the \
          words they share and a confidence; only a text with nothing about those is \
-         \"unrecognised\" (exit 1).\n\n\
+         \"unrecognised\" (exit 1). An error code every AWS API shares (`AccessDeniedException`, \
+         `ClientException`) counts only in a text about exec, or asked about on its own: a \
+         RegisterTaskDefinition or ssm:SendCommand failure is not an ExecuteCommand one.\n\n\
+         Beside the messages, `explain` reads what people paste whole and runs the checks those \
+         facts feed: `describe-tasks`, `describe-task-definition` and `describe-services` output, \
+         the original checker's report, `aws iam simulate-principal-policy` output (judged like \
+         the live caller and task-role checks: an SCP in `OrganizationsDecisionDetail`, a \
+         permissions boundary, the matched statements, and a decision that depends on \
+         `MissingContextValues` the doctor cannot know is a warning, not a red) and IAM policy \
+         documents (bare, or as `get-role-policy` and `get-policy-version` print them: each exec \
+         action evaluated, and a statement that hangs on a key a checker or a context-less \
+         simulation does not pass, such as `aws:MultiFactorAuthPresent`, `aws:SourceIp`, \
+         `aws:SourceVpce`, `aws:RequestedRegion` or `aws:PrincipalTag/*`, named as the likely cause \
+         of a false \"denied\").\n\n\
          Phases: P0 local tools, P1 the ExecuteCommand API call, P2 the session handshake, P3 the agent \
          starting the command, P4 an open session, P5 session logging.\n\n\
          | ID | Error | Phase | Shows in | Checks |\n| --- | --- | --- | --- | --- |\n",

@@ -6,7 +6,7 @@ use super::{Entry, declare_error};
 pub static ENTRIES: &[&Entry] = &[
     &E01, &E02, &E03, &E04, &E05, &E06, &E07, &E08, &E09, &E10, &E11, &E12, &E13, &E14, &E15, &E16,
     &E17, &E18, &E19, &E20, &E21, &E22, &E23, &E24, &E25, &E26, &E27, &E28, &E29, &E30, &E31, &E32,
-    &E33, &E34, &E35, &E36, &E37, &E38, &E39,
+    &E33, &E34, &E35, &E36, &E37, &E38, &E39, &E40, &E41,
 ];
 
 const ECS_EXEC_DOCS: &str =
@@ -388,6 +388,7 @@ declare_error! {
             Phrase "Install the Session Manager Plugin</a> before proceeding",
             Phrase "Failed to install AWS Session Manager Plugin",
             Phrase "Failed to validate the Session Manager plugin",
+            Inner "\"session-manager-plugin\": executable file not found",
         ],
         meaning: "ExecuteCommand succeeded and created a session, but the CLI needs the session-manager-plugin to carry it and could not run it",
         causes: [
@@ -713,7 +714,10 @@ declare_error! {
         phase: P3,
         shows_in: Session,
         message: "We couldn't start the session because encryption is not set up on the selected Amazon S3 bucket. Either encrypt the bucket or choose an option to enable logging without encryption.",
-        patterns: [Exact "encryption is not set up on the selected Amazon S3 bucket"],
+        patterns: [
+            Exact "encryption is not set up on the selected Amazon S3 bucket",
+            Phrase ["Failed uploading", "to s3://", "AccessDenied"],
+        ],
         meaning: "the cluster's exec logging has s3EncryptionEnabled, and the agent could not confirm that the bucket has default encryption, so it refused the session",
         causes: [
             {
@@ -732,8 +736,14 @@ declare_error! {
                 checks: [network::exec_dependency_endpoints],
                 fix: "add an S3 gateway endpoint to the task's route tables",
             },
+            {
+                cause: "the agent's upload of the session log is denied: the bucket policy requires server-side-encryption headers (or a KMS key) the agent does not send, or the role lacks s3:PutObject",
+                checks: [roles::task_role_exec_logging],
+                confirm: "the agent log shows `Failed uploading ... to s3://... AccessDenied`; read the bucket policy's Deny statements on s3:PutObject",
+                fix: "let the bucket's default encryption apply instead of a Deny on uploads without x-amz-server-side-encryption, update the agent, and allow s3:PutObject on the log prefix",
+            },
         ],
-        references: [ECS_EXEC_DOCS, "aws/amazon-ssm-agent#212"],
+        references: [ECS_EXEC_DOCS, "aws/amazon-ssm-agent#212, #311"],
     };
 }
 
@@ -772,7 +782,11 @@ declare_error! {
         phase: P2 ("or P3"),
         shows_in: Plugin,
         message: "Cannot perform start session: EOF",
-        patterns: [Exact "Cannot perform start session: EOF"],
+        patterns: [
+            Exact "Cannot perform start session: EOF",
+            Phrase ["Cannot perform start session", "broken pipe"],
+            Phrase ["Cannot perform start session", "write tcp"],
+        ],
         meaning: "the plugin's input reached end-of-file: there was no terminal on stdin (CI runners, docker run without -t, a pipe), the terminal closed, or a proxy dropped the websocket; at the end of a command's output it is often just how the session ended",
         causes: [
             {
@@ -785,8 +799,14 @@ declare_error! {
                 confirm: "try from another network, and check whether corporate proxies allow websockets to ssmmessages",
                 fix: "allow websockets to ssmmessages.REGION.amazonaws.com through the proxy",
             },
+            {
+                cause: "an old session-manager-plugin lost the connection when refreshing SSO credentials (`write: broken pipe` after a minute without input or output)",
+                checks: [local::session_manager_plugin],
+                confirm: "session-manager-plugin --version is older than 1.2.814.0, and the profile uses SSO",
+                fix: "upgrade the session-manager-plugin (1.2.814.0 or later)",
+            },
         ],
-        references: ["aws/amazon-ssm-agent#354"],
+        references: ["aws/amazon-ssm-agent#354; aws/session-manager-plugin#109"],
     };
 }
 
@@ -1258,6 +1278,12 @@ declare_error! {
                 fix: "drop pidMode task or exec into the first container; set initProcessEnabled to true",
             },
             {
+                cause: "the checker printed explicitDeny for ecs:ExecuteCommand or ssm:StartSession, but its simulation carries no MFA, source address or tags: a Deny unless MFA (or outside the office network) shows as explicitDeny although the real call from an MFA session is allowed",
+                checks: [caller::execute_command_allowed],
+                confirm: "ecs-exec-doctor check CLUSTER TASK --select CR001 simulates with the request's context and names the keys it cannot know",
+                fix: "nothing to fix in IAM when the real execute-command from an MFA session works: a false alarm of the checker",
+            },
+            {
                 cause: "every line is green but exec still fails: the checker does not look at network ACLs, endpoint security groups, private DNS, KMS key policies or trust policies",
                 checks: [network::network_acl, network::endpoint_access, cluster::exec_kms_key_policy, roles::task_role_trust],
                 fix: "run ecs-exec-doctor check CLUSTER TASK for the checks the original does not have",
@@ -1320,8 +1346,10 @@ declare_error! {
         shows_in: Api,
         message: "An error occurred (InvalidParameterException) when calling the UpdateService operation: Cannot force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.",
         patterns: [
-            Exact "on services with a CODE_DEPLOY deployment controller",
-            Phrase "Use AWS CodeDeploy to trigger a new deployment",
+            Exact "Cannot force a new deployment on services with a CODE_DEPLOY deployment controller",
+            Exact "Unable to update task definition on services with a CODE_DEPLOY deployment controller",
+            Phrase ["on services with a CODE_DEPLOY deployment controller", "execute-command"],
+            Phrase ["on services with a CODE_DEPLOY deployment controller", "enableExecuteCommand"],
         ],
         meaning: "the service uses the CODE_DEPLOY (blue/green) deployment controller: update-service may set enableExecuteCommand, but the running tasks are replaced only by a CodeDeploy deployment, never by --force-new-deployment or a new --task-definition",
         causes: [
@@ -1374,9 +1402,12 @@ declare_error! {
         title: "tasks with exec enabled cannot be placed: the container instances lack an attribute",
         phase: P1 ("when tasks with exec enabled start on EC2 container instances"),
         shows_in: TaskState,
-        message: "service my-service was unable to place a task because no container instance met all of its requirements. The closest matching container-instance 0123456789abcdef0123456789abcdef is missing an attribute required by your task.",
+        message: "(after update-service --enable-execute-command) service my-service was unable to place a task because no container instance met all of its requirements. The closest matching container-instance 0123456789abcdef0123456789abcdef is missing an attribute required by your task.",
         patterns: [
-            Exact "is missing an attribute required by your task",
+            Phrase "ecs.capability.execute-command",
+            Phrase ["is missing an attribute required by your task", "execute-command"],
+            Phrase ["is missing an attribute required by your task", "enableExecuteCommand"],
+            Phrase ["is missing an attribute required by your task", "enable_execute_command"],
         ],
         meaning: "ECS places a task only on a container instance that has every attribute the task needs; a task with exec enabled needs ecs.capability.execute-command, which only ECS agents from 1.50.2 with the managed-agent binaries register, and other features of the task definition add their own",
         causes: [
@@ -1393,5 +1424,66 @@ declare_error! {
             },
         ],
         references: ["aws/aws-cli#7548; aws/amazon-ecs-agent#1429", ECS_EXEC_DOCS],
+    };
+}
+
+declare_error! {
+    E40 = {
+        id: "E40",
+        name: "IacRejectsExecSetting",
+        title: "an infrastructure-as-code tool rejects the exec setting",
+        phase: P1 ("when the service or task is deployed by CloudFormation, CDK, Terraform or Pulumi"),
+        shows_in: Tool,
+        message: "error: aws:ecs/service:Service resource 'service1' has a problem: Invalid or unknown key. Examine values at 'Service.EnableExecuteCommand'.",
+        patterns: [
+            Exact "Examine values at 'Service.EnableExecuteCommand'",
+            Exact "An argument named \"enable_execute_command\" is not expected here",
+            Exact "Encountered unsupported property EnableExecuteCommand",
+            Phrase ["Invalid or unknown key", "EnableExecuteCommand"],
+        ],
+        meaning: "the deployment tool refused the exec flag before AWS saw it: the provider or tool version does not know it (too old, or a regression), or the flag sits on a resource that has no such property",
+        causes: [
+            {
+                cause: "the provider or tool version does not know the exec property (too old, or a regression in that release)",
+                confirm: "the same program or template with the previous or a later provider version, or the property removed, deploys",
+                fix: "upgrade the provider or pin the last working version (terraform-provider-aws 3.34.0 or later knows enable_execute_command; pulumi-aws and CDK releases of 2021 onwards know it)",
+            },
+            {
+                cause: "the property is on the wrong resource: exec is set on the service (EnableExecuteCommand of AWS::ECS::Service, enable_execute_command of aws_ecs_service) or on RunTask, not on the task definition or the cluster",
+                confirm: "ecs-exec-doctor lint FILE points at where the property is and where it belongs",
+                fix: "move the property to the service (or to the RunTask call)",
+            },
+        ],
+        references: ["pulumi/pulumi-aws#1447", "AWS::ECS::Service EnableExecuteCommand (CloudFormation)"],
+    };
+}
+
+declare_error! {
+    E41 = {
+        id: "E41",
+        name: "SessionDocumentMissing",
+        title: "the Session Manager document the client asked for does not exist here",
+        phase: P2 ("StartSession, in the account and region of the target"),
+        shows_in: Api,
+        message: "An error occurred (InvalidDocument) when calling the StartSession operation: Document with name SSM-SessionManagerRunShell does not exist.",
+        patterns: [
+            Exact "Document with name SSM-SessionManagerRunShell does not exist",
+            Phrase ["Document with name", "does not exist"],
+            Exact "InvalidDocument",
+        ],
+        meaning: "StartSession names a Session Manager document (the session preferences SSM-SessionManagerRunShell, or a document such as AWS-StartSSHSession) that this account and region do not have, or that the client cannot use; ECS Exec itself passes its own document, so this comes from ssm start-session or a third-party client",
+        causes: [
+            {
+                cause: "the Session Manager preferences were never saved in this account and region, so SSM-SessionManagerRunShell does not exist",
+                confirm: "aws ssm describe-document --name SSM-SessionManagerRunShell --region REGION",
+                fix: "save the preferences once (Systems Manager console, Session Manager, Preferences, Edit, Save), or create the document: aws ssm create-document --name SSM-SessionManagerRunShell --document-type Session --content file://prefs.json",
+            },
+            {
+                cause: "the client asked for a document of another kind, region or account than the target's (a port-forwarding or SSH document for a shell, a document shared from another account)",
+                confirm: "the --document-name the client passes, against aws ssm list-documents --filters Key=DocumentType,Values=Session",
+                fix: "pass the document that exists for the target's region and account, or none for the default shell",
+            },
+        ],
+        references: ["rapid7/metasploit-framework#17430", "Session Manager preferences (SSM-SessionManagerRunShell)"],
     };
 }

@@ -13,6 +13,20 @@ use super::{ENTRIES, Entry, Kind, Strength};
 const WINDOW: usize = 300;
 /// A generic hit this close to a more specific hit of another entry belongs to that entry.
 const NEAR: usize = 400;
+/// A text this short (normalised) is a bare error code.
+const BARE_CODE: usize = 40;
+/// Words (normalised: lowercase, no whitespace) that make a text about ECS Exec or its
+/// sessions, for generic error codes to count.
+const EXEC_WORDS: [&str; 8] = [
+    "executecommand",
+    "execute-command",
+    "startsession",
+    "start-session",
+    "session-manager-plugin",
+    "sessionmanager",
+    "ssmmessages",
+    "exec",
+];
 
 /// One entry found in a text.
 #[derive(Debug, Clone)]
@@ -48,6 +62,13 @@ pub fn find_all(text: &str) -> Vec<Match> {
                 });
             }
         }
+    }
+    // An error code shared by every AWS API (`AccessDeniedException`, `ClientException`)
+    // speaks of exec only in a text about exec: a RegisterTaskDefinition or ssm:SendCommand
+    // failure is not an ExecuteCommand one. A bare code, asked about on its own, still lists
+    // the entries that have it.
+    if norm.text.len() > BARE_CODE && !EXEC_WORDS.iter().any(|w| norm.text.contains(w)) {
+        hits.retain(|h| h.strength > Strength::Generic || ENTRIES[h.entry].kind != Kind::Error);
     }
     let specific: Vec<Hit> = hits
         .iter()

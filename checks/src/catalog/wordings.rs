@@ -293,10 +293,25 @@ static WORDINGS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "E40",
+        &[
+            "error: aws:ecs/service:Service resource 'service1' has a problem: Invalid or unknown key. Examine values at 'Service.EnableExecuteCommand'.",
+            "Error: Unsupported argument\n\n  on main.tf line 12, in resource \"aws_ecs_service\" \"web\":\n  12:   enable_execute_command = true\n\nAn argument named \"enable_execute_command\" is not expected here.",
+            "Encountered unsupported property EnableExecuteCommand",
+        ],
+    ),
+    (
+        "E41",
+        &[
+            "An error occurred (InvalidDocument) when calling the StartSession operation: Document with name SSM-SessionManagerRunShell does not exist.",
+            "[-] Auxiliary aborted due to failure: unexpected-reply: Document with name SSM-SessionManagerRunShell does not exist.",
+        ],
+    ),
+    (
         "E39",
         &[
-            "service my-service was unable to place a task because no container instance met all of its requirements. The closest matching container-instance 0123456789abcdef0123456789abcdef is missing an attribute required by your task.",
-            "service [test2-*] was unable to place a task because no container instance met all of its requirements. \nThe closest matching container-instance [<>] is missing an attribute required by your task. \nFor more information, see the Troubleshooting section.",
+            "I ran aws ecs update-service --enable-execute-command; now: service my-service was unable to place a task because no container instance met all of its requirements. The closest matching container-instance 0123456789abcdef0123456789abcdef is missing an attribute required by your task.",
+            "enableExecuteCommand: true\nservice [test2-*] was unable to place a task because no container instance met all of its requirements. \nThe closest matching container-instance [<>] is missing an attribute required by your task. \nFor more information, see the Troubleshooting section.",
         ],
     ),
 ];
