@@ -635,6 +635,6 @@ mod tests {
             "{c}"
         );
         assert!(c.ends_with("--error TargetNotConnectedException"), "{c}");
-        assert!(command(catalog::find("E22").unwrap(), &TargetHint::default()).is_none());
+        assert!(command(catalog::find("E28").unwrap(), &TargetHint::default()).is_none());
     }
 }
