@@ -1,13 +1,14 @@
 //! Which tasks to diagnose: the one named, every running task of a service (`--service`) or
 //! of the cluster (`--all`). Task lists are paginated to the end, so that `--max-tasks` can
-//! say how many it left out, and described 100 at a time, concurrently.
+//! say how many it left out; each page is described (100 tasks a call) as soon as it is
+//! listed, while the next page is listed.
 
 use aws_sdk_ecs::types::DesiredStatus;
 use ecs_exec_doctor_checks::FactKind;
 use ecs_exec_doctor_checks::arn;
 use ecs_exec_doctor_checks::facts::{Fact, FactError};
 use ecs_exec_doctor_checks::model::Task;
-use futures::future::join_all;
+use futures::StreamExt;
 
 use super::{Fetcher, Listing, convert};
 
@@ -19,6 +20,8 @@ struct Listed {
 
 /// DescribeTasks takes at most this many tasks per call.
 const DESCRIBE_TASKS_BATCH: usize = 100;
+/// DescribeTasks calls in flight at once (the SDK's retry absorbs throttling beyond).
+const DESCRIBE_CONCURRENCY: usize = 32;
 
 impl Fetcher {
     pub(super) async fn listing(&self) -> Listing {
@@ -64,7 +67,7 @@ impl Fetcher {
         let names = [service.to_string()];
         let (described, listed) = tokio::join!(
             self.describe_services(&names),
-            self.running_tasks(Some(service))
+            self.listed_and_described(Some(service))
         );
         let service_fact = match described {
             Ok(mut map) => match map.remove(service) {
@@ -83,15 +86,13 @@ impl Fetcher {
                 left_out: 0,
             };
         }
-        let mut listing = self
-            .described(listed, format!("service `{service}` has no RUNNING task"))
-            .await;
+        let mut listing = assemble(listed, format!("service `{service}` has no RUNNING task"));
         listing.service = Some(service_fact);
         listing
     }
 
     async fn cluster_listing(&self) -> Listing {
-        let listed = self.running_tasks(None).await;
+        let listed = self.listed_and_described(None).await;
         let mut none = format!("cluster `{}` has no RUNNING task", self.cluster_name());
         if let Some(family) = &self.target.family {
             none.push_str(&format!(" of family `{family}`"));
@@ -99,13 +100,37 @@ impl Fetcher {
         if let Some(by) = &self.target.started_by {
             none.push_str(&format!(" started by `{by}`"));
         }
-        self.described(listed, none).await
+        assemble(listed, none)
+    }
+
+    /// Every RUNNING task (of `service`), each page described the moment it is listed, while
+    /// the next page is being listed: the listing's pages are the only sequential part.
+    async fn listed_and_described(&self, service: Option<&str>) -> Described {
+        let (pages, described) = futures::channel::mpsc::unbounded::<Vec<String>>();
+        let describer = described
+            .map(|chunk| async move {
+                let out = self.describe_tasks(&chunk).await;
+                (chunk, out)
+            })
+            .buffered(DESCRIBE_CONCURRENCY)
+            .collect::<Vec<_>>();
+        let (listed, chunks) = tokio::join!(self.running_tasks(service, pages), describer);
+        self.progress.tasks.store(
+            chunks.iter().map(|(c, _)| c.len()).sum(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        Described { listed, chunks }
     }
 
     /// Every RUNNING task of the cluster, or of `service`, all pages. A page that fails after
     /// others were read keeps what they listed: those tasks are diagnosed, and the failure
     /// says how far the listing got.
-    async fn running_tasks(&self, service: Option<&str>) -> Listed {
+    async fn running_tasks(
+        &self,
+        service: Option<&str>,
+        pages_out: futures::channel::mpsc::UnboundedSender<Vec<String>>,
+    ) -> Listed {
+        let cap = self.max_tasks.unwrap_or(usize::MAX);
         let mut arns = Vec::new();
         let mut token: Option<String> = None;
         let mut pages = 0usize;
@@ -150,64 +175,17 @@ impl Fetcher {
                 }
             };
             pages += 1;
+            // Up to --max-tasks are described; the rest are only counted.
+            let room = cap.saturating_sub(arns.len());
+            let wanted: Vec<String> = out.task_arns().iter().take(room).cloned().collect();
+            for chunk in wanted.chunks(DESCRIBE_TASKS_BATCH) {
+                let _ = pages_out.unbounded_send(chunk.to_vec());
+            }
             arns.extend(out.task_arns().iter().cloned());
             match out.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
                 _ => return Listed { arns, error: None },
             }
-        }
-    }
-
-    /// The listed tasks (up to `--max-tasks`), described; `none` when there is none. When the
-    /// listing failed, one more subject carries the failure, so that the tasks it could not
-    /// list show as UNKNOWN (and the run never exits 0) while those it listed are diagnosed.
-    async fn described(&self, listed: Listed, none: String) -> Listing {
-        let Listed { mut arns, error } = listed;
-        let unlisted = error.map(|e| (String::new(), Fact::failed(e)));
-        if arns.is_empty() && unlisted.is_some() {
-            return Listing {
-                subjects: unlisted.into_iter().collect(),
-                service: None,
-                left_out: 0,
-            };
-        }
-        if arns.is_empty() {
-            return Listing {
-                subjects: vec![(String::new(), Fact::absent(none))],
-                service: None,
-                left_out: 0,
-            };
-        }
-        let cap = self.max_tasks.unwrap_or(usize::MAX);
-        let left_out = arns.len().saturating_sub(cap);
-        arns.truncate(cap);
-        self.progress
-            .tasks
-            .store(arns.len(), std::sync::atomic::Ordering::Relaxed);
-        let batches = arns
-            .chunks(DESCRIBE_TASKS_BATCH)
-            .map(|chunk| async move { (chunk, self.describe_tasks(chunk).await) });
-        let mut subjects = Vec::with_capacity(arns.len());
-        for (chunk, described) in join_all(batches).await {
-            for a in chunk {
-                let fact = match &described {
-                    Ok(tasks) => match tasks.iter().find(|t| &t.arn == a) {
-                        Some(t) => Fact::ok(t.clone()),
-                        None => Fact::absent(format!(
-                            "task `{}` stopped while being diagnosed",
-                            arn::task_id(a)
-                        )),
-                    },
-                    Err(e) => Fact::failed(e.clone()),
-                };
-                subjects.push((a.clone(), fact));
-            }
-        }
-        subjects.extend(unlisted);
-        Listing {
-            subjects,
-            service: None,
-            left_out,
         }
     }
 
@@ -223,5 +201,57 @@ impl Fetcher {
             .send();
         let out = self.call("ecs:DescribeTasks", request).await?;
         Ok(out.tasks().iter().map(convert::task).collect())
+    }
+}
+
+/// One page of task ARNs and what DescribeTasks said of them.
+type DescribedChunk = (Vec<String>, Result<Vec<Task>, FactError>);
+
+/// A listing and its pages as described, in listing order.
+struct Described {
+    listed: Listed,
+    chunks: Vec<DescribedChunk>,
+}
+
+/// The listed tasks (up to `--max-tasks`) as described; `none` when there is none. When the
+/// listing failed, one more subject carries the failure, so that the tasks it could not list
+/// show as UNKNOWN (and the run never exits 0) while those it listed are diagnosed.
+fn assemble(described: Described, none: String) -> Listing {
+    let Described { listed, chunks } = described;
+    let Listed { arns, error } = listed;
+    let unlisted = error.map(|e| (String::new(), Fact::failed(e)));
+    if arns.is_empty() {
+        return Listing {
+            subjects: match unlisted {
+                Some(u) => vec![u],
+                None => vec![(String::new(), Fact::absent(none))],
+            },
+            service: None,
+            left_out: 0,
+        };
+    }
+    let described_count: usize = chunks.iter().map(|(c, _)| c.len()).sum();
+    let left_out = arns.len().saturating_sub(described_count);
+    let mut subjects = Vec::with_capacity(described_count);
+    for (chunk, described) in chunks {
+        for a in &chunk {
+            let fact = match &described {
+                Ok(tasks) => match tasks.iter().find(|t| &t.arn == a) {
+                    Some(t) => Fact::ok(t.clone()),
+                    None => Fact::absent(format!(
+                        "task `{}` stopped while being diagnosed",
+                        arn::task_id(a)
+                    )),
+                },
+                Err(e) => Fact::failed(e.clone()),
+            };
+            subjects.push((a.clone(), fact));
+        }
+    }
+    subjects.extend(unlisted);
+    Listing {
+        subjects,
+        service: None,
+        left_out,
     }
 }

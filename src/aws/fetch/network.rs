@@ -2,9 +2,11 @@
 //! facts (route tables, endpoints, NAT gateways, DNS attributes, security groups, network
 //! ACLs), each fetched once for every task of the run.
 //!
-//! Round trips after DescribeTasks: DescribeSubnets ∥ DescribeNetworkInterfaces, then every
-//! VPC-wide call at once (the DNS attributes of every VPC among them), then (only when a
-//! route or a security-group rule points at one) the NAT gateways and the prefix lists. For `bridge`/`host` tasks the instance's interface and subnet are known one round
+//! Round trips after DescribeTasks: DescribeNetworkInterfaces, then every VPC-wide call at
+//! once (the DNS attributes of every VPC among them), then (only when a route or a
+//! security-group rule points at one) the NAT gateways and the prefix lists. For a fleet (more
+//! than [`EARLY_VPC_ENIS`] interfaces) the region's subnets are read beside the interfaces and
+//! the VPC-wide round starts from them, without waiting for the large interface call. For `bridge`/`host` tasks the instance's interface and subnet are known one round
 //! trip later, from the container instance.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -44,6 +46,11 @@ fn not_needed<T>() -> Result<T, FactError> {
         "not needed",
     ))
 }
+
+/// Above this many task interfaces the VPC-wide round starts from DescribeSubnets of the
+/// whole region beside DescribeNetworkInterfaces (it stands in for the round's own
+/// DescribeSubnets: no extra call, one less wait); below, the interfaces name the VPC.
+const EARLY_VPC_ENIS: usize = 100;
 
 fn vpc_filter(vpc: &str) -> Filter {
     Filter::builder().name("vpc-id").values(vpc).build()
@@ -97,8 +104,40 @@ impl Fetcher {
                 .await
                 .map(|o| o.network_interfaces().to_vec())
         };
-        let (described_enis, described_instances) =
-            tokio::join!(described_enis, described_instances);
+        // A fleet's interfaces take one large call: the VPCs of its subnets come from
+        // DescribeSubnets beside it, and their VPC-wide round starts without waiting for it.
+        let early = async {
+            if enis.len() <= EARLY_VPC_ENIS
+                || subnets.is_empty()
+                || !(need_network || need_firewall)
+            {
+                return None;
+            }
+            // Every subnet of the region in one call: the task subnets' VPCs, and each such
+            // VPC's subnets, which its VPC-wide round then need not read again.
+            let described = self.describe_subnets(None).await;
+            let vpcs: BTreeSet<String> = described
+                .iter()
+                .flatten()
+                .filter(|s| {
+                    s.subnet_id()
+                        .is_some_and(|id| subnets.iter().any(|t| t == id))
+                })
+                .filter_map(|s| s.vpc_id().map(str::to_string))
+                .collect();
+            let mut known: HashMap<String, Vec<aws_sdk_ec2::types::Subnet>> = HashMap::new();
+            for s in described.iter().flatten() {
+                if let Some(vpc) = s.vpc_id().filter(|v| vpcs.contains(*v)) {
+                    known.entry(vpc.to_string()).or_default().push(s.clone());
+                }
+            }
+            let round = self.vpc_round(&vpcs, need_network, known).await;
+            Some((described, round))
+        };
+        let ((described_enis, described_instances), early) = tokio::join!(
+            async { tokio::join!(described_enis, described_instances) },
+            early
+        );
 
         // Interfaces.
         match &described_enis {
@@ -159,26 +198,28 @@ impl Fetcher {
             .filter_map(|f| f.value())
             .map(|i| (i.subnet_id.clone(), i.vpc_id.clone()))
             .collect();
+        let (mut per_vpc, mut dns) = (HashMap::new(), HashMap::new());
+        if let Some((described, (early_vpcs, early_dns))) = early {
+            for s in described.iter().flatten() {
+                if let (Some(id), Some(vpc)) = (s.subnet_id(), s.vpc_id())
+                    && subnets.iter().any(|t| t == id)
+                {
+                    vpc_of.insert(id.to_string(), vpc.to_string());
+                }
+            }
+            per_vpc = early_vpcs;
+            dns = early_dns;
+        }
         let missing: Vec<String> = subnets
             .iter()
             .filter(|s| !vpc_of.contains_key(*s))
             .cloned()
             .collect();
-        let described_subnets = async {
-            if missing.is_empty() || !(need_network || need_firewall) {
-                return Ok(Vec::new());
-            }
-            let request = self
-                .clients
-                .ec2
-                .describe_subnets()
-                .set_subnet_ids(Some(missing.clone()))
-                .send();
-            self.call("ec2:DescribeSubnets", request)
-                .await
-                .map(|o| o.subnets().to_vec())
+        let described_subnets = if missing.is_empty() || !(need_network || need_firewall) {
+            Ok(Vec::new())
+        } else {
+            self.describe_subnets(Some(missing.clone())).await
         };
-        let described_subnets = described_subnets.await;
         if let Ok(list) = &described_subnets {
             for s in list {
                 if let (Some(id), Some(vpc)) = (s.subnet_id(), s.vpc_id()) {
@@ -192,29 +233,14 @@ impl Fetcher {
                 .values()
                 .filter_map(|f| f.value().map(|i| i.vpc_id.clone())),
         );
-        // The DNS attributes of every VPC, in the same round trip as its other VPC-wide facts:
-        // `enableDnsSupport=false` breaks every path (NAT, internet gateway and endpoint alike),
-        // so it is read whatever the route.
-        let dns_calls = join_all(vpcs.iter().map(|vpc| async move {
-            if need_network {
-                Some(tokio::join!(
-                    self.dns_attributes(vpc),
-                    self.dhcp_options(vpc)
-                ))
-            } else {
-                None
-            }
-        }));
-        let (per_vpc, dns) = tokio::join!(
-            join_all(vpcs.iter().map(|vpc| self.vpc_facts(vpc))),
-            dns_calls
-        );
-        let per_vpc: HashMap<&String, VpcFacts> = vpcs.iter().zip(per_vpc).collect();
-        let dns: HashMap<&String, (DnsAttributes, DhcpResult)> = vpcs
+        let late: BTreeSet<String> = vpcs
             .iter()
-            .zip(dns)
-            .filter_map(|(vpc, d)| Some((vpc, d?)))
+            .filter(|v| !per_vpc.contains_key(*v))
+            .cloned()
             .collect();
+        let (late_vpcs, late_dns) = self.vpc_round(&late, need_network, HashMap::new()).await;
+        per_vpc.extend(late_vpcs);
+        dns.extend(late_dns);
 
         // What the VPC-wide answers point at, in one more round trip: the NAT gateways of
         // default routes and the prefix lists security-group rules reference.
@@ -281,8 +307,68 @@ impl Fetcher {
         out
     }
 
+    /// The VPC-wide facts of `vpcs`, all in one round trip; with them the DNS attributes of
+    /// every VPC: `enableDnsSupport=false` breaks every path (NAT, internet gateway and endpoint
+    /// alike), so they are read whatever the route.
+    async fn vpc_round(
+        &self,
+        vpcs: &BTreeSet<String>,
+        need_network: bool,
+        mut known_subnets: HashMap<String, Vec<aws_sdk_ec2::types::Subnet>>,
+    ) -> (
+        HashMap<String, VpcFacts>,
+        HashMap<String, (DnsAttributes, DhcpResult)>,
+    ) {
+        let dns_calls = join_all(vpcs.iter().map(|vpc| async move {
+            if need_network {
+                Some(tokio::join!(
+                    self.dns_attributes(vpc),
+                    self.dhcp_options(vpc)
+                ))
+            } else {
+                None
+            }
+        }));
+        let (per_vpc, dns) = tokio::join!(
+            join_all(
+                vpcs.iter()
+                    .map(|vpc| self.vpc_facts(vpc, known_subnets.remove(vpc)))
+            ),
+            dns_calls
+        );
+        let per_vpc = vpcs.iter().cloned().zip(per_vpc).collect();
+        let dns = vpcs
+            .iter()
+            .cloned()
+            .zip(dns)
+            .filter_map(|(vpc, d)| Some((vpc, d?)))
+            .collect();
+        (per_vpc, dns)
+    }
+
+    /// `ec2:DescribeSubnets` of `ids` (`None`: every subnet of the region).
+    async fn describe_subnets(
+        &self,
+        ids: Option<Vec<String>>,
+    ) -> Result<Vec<aws_sdk_ec2::types::Subnet>, FactError> {
+        let request = self
+            .clients
+            .ec2
+            .describe_subnets()
+            .set_subnet_ids(ids)
+            .send();
+        self.call("ec2:DescribeSubnets", request)
+            .await
+            .map(|o| o.subnets().to_vec())
+    }
+
     /// Everything VPC-wide, in one round trip.
-    async fn vpc_facts(&self, vpc: &str) -> VpcFacts {
+    /// `known_subnets`: the VPC's subnets when already read.
+    async fn vpc_facts(
+        &self,
+        vpc: &str,
+        known_subnets: Option<Vec<aws_sdk_ec2::types::Subnet>>,
+    ) -> VpcFacts {
         let ec2 = &self.clients.ec2;
         let need_network = self.need(FactKind::Network);
         let need_firewall = self.need(FactKind::Firewall);
@@ -299,6 +385,9 @@ impl Fetcher {
                 .map(|o| o.vpc_endpoints().to_vec())
         };
         let subnets = async {
+            if let Some(known) = known_subnets {
+                return Ok(known);
+            }
             let r = ec2.describe_subnets().filters(vpc_filter(vpc)).send();
             self.call("ec2:DescribeSubnets", r)
                 .await
