@@ -2263,3 +2263,29 @@ fn an_ecs_anywhere_task_gets_verdicts_not_unknowns() {
             .contains("`mi-0123456789abcdef0` is ConnectionLost")
     );
 }
+
+/// The dependent chain of one Fargate task's diagnosis (behind endpoints, an exec KMS key, an
+/// assumed-role caller): DescribeTasks, then at most two more dependent steps. Counted on the
+/// emulator with every call slowed down, so that calls of one round overlap and calls of the
+/// next cannot; it cannot grow back silently.
+#[test]
+fn one_task_takes_three_sequential_round_trips() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::rich("trips"));
+    emu.shim.set_latency(0.3);
+    emu.shim.reset_calls();
+    let run = emu
+        .doctor(&world)
+        .args(["check", &world.cluster, &world.tasks[0], "--format", "json"])
+        .args(["--ignore", &local_codes().join(",")])
+        .run();
+    let chain = emu.shim.longest_chain();
+    emu.shim.set_latency(0.0);
+    run.assert_code(0);
+    assert!(
+        chain.len() <= 3,
+        "{} sequential round trips: {}",
+        chain.len(),
+        chain.join(" -> ")
+    );
+}

@@ -288,6 +288,36 @@ impl Shim {
             .collect()
     }
 
+    /// The longest run of calls since the last reset that ran one after another (each
+    /// started after the previous one finished): the dependent round trips, by action name.
+    pub fn longest_chain(&self) -> Vec<String> {
+        let v = self.control("GET", "/_shim/calls", None);
+        let mut calls: Vec<(f64, f64, String)> = v["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t["start"].as_f64()?,
+                    t["end"].as_f64()?,
+                    t["action"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        calls.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut best: Vec<Vec<String>> = Vec::new();
+        for (i, (start, _, action)) in calls.iter().enumerate() {
+            let mut chain = (0..i)
+                .filter(|&j| calls[j].1 <= *start)
+                .map(|j| best[j].clone())
+                .max_by_key(Vec::len)
+                .unwrap_or_default();
+            chain.push(action.clone());
+            best.push(chain);
+        }
+        best.into_iter().max_by_key(Vec::len).unwrap_or_default()
+    }
+
     pub fn reset_calls(&self) {
         self.control("POST", "/_shim/calls/reset", None);
     }

@@ -40,7 +40,10 @@ use roles::percent_decode;
 
 /// At most this many calls in flight per service. Each service throttles on its own (IAM
 /// and its policy simulator the most), so one service's burst never queues another's calls.
-const MAX_IN_FLIGHT: [(&str, usize); 4] = [("iam", 4), ("ec2", 8), ("ecs", 8), ("kms", 4)];
+/// EC2's allows one VPC's whole round (nine Describe calls, well inside EC2's burst of 100
+/// for non-mutating calls) to go at once: a smaller limit queues the last call of the round
+/// into a round trip of its own.
+const MAX_IN_FLIGHT: [(&str, usize); 4] = [("iam", 4), ("ec2", 16), ("ecs", 8), ("kms", 4)];
 /// For every other service (sts, logs, s3).
 const MAX_IN_FLIGHT_OTHER: usize = 4;
 

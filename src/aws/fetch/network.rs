@@ -475,10 +475,16 @@ impl Fetcher {
     /// VPC without one (`default`) or with `AmazonProvidedDNS` alone uses the VPC resolver.
     async fn dhcp_options(&self, vpc: &str) -> DhcpResult {
         let ec2 = &self.clients.ec2;
-        let described = self
-            .call("ec2:DescribeVpcs", ec2.describe_vpcs().vpc_ids(vpc).send())
-            .await?;
-        let id = described
+        // The region's option sets beside the VPC, not after it: the VPC names its set, and
+        // waiting for that name would add a round trip to every diagnosis.
+        let (described, options) = tokio::join!(
+            self.call("ec2:DescribeVpcs", ec2.describe_vpcs().vpc_ids(vpc).send()),
+            self.call(
+                "ec2:DescribeDhcpOptions",
+                ec2.describe_dhcp_options().send()
+            )
+        );
+        let id = described?
             .vpcs()
             .first()
             .and_then(|v| v.dhcp_options_id())
@@ -487,14 +493,13 @@ impl Fetcher {
         let Some(id) = id else {
             return Ok(None);
         };
-        let options = self
-            .call(
-                "ec2:DescribeDhcpOptions",
-                ec2.describe_dhcp_options().dhcp_options_ids(&id).send(),
-            )
-            .await?;
-        let servers: Vec<String> = options
+        let options = options?;
+        let options: Vec<&aws_sdk_ec2::types::DhcpOptions> = options
             .dhcp_options()
+            .iter()
+            .filter(|o| o.dhcp_options_id() == Some(id.as_str()))
+            .collect();
+        let servers: Vec<String> = options
             .iter()
             .flat_map(|o| o.dhcp_configurations())
             .filter(|c| c.key() == Some("domain-name-servers"))
