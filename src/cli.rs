@@ -96,6 +96,20 @@ pub struct CheckArgs {
     /// Diagnose every running task of the cluster, grouped by cause.
     #[arg(long)]
     pub all: bool,
+    /// Diagnose every running task of every cluster of the region (or of --regions): one
+    /// report per cluster, totals per region, and the regions and clusters that could not be
+    /// read with why.
+    #[arg(long, conflicts_with_all = ["cluster_arg", "task_arg", "cluster", "task", "service", "all", "wait", "probe", "replay", "record", "error", "started_by", "family"])]
+    pub all_clusters: bool,
+    /// With --all-clusters: the regions to scan, comma-separated, or `all` for every region
+    /// enabled for the account (ec2:DescribeRegions) [default: the configured region].
+    #[arg(
+        long,
+        value_name = "REGIONS",
+        value_delimiter = ',',
+        requires = "all_clusters"
+    )]
+    pub regions: Vec<String>,
     /// With --all or --service: only the tasks of this task definition family.
     #[arg(long, value_name = "FAMILY")]
     pub family: Option<String>,
@@ -247,6 +261,10 @@ pub struct PermissionsArgs {
     /// kms:GenerateDataKey (for clusters that encrypt sessions).
     #[arg(long)]
     pub probe: bool,
+    /// Add what `check --all-clusters` needs to find the clusters: ecs:ListClusters and
+    /// (for `--regions all`) ec2:DescribeRegions.
+    #[arg(long)]
+    pub all_clusters: bool,
     /// `json` prints the policy document; `text` lists each action with the checks that need it.
     #[arg(long, value_enum, default_value_t = ListFormat::Json)]
     pub format: ListFormat,

@@ -6,5 +6,6 @@ mod iam_context;
 mod install;
 mod lint;
 mod probe;
+mod scan;
 mod scenarios;
 mod support;

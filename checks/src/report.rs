@@ -16,6 +16,7 @@ pub use crate::outcome::Status;
 pub mod error_context;
 pub mod fleet;
 pub mod probe;
+pub mod scan;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {

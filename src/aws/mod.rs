@@ -5,6 +5,7 @@
 pub mod convert;
 pub mod errors;
 pub mod fetch;
+pub mod scan;
 pub mod target;
 
 use std::collections::BTreeSet;

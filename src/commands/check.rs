@@ -13,9 +13,13 @@ use crate::error::{DoctorError, Result, exit};
 use crate::render;
 
 mod replay;
+mod scan;
 
 pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     let selection = super::selection(&args.selection)?;
+    if args.all_clusters {
+        return scan::run(&args, color, selection);
+    }
     // `--error` is matched like an `explain` paste: the same cap, checked before any call.
     if args
         .error

@@ -9,12 +9,24 @@ use super::Output;
 use crate::cli::{ListFormat, PermissionsArgs};
 use crate::error::Result;
 
+/// What `check --all-clusters` calls besides the checks' facts.
+const SCAN_ACTIONS: [&str; 2] = ["ecs:ListClusters", "ec2:DescribeRegions"];
+
 pub fn run(args: PermissionsArgs) -> Result<Output> {
     let selection = super::selection(&args.selection)?;
     let mut by_action: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for check in selection.checks() {
         for action in check.meta.actions() {
             by_action.entry(action).or_default().push(check.meta.code);
+        }
+    }
+    // `check --all-clusters` finds the clusters (and with `--regions all` the regions).
+    if args.all_clusters {
+        for action in SCAN_ACTIONS {
+            by_action
+                .entry(action)
+                .or_default()
+                .push("check --all-clusters");
         }
     }
     // `check --probe`'s session: the only actions that change anything, in their own

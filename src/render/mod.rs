@@ -9,6 +9,7 @@ pub mod lint_markdown;
 pub mod lint_text;
 pub mod markdown;
 pub mod sarif;
+pub mod scan;
 pub mod text;
 
 use ecs_exec_doctor_checks::outcome::FixStep;

@@ -189,6 +189,48 @@ impl Fetcher {
         }
     }
 
+    /// Every cluster of the region (`ecs:ListClusters`, all pages), as ARNs.
+    pub async fn list_clusters(&self) -> Result<Vec<String>, FactError> {
+        let mut arns = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let request = self
+                .clients
+                .ecs
+                .list_clusters()
+                .max_results(100)
+                .set_next_token(token.take())
+                .send();
+            let out = self.call("ecs:ListClusters", request).await?;
+            arns.extend(out.cluster_arns().iter().cloned());
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(arns),
+            }
+        }
+    }
+
+    /// The regions enabled for the account (`ec2:DescribeRegions`), sorted.
+    pub async fn enabled_regions(&self) -> Result<Vec<String>, FactError> {
+        let out = self
+            .call(
+                "ec2:DescribeRegions",
+                self.clients
+                    .ec2
+                    .describe_regions()
+                    .all_regions(false)
+                    .send(),
+            )
+            .await?;
+        let mut regions: Vec<String> = out
+            .regions()
+            .iter()
+            .filter_map(|r| r.region_name().map(str::to_string))
+            .collect();
+        regions.sort();
+        Ok(regions)
+    }
+
     pub(super) async fn describe_tasks(&self, tasks: &[String]) -> Result<Vec<Task>, FactError> {
         use aws_sdk_ecs::types::TaskField;
         let request = self

@@ -1,0 +1,287 @@
+//! A scan of many clusters (`check --all-clusters`, over one or more regions): one report per
+//! cluster, the regions and clusters that could not be read with why, and the totals at each
+//! level. The text and JSON views both read this one model.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::{Report, Status};
+
+/// One cluster's diagnosis within a scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterReport {
+    pub region: String,
+    pub cluster: String,
+    pub tally: Tally,
+    pub report: Report,
+}
+
+/// A region or cluster the scan could not read, and why. Never silently skipped: it makes the
+/// run exit 1 like an UNKNOWN check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unreadable {
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    pub reason: String,
+}
+
+/// Tasks by readiness.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub tasks: usize,
+    pub ready: usize,
+    pub not_ready: usize,
+    /// Neither shown ready nor shown broken (an UNKNOWN check).
+    pub unknown: usize,
+}
+
+impl Tally {
+    /// The tally of one cluster's report: its fleet summary, or for one task its results.
+    pub fn of(report: &Report) -> Tally {
+        if let Some(f) = &report.fleet {
+            return Tally {
+                tasks: f.tasks,
+                ready: f.ready,
+                not_ready: f.not_ready,
+                unknown: f.unknown,
+            };
+        }
+        if report.tasks.is_empty() {
+            return Tally::default();
+        }
+        let has = |s: Status| report.results.iter().any(|r| r.status == s);
+        let (ready, not_ready, unknown) = if has(Status::Error) {
+            (0, 1, 0)
+        } else if has(Status::Unknown) {
+            (0, 0, 1)
+        } else {
+            (1, 0, 0)
+        };
+        Tally {
+            tasks: 1,
+            ready,
+            not_ready,
+            unknown,
+        }
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.tasks += other.tasks;
+        self.ready += other.ready;
+        self.not_ready += other.not_ready;
+        self.unknown += other.unknown;
+    }
+}
+
+/// The whole scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scan {
+    /// The regions scanned (asked for, or every region enabled for the account).
+    pub regions: Vec<String>,
+    pub totals: Totals,
+    /// Region by region, then cluster by cluster.
+    pub clusters: Vec<ClusterReport>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// The scan's totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub regions: usize,
+    pub clusters: usize,
+    #[serde(flatten)]
+    pub tally: Tally,
+    /// Distinct problems (check and status) across every cluster.
+    pub problems: usize,
+    /// Per region, in the order of `regions`.
+    pub by_region: Vec<RegionTotals>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RegionTotals {
+    pub region: String,
+    pub clusters: usize,
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+impl Scan {
+    pub fn new(
+        regions: Vec<String>,
+        mut clusters: Vec<(String, String, Report)>,
+        mut unreadable: Vec<Unreadable>,
+    ) -> Scan {
+        let order = |r: &str| regions.iter().position(|x| x == r).unwrap_or(usize::MAX);
+        clusters.sort_by(|a, b| (order(&a.0), &a.1).cmp(&(order(&b.0), &b.1)));
+        unreadable
+            .sort_by(|a, b| (order(&a.region), &a.cluster).cmp(&(order(&b.region), &b.cluster)));
+        let clusters: Vec<ClusterReport> = clusters
+            .into_iter()
+            .map(|(region, cluster, report)| ClusterReport {
+                tally: Tally::of(&report),
+                region,
+                cluster,
+                report,
+            })
+            .collect();
+        let mut totals = Totals {
+            regions: regions.len(),
+            clusters: clusters.len(),
+            ..Default::default()
+        };
+        let mut problems: BTreeSet<(&str, Status)> = BTreeSet::new();
+        for region in &regions {
+            let mut here = RegionTotals {
+                region: region.clone(),
+                ..Default::default()
+            };
+            for c in clusters.iter().filter(|c| &c.region == region) {
+                here.clusters += 1;
+                here.tally.add(c.tally);
+            }
+            totals.tally.add(here.tally);
+            totals.by_region.push(here);
+        }
+        for c in &clusters {
+            for r in c.report.results.iter() {
+                if matches!(r.status, Status::Error | Status::Unknown) {
+                    problems.insert((r.code.as_str(), r.status));
+                }
+            }
+        }
+        totals.problems = problems.len();
+        Scan {
+            regions,
+            totals,
+            clusters,
+            unreadable,
+        }
+    }
+
+    /// `2 regions, 5 clusters, 1,234 tasks: 1,200 ready, 30 not, 4 not verified, in 3 problems`.
+    pub fn headline(&self) -> String {
+        let t = &self.totals;
+        let mut line = format!(
+            "{} region{}, {} cluster{}, {} task{}: {} ready, {} not",
+            t.regions,
+            plural(t.regions),
+            t.clusters,
+            plural(t.clusters),
+            t.tally.tasks,
+            plural(t.tally.tasks),
+            t.tally.ready,
+            t.tally.not_ready
+        );
+        if t.tally.unknown > 0 {
+            line.push_str(&format!(", {} not verified (UNKNOWN)", t.tally.unknown));
+        }
+        if t.problems > 0 {
+            line.push_str(&format!(
+                ", {} distinct problem{}",
+                t.problems,
+                plural(t.problems)
+            ));
+        }
+        if !self.unreadable.is_empty() {
+            line.push_str(&format!("; {} could not be read", self.unreadable.len()));
+        }
+        line
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Target;
+    use crate::report::{CheckResult, Summary, Tool};
+
+    fn report(tasks: &[&str], statuses: &[(&str, Status)]) -> Report {
+        Report {
+            schema_version: 1,
+            tool: Tool {
+                name: "ecs-exec-doctor".into(),
+                version: "0".into(),
+            },
+            target: Target::default(),
+            tasks: tasks.iter().map(|t| t.to_string()).collect(),
+            error_context: None,
+            results: statuses
+                .iter()
+                .map(|(code, status)| {
+                    let meta = &crate::registry::find(code).expect("registered").meta;
+                    CheckResult {
+                        status: *status,
+                        ..CheckResult::new(meta, None)
+                    }
+                })
+                .collect(),
+            summary: Summary::default(),
+            missing_permissions: vec![],
+            faults: vec![],
+            aws_calls: 0,
+            network_paths: vec![],
+            fleet: None,
+            probes: vec![],
+        }
+    }
+
+    #[test]
+    fn totals_add_up_by_region_and_count_distinct_problems() {
+        let scan = Scan::new(
+            vec!["us-east-1".into(), "eu-west-1".into()],
+            vec![
+                (
+                    "eu-west-1".into(),
+                    "b".into(),
+                    report(&["t3"], &[("TK002", Status::Error)]),
+                ),
+                (
+                    "us-east-1".into(),
+                    "a".into(),
+                    report(&["t1"], &[("TK001", Status::Pass)]),
+                ),
+                (
+                    "us-east-1".into(),
+                    "c".into(),
+                    report(&["t2"], &[("TK002", Status::Error)]),
+                ),
+                ("us-east-1".into(), "empty".into(), report(&[], &[])),
+            ],
+            vec![Unreadable {
+                region: "eu-west-1".into(),
+                cluster: Some("d".into()),
+                reason: "ecs:DescribeClusters denied".into(),
+            }],
+        );
+        assert_eq!(
+            scan.clusters
+                .iter()
+                .map(|c| c.cluster.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "c", "empty", "b"],
+            "region order as asked, then cluster names"
+        );
+        assert_eq!(
+            scan.totals.tally,
+            Tally {
+                tasks: 3,
+                ready: 1,
+                not_ready: 2,
+                unknown: 0
+            }
+        );
+        assert_eq!(scan.totals.by_region[0].tally.tasks, 2);
+        assert_eq!(scan.totals.by_region[1].clusters, 1);
+        assert_eq!(scan.totals.problems, 1);
+        assert_eq!(
+            scan.headline(),
+            "2 regions, 4 clusters, 3 tasks: 1 ready, 2 not, 1 distinct problem; 1 could not be read"
+        );
+    }
+}

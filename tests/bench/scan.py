@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Benchmark (not a test): `check --all-clusters` over several regions of the emulator.
+
+    cargo build [--release]
+    python3 tests/bench/scan.py [--regions 3] [--clusters 4] [--tasks 25] [--binary PATH]
+
+Seeds the world of diagnose.py in us-east-1, then in each of `--regions` regions
+`--clusters` clusters of `--tasks` Fargate tasks in the region's default VPC (half of the
+clusters' tasks started without exec: the planted problem), scans them all once with no added
+latency and once with 20 ms per call, and prints the AWS calls, the wall time, the peak
+memory of the doctor and whether every planted problem was found. Needs the emulator:
+`python3 tests/emulator/install.py`.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import diagnose  # noqa: E402
+
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2", "eu-central-1"]
+
+
+def seed_region(url, region, clusters, tasks):
+    import boto3
+
+    kw = dict(endpoint_url=url, region_name=region, aws_access_key_id="testing",
+              aws_secret_access_key="testing")
+    ec2, ecs = boto3.client("ec2", **kw), boto3.client("ecs", **kw)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    if vpc:
+        subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc[0]["VpcId"]]}])["Subnets"][0]["SubnetId"]
+    else:
+        vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    planted = []
+    for c in range(clusters):
+        name = f"scan-{region}-{c}"
+        ecs.create_cluster(clusterName=name)
+        td = ecs.register_task_definition(
+            family=f"{name}-app", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+            cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        exec_on = c % 2 == 0
+        if not exec_on:
+            planted.append(name)
+        left = tasks
+        while left:
+            n = min(10, left)
+            ecs.run_task(cluster=name, taskDefinition=td, count=n, launchType="FARGATE",
+                         enableExecuteCommand=exec_on,
+                         networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
+            left -= n
+    return planted
+
+
+def run(binary, env, url, regions, latency_url=None):
+    argv = [str(binary), "check", "--all-clusters", "--regions", ",".join(regions),
+            "--endpoint-url", url, "--region", "us-east-1", "--format", "json", "--quiet"]
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode not in (0, 1):
+        sys.exit(f"exit {done.returncode}: {done.stderr}")
+    return json.loads(done.stdout), wall, max(peak, before)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--regions", type=int, default=3)
+    parser.add_argument("--clusters", type=int, default=4)
+    parser.add_argument("--tasks", type=int, default=25)
+    parser.add_argument("--binary")
+    args = parser.parse_args()
+    target = diagnose.EMULATOR_PYTHON.parent
+    binary = Path(args.binary) if args.binary else next(
+        (p for p in (target / "release/ecs-exec-doctor", target / "debug/ecs-exec-doctor") if p.exists()), None)
+    if binary is None:
+        sys.exit("build the doctor first: cargo build [--release]")
+    import urllib.request
+
+    with tempfile.TemporaryDirectory(prefix="ecs-exec-doctor-scan-") as tmp:
+        tmp = Path(tmp)
+        proc, url = diagnose.start_shim(tmp)
+        try:
+            _, _, creds = diagnose.seed(url)
+            regions = REGIONS[: args.regions]
+            planted = []
+            for r in regions:
+                planted += seed_region(url, r, args.clusters, args.tasks)
+            env = {**diagnose.clean_env(tmp), **creds}
+            for latency in (0.0, 0.02):
+                req = urllib.request.Request(f"{url}/_shim/latency", method="POST",
+                                             data=json.dumps({"seconds": latency}).encode(),
+                                             headers={"Content-Type": "application/json"})
+                urllib.request.urlopen(req).read()
+                scan, wall, peak = run(binary, env, url, regions)
+                totals = scan["scan"]["totals"]
+                found = {c["cluster"] for c in scan["clusters"]
+                         if any(r["code"] == "TK002" and r["status"] == "error" for r in c["report"]["results"])}
+                missing = [p for p in planted if p not in found]
+                print(f"+{latency * 1000:.0f} ms per call: {totals['regions']} regions, {totals['clusters']} clusters, "
+                      f"{totals['tasks']} tasks ({totals['ready']} ready, {totals['not_ready']} not), "
+                      f"{scan['scan']['aws_calls']} AWS calls, {wall:.2f} s wall, peak RSS {peak / 1024:.0f} MiB; "
+                      f"planted problems found {len(planted) - len(missing)}/{len(planted)}"
+                      + (f" (missing {missing})" if missing else ""))
+        finally:
+            proc.kill()
+
+
+if __name__ == "__main__":
+    main()
