@@ -96,9 +96,9 @@ pub struct CheckArgs {
     /// Diagnose every running task of the cluster, grouped by cause.
     #[arg(long)]
     pub all: bool,
-    /// Diagnose every running task of every cluster of the region (or of --regions): one
-    /// report per cluster, totals per region, and the regions and clusters that could not be
-    /// read with why.
+    /// Diagnose every running task of every cluster of the region (or of --regions, and of
+    /// --accounts or --organization): one report per cluster, totals per account and region,
+    /// and the accounts, regions and clusters that could not be read with why.
     #[arg(long, conflicts_with_all = ["cluster_arg", "task_arg", "cluster", "task", "service", "all", "wait", "probe", "replay", "record", "error", "started_by", "family"])]
     pub all_clusters: bool,
     /// With --all-clusters: the regions to scan, comma-separated, or `all` for every region
@@ -110,6 +110,29 @@ pub struct CheckArgs {
         requires = "all_clusters"
     )]
     pub regions: Vec<String>,
+    /// With --all-clusters: these accounts too, comma-separated 12-digit ids, each read
+    /// through --role-name (the caller's own account through its own credentials).
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        requires = "all_clusters",
+        conflicts_with = "organization"
+    )]
+    pub accounts: Vec<String>,
+    /// With --all-clusters: every ACTIVE account of the caller's AWS Organization
+    /// (organizations:ListAccounts, from the management account or a delegated
+    /// administrator), each read through --role-name.
+    #[arg(long, requires_all = ["all_clusters", "role_name"])]
+    pub organization: bool,
+    /// With --accounts or --organization: the role (name, or path/name) the doctor assumes in
+    /// each other account; it needs the read-only policy of `ecs-exec-doctor permissions
+    /// --all-clusters` and must trust the caller.
+    #[arg(long, value_name = "ROLE", requires = "all_clusters")]
+    pub role_name: Option<String>,
+    /// With --role-name: the external id the role's trust policy requires.
+    #[arg(long, value_name = "ID", requires = "role_name")]
+    pub external_id: Option<String>,
     /// With --all or --service: only the tasks of this task definition family.
     #[arg(long, value_name = "FAMILY")]
     pub family: Option<String>,

@@ -479,6 +479,7 @@ pub struct Aws {
     pub sts: aws_sdk_sts::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub organizations: aws_sdk_organizations::Client,
 }
 
 impl Aws {
@@ -498,6 +499,7 @@ impl Aws {
             kms: aws_sdk_kms::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            organizations: aws_sdk_organizations::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(&config)
                     .force_path_style(true)

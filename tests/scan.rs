@@ -109,3 +109,145 @@ fn all_clusters_refuses_what_it_cannot_combine() {
         .run();
     run.assert_code(2);
 }
+
+/// A cluster in another account, reached by assuming `--role-name` there: scanned beside
+/// the caller's own account; an account whose role cannot be assumed is listed with why.
+#[test]
+fn other_accounts_are_read_through_the_role_and_an_unassumable_one_is_listed() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::healthy("scanhome"));
+    let other = "111111111111";
+    // The emulator keeps each account apart by the credentials an assumed role gives.
+    let assumed = emu
+        .block_on(
+            emu.aws
+                .sts
+                .assume_role()
+                .role_arn(format!("arn:aws:iam::{other}:role/doctor-read"))
+                .role_session_name("seed")
+                .send(),
+        )
+        .or_die("AssumeRole");
+    let c = assumed.credentials().expect("credentials");
+    let theirs = emu.block_on(Aws::connect(
+        emu.shim.url(),
+        aws_sdk_sts::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "seed",
+        ),
+    ));
+    emu.block_on(theirs.ecs.create_cluster().cluster_name("scanaway").send())
+        .or_die("CreateCluster in the other account");
+    let home = emu
+        .block_on(emu.aws.sts.get_caller_identity().send())
+        .or_die("GetCallerIdentity")
+        .account()
+        .expect("account")
+        .to_string();
+    let run = emu
+        .doctor(&world)
+        .args(["check", "--all-clusters", "--format", "json"])
+        .args(["--accounts", &format!("{home},{other}")])
+        .args(["--role-name", "doctor-read"])
+        .run();
+    let scan: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+    assert_eq!(scan["scan"]["accounts"], serde_json::json!([home, other]));
+    let away = cluster(&scan, "scanaway");
+    assert_eq!(away["account"], other);
+    assert_eq!(cluster(&scan, "scanhome")["account"], home);
+    assert!(
+        !scan["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["cluster"] == "scanaway" && c["account"] == home),
+        "each account sees its own clusters"
+    );
+
+    // The role cannot be assumed: that account is listed with the call and why, the caller's
+    // own account is still scanned, and the run does not exit 0.
+    emu.shim.deny(&["sts:AssumeRole"]);
+    let run = emu
+        .doctor(&world)
+        .args(["check", "--all-clusters", "--format", "json"])
+        .args(["--accounts", &format!("{home},{other}")])
+        .args(["--role-name", "doctor-read"])
+        .run();
+    emu.shim.deny(&[]);
+    run.assert_code(1);
+    let scan: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let unreadable = scan["scan"]["unreadable"].as_array().unwrap();
+    assert_eq!(unreadable.len(), 1, "{scan:#}");
+    assert_eq!(unreadable[0]["account"], other);
+    assert!(
+        unreadable[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("cannot assume `arn:aws:iam::111111111111:role/doctor-read`"),
+        "{scan:#}"
+    );
+    cluster(&scan, "scanhome");
+
+    // Another account without --role-name: a usage error before any scan.
+    let run = emu
+        .doctor(&world)
+        .args(["check", "--all-clusters", "--accounts", other])
+        .run();
+    run.assert_code(2);
+    assert!(run.stderr.contains("--role-name"), "{}", run.stderr);
+}
+
+/// `--organization`: the organization's accounts, listed by Organizations, each scanned (the
+/// management account through the caller's own credentials, the member through the role).
+#[test]
+fn the_organizations_accounts_are_scanned() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::healthy("scanorg"));
+    let orgs = &emu.aws.organizations;
+    emu.block_on(
+        orgs.create_organization()
+            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+            .send(),
+    )
+    .or_die("CreateOrganization");
+    emu.block_on(
+        orgs.create_account()
+            .email("member@example.com")
+            .account_name("member")
+            .send(),
+    )
+    .or_die("CreateAccount");
+    let listed: Vec<String> = emu
+        .block_on(orgs.list_accounts().send())
+        .or_die("ListAccounts")
+        .accounts()
+        .iter()
+        .filter_map(|a| a.id().map(str::to_string))
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let run = emu
+        .doctor(&world)
+        .args(["check", "--all-clusters", "--format", "json"])
+        .args(["--organization", "--role-name", "doctor-read"])
+        .run();
+    let scan: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+    let accounts: Vec<String> = scan["scan"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    for a in &listed {
+        assert!(accounts.contains(a), "{a} not scanned: {scan:#}");
+    }
+    assert!(
+        scan["scan"]["unreadable"].as_array().unwrap().is_empty(),
+        "{scan:#}"
+    );
+    cluster(&scan, "scanorg");
+}

@@ -28,6 +28,7 @@ use tokio::sync::Semaphore;
 use super::convert;
 use super::errors::classify;
 
+mod accounts;
 mod listing;
 mod logging;
 mod network;
@@ -56,6 +57,7 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub organizations: aws_sdk_organizations::Client,
 }
 
 /// How far a run has got, updated as it goes.

@@ -327,6 +327,7 @@ pub fn clients(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> fetch::Cl
         sts: client!(aws_sdk_sts),
         logs: client!(aws_sdk_cloudwatchlogs),
         ssm: client!(aws_sdk_ssm),
+        organizations: client!(aws_sdk_organizations),
         // An endpoint override (an emulator, a proxy) has no per-bucket host names.
         s3: {
             let mut b = aws_sdk_s3::config::Builder::from(sdk);

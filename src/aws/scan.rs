@@ -1,14 +1,17 @@
-//! `check --all-clusters`: every running task of every cluster of one or more regions, one
-//! diagnosis per cluster, run concurrently (a few regions and a few clusters per region at a
-//! time, each cluster's calls bounded per service like a single run). One credential chain
-//! serves every region. A region or cluster that cannot be read is kept with why.
+//! `check --all-clusters`: every running task of every cluster of one or more regions of one
+//! or more accounts, one diagnosis per cluster, run concurrently (a few accounts, regions and
+//! clusters at a time, each cluster's calls bounded per service like a single run). The
+//! caller's credential chain serves its own account; in every other account the doctor
+//! assumes `--role-name` (STS, with the caller's session as source). An account, region or
+//! cluster that cannot be read is kept with why.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 use ecs_exec_doctor_checks::FactKind;
-use ecs_exec_doctor_checks::facts::{Diagnosis, Fact};
+use ecs_exec_doctor_checks::facts::{Diagnosis, Fact, FactError};
 use ecs_exec_doctor_checks::model::Target;
 use ecs_exec_doctor_checks::report::scan::Unreadable;
 use futures::StreamExt;
@@ -17,29 +20,59 @@ use super::{clients, fetch, load_config, target};
 use crate::cli::AwsArgs;
 use crate::error::{DoctorError, Result};
 
-/// Regions read at once.
+/// Accounts read at once.
+const ACCOUNTS_AT_ONCE: usize = 2;
+/// Regions of one account read at once.
 const REGIONS_AT_ONCE: usize = 4;
 /// Clusters of one region diagnosed at once.
 const CLUSTERS_AT_ONCE: usize = 4;
 
+/// Which accounts to scan.
+pub struct Accounts<'a> {
+    /// `--accounts` (empty: the caller's own, unless `organization`).
+    pub ids: &'a [String],
+    /// `--organization`: every ACTIVE account of the caller's organization.
+    pub organization: bool,
+    /// `--role-name`: the role assumed in every account but the caller's own.
+    pub role_name: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+}
+
 /// What a scan read: per cluster its diagnosis, and what it could not read.
 pub struct ScanFacts {
+    pub accounts: Vec<String>,
     pub regions: Vec<String>,
-    /// (region, cluster name, diagnosis).
-    pub clusters: Vec<(String, String, Diagnosis)>,
+    /// (account, region, cluster name, diagnosis).
+    pub clusters: Vec<(String, String, String, Diagnosis)>,
     pub unreadable: Vec<Unreadable>,
     pub calls: u32,
 }
 
-/// Reads `regions` (empty: the configured region; `["all"]`: every region enabled for the
-/// account).
+/// Reads `regions` (empty: the configured region; `["all"]`: every region enabled for each
+/// account) of `accounts`.
 pub fn scan(
+    accounts: &Accounts<'_>,
     regions: &[String],
     aws: &AwsArgs,
     needs: &[FactKind],
     max_tasks: Option<usize>,
     show_progress: bool,
 ) -> Result<ScanFacts> {
+    let all_regions = matches!(regions, [all] if all == "all");
+    if !all_regions {
+        for r in regions {
+            if !target::plausible_region(r) {
+                crate::fail!(
+                    "`{r}` in --regions does not look like an AWS region (for example us-east-1, or `all`)"
+                );
+            }
+        }
+    }
+    for a in accounts.ids {
+        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+            crate::fail!("`{a}` in --accounts is not an AWS account id (12 digits)");
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -47,12 +80,27 @@ pub fn scan(
         .map_err(|e| DoctorError::new(format!("cannot start the async runtime: {e}")))?;
     let progress = Arc::new(fetch::Progress::default());
     let spinner = crate::progress::Spinner::start(progress.clone(), show_progress);
-    let out = runtime.block_on(scan_async(regions, aws, needs, max_tasks, progress));
+    let out = runtime.block_on(scan_async(
+        accounts, regions, aws, needs, max_tasks, progress,
+    ));
     spinner.finish();
     out
 }
 
+/// One account's part of the scan.
+#[derive(Default)]
+struct AccountScan {
+    regions: Vec<String>,
+    clusters: Vec<(String, String, String, Diagnosis)>,
+    unreadable: Vec<Unreadable>,
+}
+
+fn reason(e: &FactError) -> String {
+    format!("{}: {}", e.action, e.message)
+}
+
 async fn scan_async(
+    accounts: &Accounts<'_>,
     regions: &[String],
     aws: &AwsArgs,
     needs: &[FactKind],
@@ -62,16 +110,22 @@ async fn scan_async(
     let sdk = load_config(aws.region.as_deref(), aws).await;
     super::check_credentials(&sdk, aws).await?;
     let home = sdk.region().map(|r| r.to_string());
+    let anchor = home
+        .clone()
+        .or_else(|| regions.first().cloned())
+        .filter(|r| r != "all");
+    let Some(anchor) = anchor else {
+        crate::fail!("no AWS region: pass --region or --regions R1,R2 (or --regions all)");
+    };
     // `--timeout` bounds each cluster's diagnosis, as it bounds a single run.
     let per_cluster = Duration::from_secs(aws.timeout.max(1));
-    let in_region = |region: &str| {
-        let config = sdk
+    let fetcher_for = |creds: Option<&Credentials>, region: &str, cluster: &str| {
+        let mut config = sdk
             .to_builder()
-            .region(aws_config::Region::new(region.to_string()))
-            .build();
-        clients(&config, aws.endpoint_url.as_deref())
-    };
-    let fetcher_for = |region: &str, cluster: &str| {
+            .region(aws_config::Region::new(region.to_string()));
+        if let Some(c) = creds {
+            config = config.credentials_provider(SharedCredentialsProvider::new(c.clone()));
+        }
         let target = Target {
             region: region.to_string(),
             partition: target::partition_of(region).to_string(),
@@ -81,7 +135,7 @@ async fn scan_async(
         };
         let needs: BTreeSet<FactKind> = needs.iter().copied().collect();
         let mut f = fetch::Fetcher::new(
-            in_region(region),
+            clients(&config.build(), aws.endpoint_url.as_deref()),
             target,
             needs,
             max_tasks,
@@ -90,94 +144,173 @@ async fn scan_async(
         f.deadline = Some((tokio::time::Instant::now() + per_cluster, aws.timeout));
         f
     };
-    let regions: Vec<String> = match regions {
-        [] => vec![home.clone().ok_or_else(|| {
-            DoctorError::new("no AWS region: pass --region or --regions R1,R2 (or --regions all)")
-        })?],
-        [all] if all == "all" => {
-            let home = home.clone().unwrap_or_else(|| "us-east-1".into());
-            fetcher_for(&home, "")
-                .enabled_regions()
-                .await
-                .map_err(|e| {
-                    DoctorError::new(format!(
-                        "cannot list the account's regions ({}): {}; pass --regions R1,R2 instead",
-                        e.action, e.message
-                    ))
-                })?
-        }
-        given => {
-            for r in given {
-                if !target::plausible_region(r) {
-                    crate::fail!(
-                        "`{r}` in --regions does not look like an AWS region (for example us-east-1, or `all`)"
-                    );
-                }
-            }
-            let mut seen = BTreeSet::new();
-            given.iter().filter(|r| seen.insert(*r)).cloned().collect()
-        }
+    let bootstrap = fetcher_for(None, &anchor, "");
+    let me = bootstrap.caller_account().await.map_err(|e| {
+        DoctorError::new(format!(
+            "cannot tell who the doctor runs as ({})",
+            reason(&e)
+        ))
+    })?;
+    let account_ids: Vec<String> = if accounts.organization {
+        bootstrap.organization_accounts().await.map_err(|e| {
+            DoctorError::new(format!(
+                "cannot list the organization's accounts ({}): run from the management account or a delegated administrator, or pass --accounts ID,ID",
+                reason(&e)
+            ))
+        })?
+    } else if accounts.ids.is_empty() {
+        vec![me.clone()]
+    } else {
+        let mut seen = BTreeSet::new();
+        accounts
+            .ids
+            .iter()
+            .filter(|a| seen.insert(*a))
+            .cloned()
+            .collect()
     };
-    let per_region = futures::stream::iter(regions.iter().cloned())
-        .map(|region| {
-            let fetcher_for = &fetcher_for;
+    let role_name = accounts.role_name;
+    if role_name.is_none() && account_ids.iter().any(|a| a != &me) {
+        crate::fail!(
+            "other accounts are read through a role: pass --role-name ROLE (the read-only role deployed in each account; see `ecs-exec-doctor permissions`)"
+        );
+    }
+    let partition = target::partition_of(&anchor);
+    let per_account = futures::stream::iter(account_ids.iter().cloned())
+        .map(|account| {
+            let (fetcher_for, bootstrap, me, anchor) = (&fetcher_for, &bootstrap, &me, &anchor);
             async move {
-                let clusters = match fetcher_for(&region, "").list_clusters().await {
-                    Ok(arns) => arns,
-                    Err(e) => {
-                        return (
-                            Vec::new(),
-                            vec![Unreadable {
-                                region: region.clone(),
+                let mut out = AccountScan::default();
+                let creds = if &account == me {
+                    None
+                } else {
+                    let role = role_name.expect("checked above");
+                    let arn = format!("arn:{partition}:iam::{account}:role/{role}");
+                    match bootstrap.assume_role(&arn, accounts.external_id).await {
+                        Ok(c) => Some(c),
+                        Err(e) => {
+                            out.unreadable.push(Unreadable {
+                                account,
+                                region: None,
                                 cluster: None,
-                                reason: format!("{}: {}", e.action, e.message),
-                            }],
-                        );
+                                reason: format!("cannot assume `{arn}`: {}", reason(&e)),
+                            });
+                            return out;
+                        }
                     }
                 };
-                let diagnosed = futures::stream::iter(clusters)
-                    .map(|arn| {
-                        let region = region.clone();
-                        async move {
-                            let name = ecs_exec_doctor_checks::arn::cluster_name(&arn).to_string();
-                            let fetcher = fetcher_for(&region, &name);
-                            let d = fetcher.gather(async { Fact::NotFetched }).await;
-                            (region, name, d)
+                out.regions = if matches!(regions, [all] if all == "all") {
+                    match fetcher_for(creds.as_ref(), anchor, "")
+                        .enabled_regions()
+                        .await
+                    {
+                        Ok(r) => r,
+                        Err(e) => {
+                            out.unreadable.push(Unreadable {
+                                account,
+                                region: None,
+                                cluster: None,
+                                reason: format!("cannot list its regions ({})", reason(&e)),
+                            });
+                            return out;
                         }
-                    })
-                    .buffer_unordered(CLUSTERS_AT_ONCE)
+                    }
+                } else if regions.is_empty() {
+                    vec![anchor.clone()]
+                } else {
+                    let mut seen = BTreeSet::new();
+                    regions
+                        .iter()
+                        .filter(|r| seen.insert(*r))
+                        .cloned()
+                        .collect()
+                };
+                let per_region = futures::stream::iter(out.regions.clone())
+                    .map(|region| scan_region(fetcher_for, creds.as_ref(), &account, region))
+                    .buffer_unordered(REGIONS_AT_ONCE)
                     .collect::<Vec<_>>()
                     .await;
-                let mut done = Vec::new();
-                let mut unreadable = Vec::new();
-                for (region, name, d) in diagnosed {
-                    // A cluster that could not be described at all is listed, not reported
-                    // as an empty one.
-                    match d.cluster.error() {
-                        Some(e) => unreadable.push(Unreadable {
-                            region,
-                            cluster: Some(name),
-                            reason: format!("{}: {}", e.action, e.message),
-                        }),
-                        None => done.push((region, name, d)),
-                    }
+                for (done, failed) in per_region {
+                    out.clusters.extend(done);
+                    out.unreadable.extend(failed);
                 }
-                (done, unreadable)
+                out
             }
         })
-        .buffer_unordered(REGIONS_AT_ONCE)
+        .buffer_unordered(ACCOUNTS_AT_ONCE)
         .collect::<Vec<_>>()
         .await;
-    let mut clusters = Vec::new();
-    let mut unreadable = Vec::new();
-    for (done, failed) in per_region {
-        clusters.extend(done);
-        unreadable.extend(failed);
+    let mut scan = ScanFacts {
+        accounts: account_ids,
+        regions: Vec::new(),
+        clusters: Vec::new(),
+        unreadable: Vec::new(),
+        calls: 0,
+    };
+    let mut seen = BTreeSet::new();
+    for part in per_account {
+        for r in part.regions {
+            if seen.insert(r.clone()) {
+                scan.regions.push(r);
+            }
+        }
+        scan.clusters.extend(part.clusters);
+        scan.unreadable.extend(part.unreadable);
     }
-    Ok(ScanFacts {
-        regions,
-        clusters,
-        unreadable,
-        calls: progress.calls.load(std::sync::atomic::Ordering::Relaxed),
-    })
+    scan.calls = progress.calls.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(scan)
+}
+
+type ClusterDiagnosis = (String, String, String, Diagnosis);
+
+/// Every cluster of one region of one account, diagnosed.
+async fn scan_region(
+    fetcher_for: &(impl Fn(Option<&Credentials>, &str, &str) -> fetch::Fetcher + Sync),
+    creds: Option<&Credentials>,
+    account: &str,
+    region: String,
+) -> (Vec<ClusterDiagnosis>, Vec<Unreadable>) {
+    let clusters = match fetcher_for(creds, &region, "").list_clusters().await {
+        Ok(arns) => arns,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![Unreadable {
+                    account: account.to_string(),
+                    region: Some(region),
+                    cluster: None,
+                    reason: reason(&e),
+                }],
+            );
+        }
+    };
+    let diagnosed = futures::stream::iter(clusters)
+        .map(|arn| {
+            let region = region.clone();
+            async move {
+                let name = ecs_exec_doctor_checks::arn::cluster_name(&arn).to_string();
+                let d = fetcher_for(creds, &region, &name)
+                    .gather(async { Fact::NotFetched })
+                    .await;
+                (region, name, d)
+            }
+        })
+        .buffer_unordered(CLUSTERS_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await;
+    let mut done = Vec::new();
+    let mut unreadable = Vec::new();
+    for (region, name, d) in diagnosed {
+        // A cluster that could not be described at all is listed, not reported as empty.
+        match d.cluster.error() {
+            Some(e) => unreadable.push(Unreadable {
+                account: account.to_string(),
+                region: Some(region),
+                cluster: Some(name),
+                reason: reason(e),
+            }),
+            None => done.push((account.to_string(), region, name, d)),
+        }
+    }
+    (done, unreadable)
 }

@@ -1,10 +1,10 @@
-//! The views of a scan (`check --all-clusters`): totals first, region by region, then what
-//! could not be read, then each cluster's own report as `check --all` prints it. Text,
-//! Markdown and JSON read the same [`Scan`].
+//! The views of a scan (`check --all-clusters`): totals first, account by account and region
+//! by region, then what could not be read, then each cluster's own report as `check --all`
+//! prints it. Text, Markdown and JSON read the same [`Scan`].
 
 use std::fmt::Write;
 
-use ecs_exec_doctor_checks::report::scan::{Scan, Tally};
+use ecs_exec_doctor_checks::report::scan::{Scan, Tally, Unreadable};
 use owo_colors::OwoColorize;
 
 use super::text::TextOptions;
@@ -24,6 +24,23 @@ fn tally_words(t: &Tally) -> String {
     s
 }
 
+/// `eu-west-1`, or with several accounts `111111111111 / eu-west-1`.
+fn place(scan: &Scan, account: &str, region: &str) -> String {
+    if scan.accounts.len() > 1 {
+        format!("{account} / {region}")
+    } else {
+        region.to_string()
+    }
+}
+
+fn unreadable_place(scan: &Scan, u: &Unreadable) -> String {
+    match (&u.region, &u.cluster) {
+        (Some(r), Some(c)) => format!("{} / cluster {c}", place(scan, &u.account, r)),
+        (Some(r), None) => place(scan, &u.account, r),
+        (None, _) => format!("account {}", u.account),
+    }
+}
+
 pub fn text(scan: &Scan, opts: &TextOptions) -> String {
     let p = Palette::new(opts.color);
     let mut out = String::new();
@@ -37,7 +54,7 @@ pub fn text(scan: &Scan, opts: &TextOptions) -> String {
         let _ = writeln!(
             out,
             "  {}: {} cluster{}, {}",
-            r.region,
+            place(scan, &r.account, &r.region),
             r.clusters,
             if r.clusters == 1 { "" } else { "s" },
             tally_words(&r.tally)
@@ -50,11 +67,12 @@ pub fn text(scan: &Scan, opts: &TextOptions) -> String {
     if !scan.unreadable.is_empty() {
         let _ = writeln!(out, "\n{}", "Could not be read".style(p.bold));
         for u in &scan.unreadable {
-            let place = match &u.cluster {
-                Some(c) => format!("{} / cluster {c}", u.region),
-                None => u.region.clone(),
-            };
-            let _ = writeln!(out, "  {}: {}", place, super::safe(&u.reason));
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                unreadable_place(scan, u),
+                super::safe(&u.reason)
+            );
         }
     }
     // Each cluster as `check --all` shows it; without --detail only what is not passing.
@@ -67,7 +85,7 @@ pub fn text(scan: &Scan, opts: &TextOptions) -> String {
         let _ = writeln!(
             out,
             "\n{} {}",
-            format!("── {} / {}", c.region, c.cluster).style(p.bold),
+            format!("── {} / {}", place(scan, &c.account, &c.region), c.cluster).style(p.bold),
             tally_words(&c.tally)
         );
         if c.tally.tasks == 0 {
@@ -96,28 +114,35 @@ pub fn markdown(scan: &Scan) -> String {
     );
     let _ = writeln!(
         out,
-        "| Region | Clusters | Tasks | Ready | Not ready | Not verified |"
+        "| Account | Region | Clusters | Tasks | Ready | Not ready | Not verified |"
     );
-    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for r in &scan.totals.by_region {
+        let t = &r.tally;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
-            r.region, r.clusters, r.tally.tasks, r.tally.ready, r.tally.not_ready, r.tally.unknown
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.account, r.region, r.clusters, t.tasks, t.ready, t.not_ready, t.unknown
         );
     }
     if !scan.unreadable.is_empty() {
         let _ = writeln!(out, "\n### Could not be read\n");
         for u in &scan.unreadable {
-            let place = match &u.cluster {
-                Some(c) => format!("{} / `{c}`", u.region),
-                None => u.region.clone(),
-            };
-            let _ = writeln!(out, "- {place}: {}", super::safe(&u.reason));
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                unreadable_place(scan, u),
+                super::safe(&u.reason)
+            );
         }
     }
     for c in &scan.clusters {
-        let _ = writeln!(out, "\n### {} / `{}`\n", c.region, c.cluster);
+        let _ = writeln!(
+            out,
+            "\n### {} / `{}`\n",
+            place(scan, &c.account, &c.region),
+            c.cluster
+        );
         if c.tally.tasks == 0 {
             let _ = writeln!(out, "No running task.");
             continue;
@@ -132,6 +157,7 @@ pub fn json(scan: &Scan, aws_calls: u32) -> String {
         "schema_version": ecs_exec_doctor_checks::report::SCHEMA_VERSION,
         "tool": {"name": "ecs-exec-doctor", "version": env!("CARGO_PKG_VERSION")},
         "scan": {
+            "accounts": scan.accounts,
             "regions": scan.regions,
             "totals": scan.totals,
             "unreadable": scan.unreadable,

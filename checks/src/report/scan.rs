@@ -1,6 +1,7 @@
-//! A scan of many clusters (`check --all-clusters`, over one or more regions): one report per
-//! cluster, the regions and clusters that could not be read with why, and the totals at each
-//! level. The text and JSON views both read this one model.
+//! A scan of many clusters (`check --all-clusters`, over one or more regions and accounts):
+//! one report per cluster, the accounts, regions and clusters that could not be read with why,
+//! and the totals at each level (account, region, cluster). The text, Markdown and JSON views
+//! all read this one model.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,7 @@ use super::{Report, Status};
 /// One cluster's diagnosis within a scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterReport {
+    pub account: String,
     pub region: String,
     pub cluster: String,
     pub tally: Tally,
@@ -21,7 +23,10 @@ pub struct ClusterReport {
 /// run exit 1 like an UNKNOWN check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unreadable {
-    pub region: String,
+    pub account: String,
+    /// `None`: the whole account (its role could not be assumed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub reason: String,
@@ -78,6 +83,8 @@ impl Tally {
 /// The whole scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scan {
+    /// The accounts scanned (the caller's own, those asked for, or the organization's).
+    pub accounts: Vec<String>,
     /// The regions scanned (asked for, or every region enabled for the account).
     pub regions: Vec<String>,
     pub totals: Totals,
@@ -89,18 +96,20 @@ pub struct Scan {
 /// The scan's totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
+    pub accounts: usize,
     pub regions: usize,
     pub clusters: usize,
     #[serde(flatten)]
     pub tally: Tally,
     /// Distinct problems (check and status) across every cluster.
     pub problems: usize,
-    /// Per region, in the order of `regions`.
+    /// Per account and region, in the order of `accounts` and `regions`.
     pub by_region: Vec<RegionTotals>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RegionTotals {
+    pub account: String,
     pub region: String,
     pub clusters: usize,
     #[serde(flatten)]
@@ -108,41 +117,72 @@ pub struct RegionTotals {
 }
 
 impl Scan {
+    /// `clusters`: (account, region, cluster name, report).
     pub fn new(
+        accounts: Vec<String>,
         regions: Vec<String>,
-        mut clusters: Vec<(String, String, Report)>,
+        clusters: Vec<(String, String, String, Report)>,
         mut unreadable: Vec<Unreadable>,
     ) -> Scan {
-        let order = |r: &str| regions.iter().position(|x| x == r).unwrap_or(usize::MAX);
-        clusters.sort_by(|a, b| (order(&a.0), &a.1).cmp(&(order(&b.0), &b.1)));
-        unreadable
-            .sort_by(|a, b| (order(&a.region), &a.cluster).cmp(&(order(&b.region), &b.cluster)));
-        let clusters: Vec<ClusterReport> = clusters
+        let account_at = |a: &str| accounts.iter().position(|x| x == a).unwrap_or(usize::MAX);
+        let region_at = |r: &str| regions.iter().position(|x| x == r).unwrap_or(usize::MAX);
+        let mut clusters: Vec<ClusterReport> = clusters
             .into_iter()
-            .map(|(region, cluster, report)| ClusterReport {
+            .map(|(account, region, cluster, report)| ClusterReport {
                 tally: Tally::of(&report),
+                account,
                 region,
                 cluster,
                 report,
             })
             .collect();
+        clusters.sort_by(|a, b| {
+            (account_at(&a.account), region_at(&a.region), &a.cluster).cmp(&(
+                account_at(&b.account),
+                region_at(&b.region),
+                &b.cluster,
+            ))
+        });
+        unreadable.sort_by_key(|u| {
+            (
+                account_at(&u.account),
+                u.region
+                    .as_deref()
+                    .map_or(0, |r| region_at(r).saturating_add(1)),
+                u.cluster.clone(),
+            )
+        });
         let mut totals = Totals {
+            accounts: accounts.len(),
             regions: regions.len(),
             clusters: clusters.len(),
             ..Default::default()
         };
         let mut problems: BTreeSet<(&str, Status)> = BTreeSet::new();
-        for region in &regions {
-            let mut here = RegionTotals {
-                region: region.clone(),
-                ..Default::default()
-            };
-            for c in clusters.iter().filter(|c| &c.region == region) {
-                here.clusters += 1;
-                here.tally.add(c.tally);
+        for account in &accounts {
+            // An account that could not be read at all has no regions to total.
+            if unreadable
+                .iter()
+                .any(|u| &u.account == account && u.region.is_none())
+            {
+                continue;
             }
-            totals.tally.add(here.tally);
-            totals.by_region.push(here);
+            for region in &regions {
+                let mut here = RegionTotals {
+                    account: account.clone(),
+                    region: region.clone(),
+                    ..Default::default()
+                };
+                for c in clusters
+                    .iter()
+                    .filter(|c| &c.account == account && &c.region == region)
+                {
+                    here.clusters += 1;
+                    here.tally.add(c.tally);
+                }
+                totals.tally.add(here.tally);
+                totals.by_region.push(here);
+            }
         }
         for c in &clusters {
             for r in c.report.results.iter() {
@@ -153,6 +193,7 @@ impl Scan {
         }
         totals.problems = problems.len();
         Scan {
+            accounts,
             regions,
             totals,
             clusters,
@@ -160,11 +201,13 @@ impl Scan {
         }
     }
 
-    /// `2 regions, 5 clusters, 1,234 tasks: 1,200 ready, 30 not, 4 not verified, in 3 problems`.
+    /// `1 account, 2 regions, 5 clusters, 1234 tasks: 1200 ready, 30 not, 4 not verified (UNKNOWN), 3 distinct problems`.
     pub fn headline(&self) -> String {
         let t = &self.totals;
         let mut line = format!(
-            "{} region{}, {} cluster{}, {} task{}: {} ready, {} not",
+            "{} account{}, {} region{}, {} cluster{}, {} task{}: {} ready, {} not",
+            t.accounts,
+            plural(t.accounts),
             t.regions,
             plural(t.regions),
             t.clusters,
@@ -233,31 +276,45 @@ mod tests {
 
     #[test]
     fn totals_add_up_by_region_and_count_distinct_problems() {
+        let a = || "111111111111".to_string();
         let scan = Scan::new(
+            vec![a(), "222222222222".into()],
             vec!["us-east-1".into(), "eu-west-1".into()],
             vec![
                 (
+                    a(),
                     "eu-west-1".into(),
                     "b".into(),
                     report(&["t3"], &[("TK002", Status::Error)]),
                 ),
                 (
+                    a(),
                     "us-east-1".into(),
                     "a".into(),
                     report(&["t1"], &[("TK001", Status::Pass)]),
                 ),
                 (
+                    a(),
                     "us-east-1".into(),
                     "c".into(),
                     report(&["t2"], &[("TK002", Status::Error)]),
                 ),
-                ("us-east-1".into(), "empty".into(), report(&[], &[])),
+                (a(), "us-east-1".into(), "empty".into(), report(&[], &[])),
             ],
-            vec![Unreadable {
-                region: "eu-west-1".into(),
-                cluster: Some("d".into()),
-                reason: "ecs:DescribeClusters denied".into(),
-            }],
+            vec![
+                Unreadable {
+                    account: "222222222222".into(),
+                    region: None,
+                    cluster: None,
+                    reason: "sts:AssumeRole denied".into(),
+                },
+                Unreadable {
+                    account: a(),
+                    region: Some("eu-west-1".into()),
+                    cluster: Some("d".into()),
+                    reason: "ecs:DescribeClusters denied".into(),
+                },
+            ],
         );
         assert_eq!(
             scan.clusters
@@ -278,10 +335,20 @@ mod tests {
         );
         assert_eq!(scan.totals.by_region[0].tally.tasks, 2);
         assert_eq!(scan.totals.by_region[1].clusters, 1);
+        assert_eq!(
+            scan.totals.by_region.len(),
+            2,
+            "the account that could not be read has no region totals"
+        );
         assert_eq!(scan.totals.problems, 1);
         assert_eq!(
             scan.headline(),
-            "2 regions, 4 clusters, 3 tasks: 1 ready, 2 not, 1 distinct problem; 1 could not be read"
+            "2 accounts, 2 regions, 4 clusters, 3 tasks: 1 ready, 2 not, 1 distinct problem; 2 could not be read"
+        );
+        assert_eq!(
+            scan.unreadable[0].cluster.as_deref(),
+            Some("d"),
+            "the account's own problems before another account's"
         );
     }
 }

@@ -26,7 +26,14 @@ pub fn run(args: &CheckArgs, color: bool, mut selection: Selection) -> Result<Ou
         );
     }
     let needs = needed_facts(&selection);
+    let accounts = crate::aws::scan::Accounts {
+        ids: &args.accounts,
+        organization: args.organization,
+        role_name: args.role_name.as_deref(),
+        external_id: args.external_id.as_deref(),
+    };
     let facts = crate::aws::scan::scan(
+        &accounts,
         &args.regions,
         &args.aws,
         &needs,
@@ -36,12 +43,12 @@ pub fn run(args: &CheckArgs, color: bool, mut selection: Selection) -> Result<Ou
     let clusters = facts
         .clusters
         .into_iter()
-        .map(|(region, cluster, d)| {
+        .map(|(account, region, cluster, d)| {
             let report = build_report(&replay::sanitized(d), 0, &selection);
-            (region, cluster, report)
+            (account, region, cluster, report)
         })
         .collect();
-    let scan = Scan::new(facts.regions, clusters, facts.unreadable);
+    let scan = Scan::new(facts.accounts, facts.regions, clusters, facts.unreadable);
     let text = match args.format {
         CheckFormat::Text => render::scan::text(
             &scan,
