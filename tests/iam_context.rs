@@ -31,6 +31,18 @@ fn assumed_role_caller(emu: &Emulator, cluster: &str) -> World {
     })
 }
 
+/// A healthy world whose agent role is allowed nothing about exec until a test gives it a
+/// policy.
+fn role_without_exec_permissions(emu: &Emulator, cluster: &str) -> World {
+    emu.world(Spec {
+        task_role: Some(TaskRole {
+            ssmmessages: false,
+            kms_decrypt: false,
+        }),
+        ..Spec::healthy(cluster)
+    })
+}
+
 fn severities(report: &Report, code: &str) -> Vec<Severity> {
     result(report, code)
         .findings
@@ -127,13 +139,7 @@ fn an_ip_guard_is_a_warning_naming_the_key() {
 fn a_region_limited_task_role_is_judged_in_the_tasks_region() {
     let Some(emu) = Emulator::start() else { return };
     let region_limited = |cluster: &str, region: &str| {
-        let world = emu.world(Spec {
-            task_role: Some(TaskRole {
-                ssmmessages: false,
-                kms_decrypt: false,
-            }),
-            ..Spec::healthy(cluster)
-        });
+        let world = role_without_exec_permissions(&emu, cluster);
         put_role_policy(
             &emu,
             world.task_role_name.as_deref().unwrap(),
@@ -212,13 +218,7 @@ fn a_time_boxed_grant_is_judged_at_the_current_time() {
 fn the_endpoint_on_the_tasks_path_decides_a_source_vpce_condition() {
     let Some(emu) = Emulator::start() else { return };
     let guarded = |cluster: &str, endpoint: Option<&str>| {
-        let world = emu.world(Spec {
-            task_role: Some(TaskRole {
-                ssmmessages: false,
-                kms_decrypt: false,
-            }),
-            ..Spec::healthy(cluster)
-        });
+        let world = role_without_exec_permissions(&emu, cluster);
         let ours = ssmmessages_endpoint(&emu, &world.vpc);
         put_role_policy(
             &emu,
@@ -300,13 +300,7 @@ fn tag_role(emu: &Emulator, role: &str, team: &str) {
 fn the_task_roles_tags_decide_tag_based_access() {
     let Some(emu) = Emulator::start() else { return };
     let tagged = |cluster: &str, team: &str| {
-        let world = emu.world(Spec {
-            task_role: Some(TaskRole {
-                ssmmessages: false,
-                kms_decrypt: false,
-            }),
-            ..Spec::healthy(cluster)
-        });
+        let world = role_without_exec_permissions(&emu, cluster);
         let role = world.task_role_name.clone().unwrap();
         tag_role(&emu, &role, team);
         put_role_policy(

@@ -6,6 +6,16 @@ use serde_json::Value;
 
 use crate::emulator_support::*;
 
+/// The JSON scan a run printed.
+fn scan_json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a JSON scan ({e}); exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            run.code, run.stdout, run.stderr
+        )
+    })
+}
+
 fn cluster<'a>(scan: &'a Value, name: &str) -> &'a Value {
     scan["clusters"]
         .as_array()
@@ -32,7 +42,7 @@ fn every_cluster_of_every_region_is_judged_and_totalled() {
         .args(["--regions", &format!("{REGION},eu-west-3")])
         .run();
     run.assert_code(1);
-    let scan: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let scan = scan_json(&run);
     assert_eq!(
         scan["scan"]["regions"],
         serde_json::json!([REGION, "eu-west-3"])
@@ -153,8 +163,7 @@ fn other_accounts_are_read_through_the_role_and_an_unassumable_one_is_listed() {
         .args(["--accounts", &format!("{home},{other}")])
         .args(["--role-name", "doctor-read"])
         .run();
-    let scan: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("{e}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+    let scan = scan_json(&run);
     assert_eq!(scan["scan"]["accounts"], serde_json::json!([home, other]));
     let away = cluster(&scan, "scanaway");
     assert_eq!(away["account"], other);
@@ -179,7 +188,7 @@ fn other_accounts_are_read_through_the_role_and_an_unassumable_one_is_listed() {
         .run();
     emu.shim.deny(&[]);
     run.assert_code(1);
-    let scan: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let scan = scan_json(&run);
     let unreadable = scan["scan"]["unreadable"].as_array().unwrap();
     assert_eq!(unreadable.len(), 1, "{scan:#}");
     assert_eq!(unreadable[0]["account"], other);
@@ -234,8 +243,7 @@ fn the_organizations_accounts_are_scanned() {
         .args(["check", "--all-clusters", "--format", "json"])
         .args(["--organization", "--role-name", "doctor-read"])
         .run();
-    let scan: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("{e}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+    let scan = scan_json(&run);
     let accounts: Vec<String> = scan["scan"]["accounts"]
         .as_array()
         .unwrap()

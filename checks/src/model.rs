@@ -619,6 +619,25 @@ pub struct TimeSample {
     pub decision: Decision,
 }
 
+impl SimResult {
+    /// `decision` for `action` on `resource`, with nothing else known yet.
+    pub fn new(action: &str, resource: &str, decision: Decision) -> SimResult {
+        SimResult {
+            action: action.to_string(),
+            resource: resource.to_string(),
+            decision,
+            missing_context: Vec::new(),
+            allowed_by_organizations: None,
+            allowed_by_boundary: None,
+            matched_statements: Vec::new(),
+            variants: Vec::new(),
+            read_context: BTreeMap::new(),
+            absent_context: Vec::new(),
+            time: None,
+        }
+    }
+}
+
 /// A simulation's decision under extra context values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimVariant {

@@ -28,19 +28,7 @@ pub fn task_role() -> String {
 }
 
 fn allowed(action: &str, resource: &str) -> SimResult {
-    SimResult {
-        action: action.into(),
-        resource: resource.into(),
-        decision: Decision::Allowed,
-        missing_context: vec![],
-        allowed_by_organizations: None,
-        allowed_by_boundary: None,
-        matched_statements: vec![],
-        variants: vec![],
-        read_context: Default::default(),
-        absent_context: vec![],
-        time: None,
-    }
+    SimResult::new(action, resource, Decision::Allowed)
 }
 
 /// The security group of the healthy task: the default all-traffic egress rule.

@@ -268,25 +268,20 @@ pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimR
             .map(|b| b.allowed_by_permissions_boundary());
         if r.resource_specific_results().is_empty() {
             out.push(SimResult {
-                action: r.eval_action_name().to_string(),
-                resource: r.eval_resource_name().unwrap_or("*").to_string(),
-                decision: decision(r.eval_decision()),
                 missing_context: r.missing_context_values().to_vec(),
                 allowed_by_organizations: orgs,
                 allowed_by_boundary: boundary,
                 matched_statements: matched(r.matched_statements()),
-                variants: Vec::new(),
-                read_context: Default::default(),
-                absent_context: Vec::new(),
-                time: None,
+                ..SimResult::new(
+                    r.eval_action_name(),
+                    r.eval_resource_name().unwrap_or("*"),
+                    decision(r.eval_decision()),
+                )
             });
             continue;
         }
         for rs in r.resource_specific_results() {
             out.push(SimResult {
-                action: r.eval_action_name().to_string(),
-                resource: rs.eval_resource_name().to_string(),
-                decision: decision(rs.eval_resource_decision()),
                 missing_context: if rs.missing_context_values().is_empty() {
                     r.missing_context_values().to_vec()
                 } else {
@@ -302,10 +297,11 @@ pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimR
                 } else {
                     matched(rs.matched_statements())
                 },
-                variants: Vec::new(),
-                read_context: Default::default(),
-                absent_context: Vec::new(),
-                time: None,
+                ..SimResult::new(
+                    r.eval_action_name(),
+                    rs.eval_resource_name(),
+                    decision(rs.eval_resource_decision()),
+                )
             });
         }
     }

@@ -142,17 +142,11 @@ fn sim_results(r: &Value) -> Vec<SimResult> {
     };
     let one = |resource: String, d: Decision, missing: Vec<String>, m: Vec<MatchedStatement>, b| {
         SimResult {
-            action: action.clone(),
-            resource,
-            decision: d,
             missing_context: missing,
             allowed_by_organizations: orgs,
             allowed_by_boundary: b,
             matched_statements: m,
-            variants: Vec::new(),
-            read_context: BTreeMap::new(),
-            absent_context: Vec::new(),
-            time: None,
+            ..SimResult::new(&action, &resource, d)
         }
     };
     let specific: Vec<&Value> = r

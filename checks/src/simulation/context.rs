@@ -138,17 +138,8 @@ mod tests {
 
     fn missing(action: &str, keys: &[&str]) -> SimResult {
         SimResult {
-            action: action.into(),
-            resource: "*".into(),
-            decision: Decision::ImplicitDeny,
             missing_context: keys.iter().map(|k| k.to_string()).collect(),
-            allowed_by_organizations: None,
-            allowed_by_boundary: None,
-            matched_statements: vec![],
-            variants: vec![],
-            read_context: BTreeMap::new(),
-            absent_context: vec![],
-            time: None,
+            ..SimResult::new(action, "*", Decision::ImplicitDeny)
         }
     }
 

@@ -334,19 +334,7 @@ mod tests {
     }
 
     fn result(decision: Decision) -> SimResult {
-        SimResult {
-            action: "ecs:ExecuteCommand".into(),
-            resource: "*".into(),
-            decision,
-            missing_context: vec![],
-            allowed_by_organizations: None,
-            allowed_by_boundary: None,
-            matched_statements: vec![],
-            variants: vec![],
-            read_context: Default::default(),
-            absent_context: vec![],
-            time: None,
-        }
+        SimResult::new("ecs:ExecuteCommand", "*", decision)
     }
 
     /// A denial that holds only without MFA, or depends on a key nobody can observe, is a

@@ -104,16 +104,6 @@ mod tests {
 
     fn at(decision: Decision, samples: &[(i64, Decision)]) -> SimResult {
         SimResult {
-            action: "ecs:ExecuteCommand".into(),
-            resource: "*".into(),
-            decision,
-            missing_context: vec![],
-            allowed_by_organizations: None,
-            allowed_by_boundary: None,
-            matched_statements: vec![],
-            variants: vec![],
-            read_context: Default::default(),
-            absent_context: vec![],
             time: Some(TimeWindow {
                 keys: vec!["aws:CurrentTime".into()],
                 samples: samples
@@ -125,6 +115,7 @@ mod tests {
                     })
                     .collect(),
             }),
+            ..SimResult::new("ecs:ExecuteCommand", "*", decision)
         }
     }
 
