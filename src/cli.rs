@@ -206,6 +206,9 @@ pub enum CheckFormat {
     Text,
     Json,
     Markdown,
+    /// JSON Lines, with --all-clusters: one task per line as each cluster is judged, then one
+    /// line per account, region or cluster that could not be read, then the totals.
+    Jsonl,
 }
 
 /// How to reach AWS. Credentials come from the standard chain (environment, profiles, SSO,

@@ -259,3 +259,54 @@ fn the_organizations_accounts_are_scanned() {
     );
     cluster(&scan, "scanorg");
 }
+
+/// `--format jsonl`: one line per task as each cluster is judged, then the totals; every
+/// line is JSON on its own.
+#[test]
+fn json_lines_give_one_task_per_line_then_the_totals() {
+    let Some(emu) = Emulator::start() else { return };
+    let world = emu.world(Spec::healthy("scanlines"));
+    let _bad = emu.world(Spec {
+        exec_enabled: false,
+        ..Spec::healthy("scanlinesbad")
+    });
+    let run = emu
+        .doctor(&world)
+        .args(["check", "--all-clusters", "--format", "jsonl"])
+        .run();
+    run.assert_code(1);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let task = |cluster: &str| {
+        lines
+            .iter()
+            .find(|l| l["cluster"] == cluster)
+            .unwrap_or_else(|| panic!("no line for {cluster}: {}", run.stdout))
+    };
+    assert_eq!(task("scanlines")["readiness"], "ready");
+    let bad = task("scanlinesbad");
+    assert_eq!(bad["readiness"], "not_ready");
+    assert!(
+        bad["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "TK002"),
+        "{bad:#}"
+    );
+    let last = lines.last().expect("lines");
+    assert!(last["totals"]["tasks"].as_u64().unwrap() >= 2, "{last:#}");
+    assert!(
+        last["totals"]["not_ready"].as_u64().unwrap() >= 1,
+        "{last:#}"
+    );
+    // Not for a single cluster.
+    let run = emu
+        .doctor(&world)
+        .args(["check", &world.cluster, "--all", "--format", "jsonl"])
+        .run();
+    run.assert_code(2);
+}

@@ -38,26 +38,32 @@ pub struct Accounts<'a> {
     pub external_id: Option<&'a str>,
 }
 
-/// What a scan read: per cluster its diagnosis, and what it could not read.
-pub struct ScanFacts {
+/// What a scan read: per cluster what `on_cluster` made of its diagnosis (the diagnosis
+/// itself is dropped as soon as it is judged, so memory holds only what is kept), and what
+/// it could not read.
+pub struct ScanFacts<T> {
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
-    /// (account, region, cluster name, diagnosis).
-    pub clusters: Vec<(String, String, String, Diagnosis)>,
+    /// (account, region, cluster name, what `on_cluster` returned).
+    pub clusters: Vec<(String, String, String, T)>,
     pub unreadable: Vec<Unreadable>,
     pub calls: u32,
 }
 
 /// Reads `regions` (empty: the configured region; `["all"]`: every region enabled for each
 /// account) of `accounts`.
-pub fn scan(
+/// What to make of one cluster's diagnosis: (account, region, cluster name, diagnosis).
+pub type OnCluster<'a, T> = dyn Fn(&str, &str, &str, Diagnosis) -> T + Sync + 'a;
+
+pub fn scan<T: Send>(
     accounts: &Accounts<'_>,
     regions: &[String],
     aws: &AwsArgs,
     needs: &[FactKind],
     max_tasks: Option<usize>,
     show_progress: bool,
-) -> Result<ScanFacts> {
+    on_cluster: &OnCluster<'_, T>,
+) -> Result<ScanFacts<T>> {
     let all_regions = matches!(regions, [all] if all == "all");
     if !all_regions {
         for r in regions {
@@ -81,17 +87,16 @@ pub fn scan(
     let progress = Arc::new(fetch::Progress::default());
     let spinner = crate::progress::Spinner::start(progress.clone(), show_progress);
     let out = runtime.block_on(scan_async(
-        accounts, regions, aws, needs, max_tasks, progress,
+        accounts, regions, aws, needs, max_tasks, progress, on_cluster,
     ));
     spinner.finish();
     out
 }
 
 /// One account's part of the scan.
-#[derive(Default)]
-struct AccountScan {
+struct AccountScan<T> {
     regions: Vec<String>,
-    clusters: Vec<(String, String, String, Diagnosis)>,
+    clusters: Vec<(String, String, String, T)>,
     unreadable: Vec<Unreadable>,
 }
 
@@ -99,14 +104,15 @@ fn reason(e: &FactError) -> String {
     format!("{}: {}", e.action, e.message)
 }
 
-async fn scan_async(
+async fn scan_async<T: Send>(
     accounts: &Accounts<'_>,
     regions: &[String],
     aws: &AwsArgs,
     needs: &[FactKind],
     max_tasks: Option<usize>,
     progress: Arc<fetch::Progress>,
-) -> Result<ScanFacts> {
+    on_cluster: &OnCluster<'_, T>,
+) -> Result<ScanFacts<T>> {
     let sdk = load_config(aws.region.as_deref(), aws).await;
     super::check_credentials(&sdk, aws).await?;
     let home = sdk.region().map(|r| r.to_string());
@@ -180,7 +186,11 @@ async fn scan_async(
         .map(|account| {
             let (fetcher_for, bootstrap, me, anchor) = (&fetcher_for, &bootstrap, &me, &anchor);
             async move {
-                let mut out = AccountScan::default();
+                let mut out = AccountScan {
+                    regions: Vec::new(),
+                    clusters: Vec::new(),
+                    unreadable: Vec::new(),
+                };
                 let creds = if &account == me {
                     None
                 } else {
@@ -226,7 +236,9 @@ async fn scan_async(
                         .collect()
                 };
                 let per_region = futures::stream::iter(out.regions.clone())
-                    .map(|region| scan_region(fetcher_for, creds.as_ref(), &account, region))
+                    .map(|region| {
+                        scan_region(fetcher_for, creds.as_ref(), &account, region, on_cluster)
+                    })
                     .buffer_unordered(REGIONS_AT_ONCE)
                     .collect::<Vec<_>>()
                     .await;
@@ -261,15 +273,14 @@ async fn scan_async(
     Ok(scan)
 }
 
-type ClusterDiagnosis = (String, String, String, Diagnosis);
-
-/// Every cluster of one region of one account, diagnosed.
-async fn scan_region(
+/// Every cluster of one region of one account, diagnosed and handed to `on_cluster`.
+async fn scan_region<T: Send>(
     fetcher_for: &(impl Fn(Option<&Credentials>, &str, &str) -> fetch::Fetcher + Sync),
     creds: Option<&Credentials>,
     account: &str,
     region: String,
-) -> (Vec<ClusterDiagnosis>, Vec<Unreadable>) {
+    on_cluster: &OnCluster<'_, T>,
+) -> (Vec<(String, String, String, T)>, Vec<Unreadable>) {
     let clusters = match fetcher_for(creds, &region, "").list_clusters().await {
         Ok(arns) => arns,
         Err(e) => {
@@ -284,6 +295,7 @@ async fn scan_region(
             );
         }
     };
+    // Each cluster judged the moment its facts are in, its diagnosis then dropped.
     let diagnosed = futures::stream::iter(clusters)
         .map(|arn| {
             let region = region.clone();
@@ -292,7 +304,20 @@ async fn scan_region(
                 let d = fetcher_for(creds, &region, &name)
                     .gather(async { Fact::NotFetched })
                     .await;
-                (region, name, d)
+                // A cluster that could not be described at all is listed, not reported as
+                // an empty one.
+                match d.cluster.error() {
+                    Some(e) => Err(Unreadable {
+                        account: account.to_string(),
+                        region: Some(region),
+                        cluster: Some(name),
+                        reason: reason(e),
+                    }),
+                    None => {
+                        let kept = on_cluster(account, &region, &name, d);
+                        Ok((account.to_string(), region, name, kept))
+                    }
+                }
             }
         })
         .buffer_unordered(CLUSTERS_AT_ONCE)
@@ -300,16 +325,10 @@ async fn scan_region(
         .await;
     let mut done = Vec::new();
     let mut unreadable = Vec::new();
-    for (region, name, d) in diagnosed {
-        // A cluster that could not be described at all is listed, not reported as empty.
-        match d.cluster.error() {
-            Some(e) => unreadable.push(Unreadable {
-                account: account.to_string(),
-                region: Some(region),
-                cluster: Some(name),
-                reason: reason(e),
-            }),
-            None => done.push((account.to_string(), region, name, d)),
+    for outcome in diagnosed {
+        match outcome {
+            Ok(kept) => done.push(kept),
+            Err(u) => unreadable.push(u),
         }
     }
     (done, unreadable)

@@ -20,6 +20,11 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     if args.all_clusters {
         return scan::run(&args, color, selection);
     }
+    if args.format == CheckFormat::Jsonl {
+        crate::fail!(
+            "--format jsonl is for --all-clusters (one task per line); for one cluster use --format json"
+        );
+    }
     // `--error` is matched like an `explain` paste: the same cap, checked before any call.
     if args
         .error
@@ -120,6 +125,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
         ),
         CheckFormat::Json => render::json::check_report(&report),
         CheckFormat::Markdown => render::markdown::check_report(&report),
+        CheckFormat::Jsonl => unreachable!("refused above"),
     };
     Ok(Output {
         text,

@@ -923,8 +923,13 @@ class Shim:
             return ecs_error(start_response, "InvalidParameterException",
                              "maxResults must be between 1 and 100")
 
+        cluster = last_segment(params.get("cluster") or "default")
+
         def patch(response):
             arns = response.get("taskArns", [])
+            # moto keeps a task when the cluster's name is a substring of its ARN (cluster
+            # `web` lists `web-2`'s tasks too); ECS lists the cluster's own tasks only.
+            arns = [arn for arn in arns if arn.split("/")[-2:-1] == [cluster]]
             # moto ignores serviceName; ECS lists only the tasks the service started, whose
             # group is "service:NAME" (RunTask with group="service:NAME" imitates one).
             if service:

@@ -234,6 +234,74 @@ impl Scan {
     }
 }
 
+/// One task of a scan, for JSON Lines output (`--format jsonl`): where it runs, whether it
+/// is exec-ready, and its problems.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskLine {
+    pub account: String,
+    pub region: String,
+    pub cluster: String,
+    pub task: String,
+    /// `ready`, `not_ready` or `unknown` (not shown to be ready: an UNKNOWN check).
+    pub readiness: &'static str,
+    /// Its errors, warnings and UNKNOWN checks, and those of the run that concern every task.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub code: String,
+    pub status: Status,
+    pub message: String,
+}
+
+/// The task lines of one cluster's report, in its task order.
+pub fn task_lines(account: &str, region: &str, cluster: &str, report: &Report) -> Vec<TaskLine> {
+    let problem = |r: &super::CheckResult| {
+        matches!(r.status, Status::Error | Status::Warning | Status::Unknown).then(|| Problem {
+            code: r.code.clone(),
+            status: r.status,
+            message: r.message.clone(),
+        })
+    };
+    let run_level: Vec<Problem> = report
+        .results
+        .iter()
+        .filter(|r| r.task.is_none())
+        .filter_map(problem)
+        .collect();
+    let mut by_task: std::collections::HashMap<&str, Vec<Problem>> =
+        std::collections::HashMap::new();
+    for r in &report.results {
+        if let (Some(t), Some(p)) = (r.task.as_deref(), problem(r)) {
+            by_task.entry(t).or_default().push(p);
+        }
+    }
+    report
+        .tasks
+        .iter()
+        .map(|task| {
+            let mut problems = run_level.clone();
+            problems.extend(by_task.remove(task.as_str()).unwrap_or_default());
+            let readiness = if problems.iter().any(|p| p.status == Status::Error) {
+                "not_ready"
+            } else if problems.iter().any(|p| p.status == Status::Unknown) {
+                "unknown"
+            } else {
+                "ready"
+            };
+            TaskLine {
+                account: account.to_string(),
+                region: region.to_string(),
+                cluster: cluster.to_string(),
+                task: task.clone(),
+                readiness,
+                problems,
+            }
+        })
+        .collect()
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -272,6 +340,23 @@ mod tests {
             fleet: None,
             probes: vec![],
         }
+    }
+
+    #[test]
+    fn task_lines_carry_the_runs_problems_and_their_own() {
+        let mut r = report(&["t1", "t2"], &[("CR001", Status::Warning)]);
+        let meta = &crate::registry::find("TK002").expect("registered").meta;
+        r.results.push(CheckResult {
+            status: Status::Error,
+            message: "exec is off".into(),
+            ..CheckResult::new(meta, Some("t2".into()))
+        });
+        let lines = task_lines("1", "us-east-1", "prod", &r);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].readiness, "ready", "a warning does not block");
+        assert_eq!(lines[0].problems.len(), 1);
+        assert_eq!(lines[1].readiness, "not_ready");
+        assert_eq!(lines[1].problems[1].code, "TK002");
     }
 
     #[test]
