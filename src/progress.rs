@@ -1,7 +1,7 @@
-//! The progress indicator of a live `check`: a spinner on stderr with the tasks selected and
-//! the AWS calls made so far. It appears only when the scan takes longer than a second and
-//! stderr is a terminal, never with `--quiet`, so the report on stdout and any redirected
-//! output stay clean.
+//! The progress indicator of a live `check`: a spinner on stderr with the tasks selected, in
+//! a scan the clusters judged of those found, and the AWS calls made so far. It appears only
+//! when the scan takes longer than a second and stderr is a terminal, never with `--quiet`,
+//! so the report on stdout and any redirected output stay clean.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -78,24 +78,34 @@ impl Drop for Spinner {
     }
 }
 
-/// `reading AWS: 1,000 tasks, 23 calls`.
+/// `reading AWS: 1,000 tasks, 23 calls`; in a scan `reading AWS: 3/12 clusters, …`.
 fn message(progress: &Progress) -> String {
     use ecs_exec_doctor_checks::fleet::thousands;
     let calls = progress.calls.load(Ordering::Relaxed) as usize;
     let tasks = progress.tasks.load(Ordering::Relaxed);
-    let calls = format!(
+    let clusters = progress.clusters.load(Ordering::Relaxed);
+    let mut parts = Vec::new();
+    if clusters > 0 {
+        parts.push(format!(
+            "{}/{} cluster{}",
+            thousands(progress.clusters_done.load(Ordering::Relaxed)),
+            thousands(clusters),
+            if clusters == 1 { "" } else { "s" }
+        ));
+    }
+    if tasks > 0 {
+        parts.push(format!(
+            "{} task{}",
+            thousands(tasks),
+            if tasks == 1 { "" } else { "s" }
+        ));
+    }
+    parts.push(format!(
         "{} call{}",
         thousands(calls),
         if calls == 1 { "" } else { "s" }
-    );
-    match tasks {
-        0 => format!("reading AWS: {calls}"),
-        n => format!(
-            "reading AWS: {} task{}, {calls}",
-            thousands(n),
-            if n == 1 { "" } else { "s" }
-        ),
-    }
+    ));
+    format!("reading AWS: {}", parts.join(", "))
 }
 
 #[cfg(test)]
@@ -111,6 +121,12 @@ mod tests {
         p.tasks.store(1000, Ordering::Relaxed);
         p.calls.store(23, Ordering::Relaxed);
         assert_eq!(message(&p), "reading AWS: 1,000 tasks, 23 calls");
+        p.clusters.store(12, Ordering::Relaxed);
+        p.clusters_done.store(3, Ordering::Relaxed);
+        assert_eq!(
+            message(&p),
+            "reading AWS: 3/12 clusters, 1,000 tasks, 23 calls"
+        );
     }
 
     #[test]

@@ -64,8 +64,12 @@ pub struct Clients {
 #[derive(Debug, Default)]
 pub struct Progress {
     pub calls: AtomicU32,
-    /// Tasks selected for diagnosis (known once the listing is done).
+    /// Tasks selected for diagnosis (known once each listing is done; a scan adds up its
+    /// clusters').
     pub tasks: AtomicUsize,
+    /// A scan's clusters found so far, and those judged.
+    pub clusters: AtomicUsize,
+    pub clusters_done: AtomicUsize,
 }
 
 pub struct Fetcher {

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
@@ -269,7 +270,7 @@ async fn scan_async<T: Send>(
         scan.clusters.extend(part.clusters);
         scan.unreadable.extend(part.unreadable);
     }
-    scan.calls = progress.calls.load(std::sync::atomic::Ordering::Relaxed);
+    scan.calls = progress.calls.load(Ordering::Relaxed);
     Ok(scan)
 }
 
@@ -281,8 +282,15 @@ async fn scan_region<T: Send>(
     region: String,
     on_cluster: &OnCluster<'_, T>,
 ) -> (Vec<(String, String, String, T)>, Vec<Unreadable>) {
-    let clusters = match fetcher_for(creds, &region, "").list_clusters().await {
-        Ok(arns) => arns,
+    let lister = fetcher_for(creds, &region, "");
+    let clusters = match lister.list_clusters().await {
+        Ok(arns) => {
+            lister
+                .progress
+                .clusters
+                .fetch_add(arns.len(), Ordering::Relaxed);
+            arns
+        }
         Err(e) => {
             return (
                 Vec::new(),
@@ -301,9 +309,12 @@ async fn scan_region<T: Send>(
             let region = region.clone();
             async move {
                 let name = ecs_exec_doctor_checks::arn::cluster_name(&arn).to_string();
-                let d = fetcher_for(creds, &region, &name)
-                    .gather(async { Fact::NotFetched })
-                    .await;
+                let fetcher = fetcher_for(creds, &region, &name);
+                let d = fetcher.gather(async { Fact::NotFetched }).await;
+                fetcher
+                    .progress
+                    .clusters_done
+                    .fetch_add(1, Ordering::Relaxed);
                 // A cluster that could not be described at all is listed, not reported as
                 // an empty one.
                 match d.cluster.error() {

@@ -115,7 +115,7 @@ impl Fetcher {
             .buffered(DESCRIBE_CONCURRENCY)
             .collect::<Vec<_>>();
         let (listed, chunks) = tokio::join!(self.running_tasks(service, pages), describer);
-        self.progress.tasks.store(
+        self.progress.tasks.fetch_add(
             chunks.iter().map(|(c, _)| c.len()).sum(),
             std::sync::atomic::Ordering::Relaxed,
         );
