@@ -50,12 +50,14 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+/// Each line short enough for an 80-column terminal: a wrapped line would not paste.
 const COMPLETIONS_HELP: &str = "\
 Install, for example:
-  bash:  ecs-exec-doctor completions bash > ~/.local/share/bash-completion/completions/ecs-exec-doctor
-  zsh:   ecs-exec-doctor completions zsh > \"${fpath[1]}/_ecs-exec-doctor\"
-  fish:  ecs-exec-doctor completions fish > ~/.config/fish/completions/ecs-exec-doctor.fish
-  powershell:  ecs-exec-doctor completions powershell | Out-String | Invoke-Expression";
+  bash (in ~/.bashrc):    source <(ecs-exec-doctor completions bash)
+  zsh (in ~/.zshrc):      source <(ecs-exec-doctor completions zsh)
+  fish (in config.fish):  ecs-exec-doctor completions fish | source
+  PowerShell (in $PROFILE):
+    ecs-exec-doctor completions powershell | Out-String | Invoke-Expression";
 
 /// The subcommand names, for the `ecs-exec-doctor CLUSTER TASK` shorthand.
 pub const SUBCOMMANDS: [&str; 7] = [

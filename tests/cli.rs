@@ -66,6 +66,50 @@ fn completions_and_version() {
     }
 }
 
+/// The bash completion script, run in bash as the shell runs it: after `check --se` it offers
+/// `--select` and `--service` (clap_complete's script, as generated, completed nothing after
+/// the subcommand for a binary name with hyphens).
+#[test]
+fn bash_completes_after_the_subcommand() {
+    let (script, _, code) = run(doctor().args(["completions", "bash"]));
+    assert_eq!(code, 0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ecs-exec-doctor.bash");
+    std::fs::write(&path, script).expect("write");
+    let complete = |words: &str, cword: usize, cur: &str, prev: &str| {
+        let program = format!(
+            "source '{}'; COMP_WORDS=({words}); COMP_CWORD={cword}; _ecs__exec__doctor ecs-exec-doctor '{cur}' '{prev}'; echo \"${{COMPREPLY[*]}}\"",
+            path.display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .output()
+            .expect("bash");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let offered = complete("ecs-exec-doctor check --se", 2, "--se", "check");
+    assert!(
+        offered.contains("--select") && offered.contains("--service"),
+        "{offered:?}"
+    );
+    let offered = complete("ecs-exec-doctor lint --fail", 2, "--fail", "lint");
+    assert!(offered.contains("--fail-on"), "{offered:?}");
+    // The install lines of `completions --help` paste whole from an 80-column terminal.
+    let (help, _, _) = run(doctor().args(["completions", "--help"]));
+    for line in help.lines().skip_while(|l| !l.starts_with("Install")) {
+        assert!(line.chars().count() <= 80, "wrapped when pasted: {line:?}");
+    }
+    assert!(
+        help.contains("source <(ecs-exec-doctor completions bash)"),
+        "{help}"
+    );
+    let offered = complete("ecs-exec-doctor ch", 1, "ch", "ecs-exec-doctor");
+    assert!(
+        offered.contains("check") && offered.contains("checks"),
+        "{offered:?}"
+    );
+}
+
 /// A bad endpoint is a usage error naming the flag; an unreachable one is one line saying
 /// how it failed, whichever way it fails, within --timeout.
 #[test]

@@ -40,10 +40,19 @@ fn completions(shell: clap_complete::Shell) -> Output {
         "ecs-exec-doctor",
         &mut script,
     );
-    Output {
-        text: String::from_utf8_lossy(&script).into_owned(),
-        code: 0,
+    let mut text = String::from_utf8_lossy(&script).into_owned();
+    if shell == clap_complete::Shell::Bash {
+        text = bash_names_agree(&text);
     }
+    Output { text, code: 0 }
+}
+
+/// clap_complete's bash script names the subcommands' `case` arms after the binary with each
+/// `-` read as a subcommand separator (`ecs__subcmd__exec__subcmd__doctor__subcmd__check`),
+/// but walks the words into `ecs__exec__doctor__subcmd__check`: nothing after the subcommand
+/// completes. One spelling for both.
+fn bash_names_agree(script: &str) -> String {
+    script.replace("ecs__subcmd__exec__subcmd__doctor", "ecs__exec__doctor")
 }
 
 /// Resolves `--select` / `--ignore` selectors to codes (exit 2 on an unknown one, with the
