@@ -914,3 +914,70 @@ fn an_oversized_or_special_config_is_refused() {
         assert!(stderr.contains("not a regular file"), "{stderr}");
     }
 }
+
+/// What a pre-commit hook passes: every JSON, YAML and Terraform file a commit touches. With
+/// `--skip-unrecognised` the ones that are not ECS inputs (a package manifest, an Ansible
+/// task list, a list of users, the hook file itself) are skipped and counted, a Terraform
+/// file is read for ECS resources (none here); a clean task definition beside them passes,
+/// and a commit with no ECS input at all exits 0.
+#[test]
+fn the_hook_lints_only_ecs_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        name.to_string()
+    };
+    let ordinary = [
+        write(
+            "package.json",
+            r#"{"name": "web", "version": "1.0.0", "dependencies": {}}"#,
+        ),
+        write(
+            "site.yml",
+            "- name: install nginx\n  apt:\n    name: nginx\n- name: start it\n  service:\n    name: nginx\n",
+        ),
+        write(
+            "users.json",
+            r#"[{"name": "alice", "shell": "/bin/bash"}, {"name": "bob"}]"#,
+        ),
+        write(
+            "bucket.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+        ),
+    ];
+    std::fs::copy(
+        root().join(".pre-commit-hooks.yaml"),
+        dir.path().join("hooks.yaml"),
+    )
+    .unwrap();
+    let mut args: Vec<String> = vec!["--skip-unrecognised".into()];
+    args.extend(ordinary.iter().cloned());
+    args.push("hooks.yaml".into());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, stderr, code) = lint_in(dir.path(), &refs);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("4 files skipped (not ECS inputs)"),
+        "{stderr}"
+    );
+
+    std::fs::copy(
+        root().join("fixtures/lint/taskdef/register-pass.json"),
+        dir.path().join("taskdef.json"),
+    )
+    .unwrap();
+    let mut with_taskdef = refs.clone();
+    with_taskdef.push("taskdef.json");
+    let (stdout, stderr, code) = lint_in(dir.path(), &with_taskdef);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 task definition or service in 2 files"),
+        "{stdout}"
+    );
+
+    // Without the flag, a named file that is not an ECS input is reported, and none
+    // recognised is a usage error.
+    let (_, stderr, code) = lint_in(dir.path(), &["package.json", "site.yml"]);
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -62,6 +62,11 @@ pub struct LintArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
+    /// Skip named files that are not ECS inputs (counted, not reported) instead of reporting
+    /// them and exiting 2 when none is: for hooks that pass every JSON, YAML and Terraform
+    /// file a commit touches.
+    #[arg(long)]
+    pub skip_unrecognised: bool,
     /// Run only these checks (codes, names or code prefixes; comma-separated or repeated).
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
     pub select: Vec<String>,
@@ -181,6 +186,7 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
             }),
     );
     let mut recognised = 0usize;
+    let mut skipped = 0usize;
     if let Some(mut report) = stdin_report {
         report.path = STDIN_NAME.into();
         if report.kind.is_some() {
@@ -197,7 +203,8 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
             recognised += 1;
             apply_config_suppressions(&mut report, &input.path, &cwd, &config_root, &config);
         } else if report.diagnostics.is_empty() {
-            if !input.explicit {
+            if !input.explicit || args.skip_unrecognised {
+                skipped += usize::from(input.explicit);
                 continue;
             }
             report.diagnostics.push(not_recognised());
@@ -211,7 +218,7 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
     });
     // Nothing recognised is a usage error (exit 2), but the report is still written: a CI
     // step that uploads SARIF or parses JSON always has a file to read.
-    let nothing = (recognised == 0 && !input_errors).then(|| {
+    let nothing = (recognised == 0 && !input_errors && !args.skip_unrecognised).then(|| {
         format!(
             "no task definitions, services, CloudFormation templates or Terraform plans found in {} ({} files looked at)",
             if stdin && shown_paths.is_empty() { STDIN_NAME.to_string() } else { shown_paths.clone() },
@@ -237,6 +244,12 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
     if args.format != LintFormat::Text {
         // Machine formats go to files; people and CI logs still see the outcome.
         eprintln!("ecs-exec-doctor lint: {}", summary_line(&report));
+    }
+    if skipped > 0 {
+        eprintln!(
+            "ecs-exec-doctor lint: {skipped} file{} skipped (not ECS inputs)",
+            if skipped == 1 { "" } else { "s" }
+        );
     }
     Ok(Output {
         text,

@@ -12,14 +12,16 @@ use super::report::ResourceKind;
 use super::spans::{Locator, Naming, Seg};
 use super::tree::Node;
 
-/// A list whose items are objects, each with a `name` or an `image`.
+/// A list whose items are objects, each with the `name` and `image` every container
+/// definition must have (RegisterTaskDefinition refuses one without either): an Ansible task
+/// file, a list of users or a `.pre-commit-hooks.yaml` has names but no images.
 pub fn is_container_array(root: &Node) -> bool {
     let items = root.items();
     root.is_seq()
         && !items.is_empty()
         && items
             .iter()
-            .all(|c| c.is_map() && (c.get("name").is_some() || c.get("image").is_some()))
+            .all(|c| c.is_map() && c.get("name").is_some() && c.get("image").is_some())
 }
 
 pub fn units(root: &Node) -> Vec<LintUnit> {
