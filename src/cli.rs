@@ -253,7 +253,8 @@ pub enum FailOn {
     Error,
     Warning,
     Info,
-    /// The same as `error` (kept for compatibility: UNKNOWN always exits 1).
+    /// `check`: the same as `error` (UNKNOWN always exits 1). `lint`: errors, and also a
+    /// check whose value is known only at deploy time.
     Unknown,
 }
 

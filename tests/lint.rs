@@ -981,3 +981,20 @@ fn the_hook_lints_only_ecs_inputs() {
     let (_, stderr, code) = lint_in(dir.path(), &["package.json", "site.yml"]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// A value known only at deploy time leaves its check unknown: exit 0 by default, exit 1 with
+/// `--fail-on unknown`, as the help says.
+#[test]
+fn fail_on_unknown_fails_on_values_known_only_at_deploy_time() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("containers.json"),
+        r#"[{"name": "app", "image": "${image}", "readonlyRootFilesystem": ${read_only}}]"#,
+    )
+    .unwrap();
+    let (stdout, stderr, code) = lint_in(dir.path(), &["containers.json"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("unknown until deploy time"), "{stdout}");
+    let (stdout, stderr, code) = lint_in(dir.path(), &["containers.json", "--fail-on", "unknown"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+}

@@ -73,7 +73,9 @@ pub struct LintArgs {
     /// Skip these checks.
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Exit 1 when a finding is at or above this severity [default: the config's `fail-on`, else error].
+    /// Exit 1 when a finding is at or above this severity [default: the config's `fail-on`,
+    /// else error]; `unknown`: errors, and also a check whose value is known only at deploy
+    /// time.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
     /// In directories, lint only files matching this glob (repeatable; replaces the default extensions).
@@ -226,7 +228,8 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
         )
     });
 
-    let report = LintReport::new(files, fail_on, env!("CARGO_PKG_VERSION"));
+    let mut report = LintReport::new(files, fail_on, env!("CARGO_PKG_VERSION"));
+    report.fail_on_unknown = args.fail_on == Some(FailOn::Unknown);
     let ctx = render::sarif::Context {
         repo_prefix: repo_prefix(&cwd),
     };

@@ -77,6 +77,10 @@ pub struct LintReport {
     pub tool: Tool,
     /// Findings at or above this severity fail the run (exit 1).
     pub fail_on: Severity,
+    /// `--fail-on unknown`: a value a check needs that is known only at deploy time fails the
+    /// run too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fail_on_unknown: bool,
     pub files: Vec<FileReport>,
     pub summary: LintSummary,
 }
@@ -91,19 +95,21 @@ impl LintReport {
                 version: version.into(),
             },
             fail_on,
+            fail_on_unknown: false,
             files,
             summary,
         }
     }
 
     /// 2 when a file could not be linted, else 1 when an unsuppressed finding is at or above
-    /// `fail_on`, else 0.
+    /// `fail_on` (or, with `fail_on_unknown`, a check is unknown until deploy time), else 0.
     pub fn exit_code(&self) -> u8 {
         if self.summary.input_errors > 0 {
             2
         } else if self
             .findings()
             .any(|(_, _, f)| f.suppressed.is_none() && f.severity >= self.fail_on)
+            || (self.fail_on_unknown && self.summary.unknown > 0)
         {
             1
         } else {
