@@ -76,20 +76,50 @@ fn main() -> ExitCode {
 /// drop-in form of `check-ecs-exec.sh`. A first word a typo away from a subcommand (`lnit`,
 /// `chekc`) is not taken as a cluster name: it is a usage error that names the subcommand.
 fn shorthand(mut args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, String> {
-    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+    // Global flags may come first: `ecs-exec-doctor --color never CLUSTER TASK`.
+    let mut at = 1;
+    while let Some(word) = args.get(at).and_then(|a| a.to_str()) {
+        match word {
+            "--color" => at += 2,
+            _ if word.starts_with("--color=") => at += 1,
+            _ => break,
+        }
+    }
+    let Some(first) = args.get(at).and_then(|a| a.to_str()) else {
         return Ok(args);
     };
     let is_meta = matches!(first, "-h" | "--help" | "-V" | "--version");
-    if is_meta || cli::SUBCOMMANDS.contains(&first) || first.starts_with("--color") {
+    if is_meta || cli::SUBCOMMANDS.contains(&first) {
         return Ok(args);
+    }
+    // `--verison` is not a check flag mistyped: read as `check --verison` it would be
+    // matched against check's flags (`--regions`).
+    if let Some(meant) = mistyped_meta_flag(first) {
+        return Err(format!("unknown option `{first}`; did you mean `{meant}`?"));
     }
     if let Some(meant) = mistyped_subcommand(first) {
         return Err(format!(
             "unknown command `{first}`; did you mean `{meant}`? (for a cluster named `{first}`, run `ecs-exec-doctor check {first} TASK`)"
         ));
     }
-    args.insert(1, "check".into());
+    args.insert(at, "check".into());
     Ok(args)
+}
+
+/// `--version` or `--help` when `word` is a flag a typo away from one of them.
+fn mistyped_meta_flag(word: &str) -> Option<&'static str> {
+    let name = word.strip_prefix("--")?;
+    ["version", "help"]
+        .into_iter()
+        .find(|m| strsim::damerau_levenshtein(&name.to_ascii_lowercase(), m) <= 2)
+        .filter(|m| *m != name)
+        .map(|m| {
+            if m == "version" {
+                "--version"
+            } else {
+                "--help"
+            }
+        })
 }
 
 /// The subcommand `word` is most likely a typo of: at most two edits (a swap of neighbours
@@ -147,6 +177,34 @@ mod tests {
             shorthand(args(&["d", "lnit", "x.json"]))
                 .unwrap_err()
                 .contains("did you mean `lint`?")
+        );
+        // Global flags before the drop-in form.
+        assert_eq!(
+            shorthand(args(&["d", "--color", "never", "prod", "abc"])).unwrap(),
+            args(&["d", "--color", "never", "check", "prod", "abc"])
+        );
+        assert_eq!(
+            shorthand(args(&["d", "--color=always", "prod", "abc"])).unwrap(),
+            args(&["d", "--color=always", "check", "prod", "abc"])
+        );
+        assert_eq!(
+            shorthand(args(&["d", "--color", "never", "lint", "x"])).unwrap(),
+            args(&["d", "--color", "never", "lint", "x"])
+        );
+        // A typo of --version is one, not a check flag.
+        assert!(
+            shorthand(args(&["d", "--verison"]))
+                .unwrap_err()
+                .contains("did you mean `--version`?")
+        );
+        assert!(
+            shorthand(args(&["d", "--hlep"]))
+                .unwrap_err()
+                .contains("did you mean `--help`?")
+        );
+        assert_eq!(
+            shorthand(args(&["d", "--region", "us-east-1", "prod", "abc"])).unwrap(),
+            args(&["d", "check", "--region", "us-east-1", "prod", "abc"])
         );
     }
 

@@ -228,6 +228,26 @@ fn hostile_recordings_are_escaped_or_refused() {
 
 #[test]
 fn usage_errors_exit_2_with_one_line() {
+    // A typo of --version is named as one (not matched against check's flags), and global
+    // flags work before the drop-in `CLUSTER TASK` form.
+    usage_error(&["--verison"], "did you mean `--version`?");
+    usage_error(
+        &["--color", "never", "prod", "web"],
+        "is not a task id or ARN",
+    );
+    // AWS_PROFILE naming a profile no file defines says so, not "instance metadata".
+    let (stdout, stderr, code) = run(doctor().env("AWS_PROFILE", "nosuch").args([
+        "check",
+        "prod",
+        "0123456789abcdef0123456789abcdef",
+        "--region",
+        "us-east-1",
+    ]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("profile `nosuch` (from AWS_PROFILE) is not defined"),
+        "{stderr}"
+    );
     usage_error(&["check"], "no cluster given");
     usage_error(&["check", "prod"], "no task given");
     usage_error(&["check", "prod", "web"], "is not a task id or ARN");

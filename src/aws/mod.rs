@@ -211,6 +211,17 @@ async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result
                 "profile `{name}` is not defined in the AWS config or credentials file: check --profile (`aws configure list-profiles` lists them)"
             );
         }
+        // AWS_PROFILE naming a profile no file defines: the chain moves on and fails last on
+        // instance metadata, which would hide the typo.
+        if aws.profile.is_none()
+            && std::env::var_os("AWS_ACCESS_KEY_ID").is_none()
+            && let Some(name) = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())
+            && !profile_defined(&name)
+        {
+            crate::fail!(
+                "profile `{name}` (from AWS_PROFILE) is not defined in the AWS config or credentials file: check AWS_PROFILE (`aws configure list-profiles` lists them)"
+            );
+        }
         let looked = if aws.profile.is_some() {
             "looked in that profile of ~/.aws/config and ~/.aws/credentials"
         } else {
@@ -222,6 +233,36 @@ async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result
         );
     }
     Ok(())
+}
+
+/// Whether `name` has a section in the shared config file (`[profile NAME]`, or `[default]`)
+/// or the credentials file (`[NAME]`), where the AWS CLI and the SDK look for them.
+fn profile_defined(name: &str) -> bool {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
+    };
+    let sections = |path: Option<std::path::PathBuf>| -> Vec<String> {
+        let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']').map(str::trim))
+            .map(str::to_string)
+            .collect()
+    };
+    let in_config = sections(file("AWS_CONFIG_FILE", "config")).iter().any(|s| {
+        s.strip_prefix("profile")
+            .map(str::trim)
+            .is_some_and(|p| p == name)
+            || (s == "default" && name == "default")
+    });
+    in_config
+        || sections(file("AWS_SHARED_CREDENTIALS_FILE", "credentials"))
+            .iter()
+            .any(|s| s == name)
 }
 
 /// Credentials AWS rejects (expired, invalid) or an unreachable endpoint make every fact
