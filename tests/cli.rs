@@ -248,6 +248,17 @@ fn usage_errors_exit_2_with_one_line() {
         stderr.contains("profile `nosuch` (from AWS_PROFILE) is not defined"),
         "{stderr}"
     );
+    // A replay refuses what it would ignore.
+    let recording = scenario("agent-stopped").join("snapshot.json");
+    let recording = recording.to_str().unwrap();
+    usage_error(
+        &["check", "--replay", recording, "--region", "eu-west-1"],
+        "drop --region",
+    );
+    usage_error(
+        &["check", "--replay", recording, "--container", "app"],
+        "drop --container",
+    );
     usage_error(&["check"], "no cluster given");
     usage_error(&["check", "prod"], "no task given");
     usage_error(&["check", "prod", "web"], "is not a task id or ARN");

@@ -55,6 +55,21 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
                     "--replay takes the cluster and task from the recording: drop CLUSTER, TASK and --service"
                 );
             }
+            // What a recording fixed when it was made cannot be changed on replay: refused,
+            // not silently ignored.
+            let ignored = [
+                ("--region", args.aws.region.is_some()),
+                ("--container", args.container.is_some()),
+                ("--all", args.all),
+                ("--family", args.family.is_some()),
+                ("--started-by", args.started_by.is_some()),
+                ("--max-tasks", args.max_tasks.is_some()),
+            ];
+            if let Some((flag, _)) = ignored.iter().find(|(_, given)| *given) {
+                crate::fail!(
+                    "--replay shows the recording as it was made, with its region, container and tasks: drop {flag} (record again with it to change it)"
+                );
+            }
             let text = replay::read_recording(path)?;
             let snapshot = Snapshot::from_json(&text)
                 .map_err(|e| DoctorError::new(format!("{}: {e}", path.display())))?;
