@@ -998,3 +998,44 @@ fn fail_on_unknown_fails_on_values_known_only_at_deploy_time() {
     let (stdout, stderr, code) = lint_in(dir.path(), &["containers.json", "--fail-on", "unknown"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
 }
+
+/// The Action's lint step, run in bash as the runner runs it: with `format: github` the
+/// annotations reach the step's output (where the workflow reads them) and the output file,
+/// and the step fails on the findings.
+#[test]
+fn the_actions_github_format_prints_annotations_on_the_steps_output() {
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let step = action
+        .split("    - name: lint\n")
+        .nth(1)
+        .and_then(|rest| rest.split("      run: |\n").nth(1))
+        .expect("the lint step's script");
+    let script: String = step
+        .lines()
+        .map(|l| l.strip_prefix("        ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let binary = assert_cmd::cargo::cargo_bin("ecs-exec-doctor");
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("annotations.txt");
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-e", "-c", &script])
+        .env("PATH", path)
+        .env("PATHS", "fixtures/lint/taskdef/register-fail.json")
+        .env("FORMAT", "github")
+        .env("OUTPUT", &output)
+        .env("FAIL_ON", "error")
+        .env("WORKDIR", root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("::error"), "{stdout}");
+    let kept = std::fs::read_to_string(&output).unwrap();
+    assert_eq!(kept, stdout, "the output file keeps the same annotations");
+}
