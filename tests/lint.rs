@@ -1026,6 +1026,7 @@ fn the_actions_github_format_prints_annotations_on_the_steps_output() {
     let out = std::process::Command::new("bash")
         .args(["-e", "-c", &script])
         .env("PATH", path)
+        .env("DOCTOR", &binary)
         .env("PATHS", "fixtures/lint/taskdef/register-fail.json")
         .env("FORMAT", "github")
         .env("OUTPUT", &output)
