@@ -213,16 +213,24 @@ mod tests {
     #[test]
     fn man_pages_are_in_sync() {
         use clap::CommandFactory;
-        let root = cli::Cli::command().version(env!("CARGO_PKG_VERSION"));
+        let version = env!("CARGO_PKG_VERSION");
+        // Built, so that the global flags (`--color`) reach the subcommands' pages.
+        let mut root = cli::Cli::command()
+            .version(version)
+            // `help` has no page of its own: no link to one.
+            .disable_help_subcommand(true);
+        root.build();
         let mut pages = vec![("ecs-exec-doctor".to_string(), root.clone())];
         for sub in root.get_subcommands() {
             let name = format!("ecs-exec-doctor-{}", sub.get_name());
+            let usage = format!("ecs-exec-doctor {}", sub.get_name());
             pages.push((
                 name.clone(),
                 sub.clone()
-                    // clap names are &'static str (its `string` feature is off)
+                    // The page's name; the synopsis shows the command as typed. (clap names
+                    // are &'static str: its `string` feature is off.)
                     .name(&*Box::leak(name.into_boxed_str()))
-                    .version(env!("CARGO_PKG_VERSION")),
+                    .bin_name(usage),
             ));
         }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man");
@@ -230,9 +238,23 @@ mod tests {
         let mut stale = Vec::new();
         for (name, command) in pages {
             let mut page = Vec::new();
+            // Subcommands have no -V of their own: the version is in the footer.
             clap_mangen::Man::new(command)
+                .source(format!("ecs-exec-doctor {version}"))
                 .render(&mut page)
                 .expect("renders");
+            let text = String::from_utf8_lossy(&page);
+            if name != "ecs-exec-doctor" {
+                let typed = name.replacen("ecs-exec-doctor-", "ecs\\-exec\\-doctor ", 1);
+                assert!(
+                    text.contains(&format!("\\fB{typed}\\fR")),
+                    "{name}: synopsis"
+                );
+                assert!(!text.contains("\\-\\-version"), "{name}: no -V of its own");
+                assert!(text.contains("\\-\\-color"), "{name}: the global --color");
+            } else {
+                assert!(!text.contains("help(1)"), "no link to a missing page");
+            }
             let path = dir.join(format!("{name}.1"));
             if update {
                 std::fs::create_dir_all(&dir).expect("docs/man");
