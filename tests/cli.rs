@@ -259,6 +259,33 @@ fn usage_errors_exit_2_with_one_line() {
         &["check", "--replay", recording, "--container", "app"],
         "drop --container",
     );
+    // A profile whose source_profile is missing names the missing one.
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = b\nregion = us-east-1\n",
+    )
+    .unwrap();
+    for via_env in [false, true] {
+        let mut cmd = doctor();
+        cmd.env("AWS_CONFIG_FILE", &config).args([
+            "check",
+            "prod",
+            "0123456789abcdef0123456789abcdef",
+        ]);
+        if via_env {
+            cmd.env("AWS_PROFILE", "a");
+        } else {
+            cmd.args(["--profile", "a"]);
+        }
+        let (_, stderr, code) = run(&mut cmd);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("profile `a` takes its credentials from source_profile `b`"),
+            "{stderr}"
+        );
+    }
     usage_error(&["check"], "no cluster given");
     usage_error(&["check", "prod"], "no task given");
     usage_error(&["check", "prod", "web"], "is not a task id or ARN");

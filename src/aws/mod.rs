@@ -201,6 +201,18 @@ async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result
             .unwrap_or_default();
         // The SDK has no typed variant for an undefined profile; its message names it.
         let text = format!("{}", aws_sdk_ecs::error::DisplayErrorContext(&e));
+        // A profile whose `source_profile` is missing: name that one, not the profile asked.
+        let asked = aws
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+        if let (Some(asked), Some(source)) = (&asked, missing_source_profile(&text))
+            && &source != asked
+        {
+            crate::fail!(
+                "profile `{asked}` takes its credentials from source_profile `{source}`, which is not defined in the AWS config or credentials file: define `{source}` or fix source_profile"
+            );
+        }
         if let Some(name) = &aws.profile
             && (text.contains("was not defined")
                 || text.contains("could not find")
@@ -233,6 +245,14 @@ async fn check_credentials(sdk: &aws_config::SdkConfig, aws: &AwsArgs) -> Result
         );
     }
     Ok(())
+}
+
+/// The profile a `source_profile` names but no file defines, as the SDK's message says it
+/// (`could not find source profile NAME referenced from …`).
+fn missing_source_profile(text: &str) -> Option<String> {
+    let rest = text.split("could not find source profile ").nth(1)?;
+    let name = rest.split_whitespace().next()?;
+    Some(name.trim_matches(['`', '\'', '"']).to_string())
 }
 
 /// Whether `name` has a section in the shared config file (`[profile NAME]`, or `[default]`)
