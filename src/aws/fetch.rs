@@ -48,6 +48,8 @@ const MAX_IN_FLIGHT: [(&str, usize); 4] = [("iam", 4), ("ec2", 16), ("ecs", 8), 
 /// For every other service (sts, logs, s3).
 const MAX_IN_FLIGHT_OTHER: usize = 4;
 
+/// The service clients: handles, cheap to clone, sharing their connections.
+#[derive(Clone)]
 pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     pub iam: aws_sdk_iam::Client,

@@ -126,13 +126,18 @@ async fn scan_async<T: Send>(
     };
     // `--timeout` bounds each cluster's diagnosis, as it bounds a single run.
     let per_cluster = Duration::from_secs(aws.timeout.max(1));
-    let fetcher_for = |creds: Option<&Credentials>, region: &str, cluster: &str| {
+    // One set of clients per account and region, shared by its clusters' fetchers (the SDK's
+    // clients are handles: their connections are reused across clusters).
+    let clients_in = |creds: Option<&Credentials>, region: &str| {
         let mut config = sdk
             .to_builder()
             .region(aws_config::Region::new(region.to_string()));
         if let Some(c) = creds {
             config = config.credentials_provider(SharedCredentialsProvider::new(c.clone()));
         }
+        clients(&config.build(), aws.endpoint_url.as_deref())
+    };
+    let fetcher_for = |clients: &fetch::Clients, region: &str, cluster: &str| {
         let target = Target {
             region: region.to_string(),
             partition: target::partition_of(region).to_string(),
@@ -141,17 +146,12 @@ async fn scan_async<T: Send>(
             ..Default::default()
         };
         let needs: BTreeSet<FactKind> = needs.iter().copied().collect();
-        let mut f = fetch::Fetcher::new(
-            clients(&config.build(), aws.endpoint_url.as_deref()),
-            target,
-            needs,
-            max_tasks,
-            progress.clone(),
-        );
+        let mut f =
+            fetch::Fetcher::new(clients.clone(), target, needs, max_tasks, progress.clone());
         f.deadline = Some((tokio::time::Instant::now() + per_cluster, aws.timeout));
         f
     };
-    let bootstrap = fetcher_for(None, &anchor, "");
+    let bootstrap = fetcher_for(&clients_in(None, &anchor), &anchor, "");
     let me = bootstrap.caller_account().await.map_err(|e| {
         DoctorError::new(format!(
             "cannot tell who the doctor runs as ({})",
@@ -185,7 +185,8 @@ async fn scan_async<T: Send>(
     let partition = target::partition_of(&anchor);
     let per_account = futures::stream::iter(account_ids.iter().cloned())
         .map(|account| {
-            let (fetcher_for, bootstrap, me, anchor) = (&fetcher_for, &bootstrap, &me, &anchor);
+            let (clients_in, fetcher_for, bootstrap, me, anchor) =
+                (&clients_in, &fetcher_for, &bootstrap, &me, &anchor);
             async move {
                 let mut out = AccountScan {
                     regions: Vec::new(),
@@ -211,7 +212,7 @@ async fn scan_async<T: Send>(
                     }
                 };
                 out.regions = if matches!(regions, [all] if all == "all") {
-                    match fetcher_for(creds.as_ref(), anchor, "")
+                    match fetcher_for(&clients_in(creds.as_ref(), anchor), anchor, "")
                         .enabled_regions()
                         .await
                     {
@@ -238,7 +239,8 @@ async fn scan_async<T: Send>(
                 };
                 let per_region = futures::stream::iter(out.regions.clone())
                     .map(|region| {
-                        scan_region(fetcher_for, creds.as_ref(), &account, region, on_cluster)
+                        let clients = clients_in(creds.as_ref(), &region);
+                        scan_region(fetcher_for, clients, &account, region, on_cluster)
                     })
                     .buffer_unordered(REGIONS_AT_ONCE)
                     .collect::<Vec<_>>()
@@ -276,13 +278,13 @@ async fn scan_async<T: Send>(
 
 /// Every cluster of one region of one account, diagnosed and handed to `on_cluster`.
 async fn scan_region<T: Send>(
-    fetcher_for: &(impl Fn(Option<&Credentials>, &str, &str) -> fetch::Fetcher + Sync),
-    creds: Option<&Credentials>,
+    fetcher_for: &(impl Fn(&fetch::Clients, &str, &str) -> fetch::Fetcher + Sync),
+    clients: fetch::Clients,
     account: &str,
     region: String,
     on_cluster: &OnCluster<'_, T>,
 ) -> (Vec<(String, String, String, T)>, Vec<Unreadable>) {
-    let lister = fetcher_for(creds, &region, "");
+    let lister = fetcher_for(&clients, &region, "");
     let clusters = match lister.list_clusters().await {
         Ok(arns) => {
             lister
@@ -306,10 +308,10 @@ async fn scan_region<T: Send>(
     // Each cluster judged the moment its facts are in, its diagnosis then dropped.
     let diagnosed = futures::stream::iter(clusters)
         .map(|arn| {
-            let region = region.clone();
+            let (region, clients) = (region.clone(), &clients);
             async move {
                 let name = ecs_exec_doctor_checks::arn::cluster_name(&arn).to_string();
-                let fetcher = fetcher_for(creds, &region, &name);
+                let fetcher = fetcher_for(clients, &region, &name);
                 let d = fetcher.gather(async { Fact::NotFetched }).await;
                 fetcher
                     .progress
