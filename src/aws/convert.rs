@@ -256,6 +256,19 @@ pub fn decision(d: &aws_sdk_iam::types::PolicyEvaluationDecisionType) -> Decisio
     }
 }
 
+/// A role's tags (`iam:GetRole`), which its sessions carry as `aws:PrincipalTag/*`.
+pub fn role_tags(
+    role: Option<&aws_sdk_iam::types::Role>,
+) -> std::collections::BTreeMap<String, String> {
+    role.map(|r| {
+        r.tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// Flattens simulation results to one entry per (action, resource).
 pub fn sim_results(results: &[aws_sdk_iam::types::EvaluationResult]) -> Vec<SimResult> {
     let mut out = Vec::new();

@@ -269,15 +269,7 @@ impl Fetcher {
                 .await
             {
                 Ok(r) => {
-                    principal_tags = r
-                        .role()
-                        .map(|r| {
-                            r.tags()
-                                .iter()
-                                .map(|t| (t.key().to_string(), t.value().to_string()))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    principal_tags = convert::role_tags(r.role());
                     (
                         r.role().map(|r| r.arn().to_string()).unwrap_or(fallback),
                         None,

@@ -138,7 +138,12 @@ pub fn now_epoch() -> i64 {
 
 /// Now, as RFC 3339 in UTC (`2026-12-07T12:04:05Z`).
 pub fn now_rfc3339() -> String {
-    aws_smithy_types::DateTime::from_secs(now_epoch())
+    rfc3339(now_epoch())
+}
+
+/// `epoch` seconds as RFC 3339 in UTC.
+pub fn rfc3339(epoch: i64) -> String {
+    aws_smithy_types::DateTime::from_secs(epoch)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default()
 }

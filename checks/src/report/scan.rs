@@ -72,7 +72,7 @@ impl Tally {
         }
     }
 
-    fn add(&mut self, other: Tally) {
+    pub fn add(&mut self, other: Tally) {
         self.tasks += other.tasks;
         self.ready += other.ready;
         self.not_ready += other.not_ready;

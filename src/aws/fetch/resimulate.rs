@@ -32,12 +32,7 @@ fn among(key: &str, keys: &[&str]) -> bool {
 /// `context` with the time keys set to `epoch` seconds.
 fn at_time(context: &BTreeMap<String, String>, epoch: i64) -> BTreeMap<String, String> {
     let mut c = context.clone();
-    c.insert(
-        "aws:CurrentTime".into(),
-        aws_smithy_types::DateTime::from_secs(epoch)
-            .fmt(aws_smithy_types::date_time::Format::DateTime)
-            .unwrap_or_default(),
-    );
+    c.insert("aws:CurrentTime".into(), crate::aws::rfc3339(epoch));
     c.insert("aws:EpochTime".into(), epoch.to_string());
     c
 }
@@ -134,16 +129,15 @@ impl Fetcher {
             return with_now;
         };
         for r in results.iter_mut() {
-            let Some(keys) = Some(
-                r.missing_context
-                    .iter()
-                    .filter(|k| among(k, &TIME_KEYS))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            )
-            .filter(|k| !k.is_empty()) else {
+            let keys: Vec<String> = r
+                .missing_context
+                .iter()
+                .filter(|k| among(k, &TIME_KEYS))
+                .cloned()
+                .collect();
+            if keys.is_empty() {
                 continue;
-            };
+            }
             let Some(now_result) = current
                 .iter()
                 .find(|o| o.action == r.action && o.resource == r.resource)
@@ -163,7 +157,7 @@ impl Fetcher {
                         .find(|o| o.action == r.action && o.resource == r.resource)?;
                     Some(TimeSample {
                         offset_hours: *h,
-                        at: at_time(&BTreeMap::new(), now + h * 3600)["aws:CurrentTime"].clone(),
+                        at: crate::aws::rfc3339(now + h * 3600),
                         decision: other.decision,
                     })
                 })

@@ -26,15 +26,7 @@ impl Fetcher {
                     .role()
                     .and_then(|r| r.assume_role_policy_document())
                     .and_then(decode_policy),
-                tags: out
-                    .role()
-                    .map(|r| {
-                        r.tags()
-                            .iter()
-                            .map(|t| (t.key().to_string(), t.value().to_string()))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                tags: crate::aws::convert::role_tags(out.role()),
             }),
             Err(e) if e.kind == FactErrorKind::NotFound => Fact::ok(Role {
                 arn,

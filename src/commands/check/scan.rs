@@ -133,10 +133,7 @@ fn jsonl(
     }
     let mut totals = Tally::default();
     for (_, _, _, (t, _)) in &facts.clusters {
-        totals.tasks += t.tasks;
-        totals.ready += t.ready;
-        totals.not_ready += t.not_ready;
-        totals.unknown += t.unknown;
+        totals.add(*t);
     }
     text.push_str(
         &serde_json::json!({
