@@ -293,6 +293,23 @@ fn tag_role(emu: &Emulator, role: &str, team: &str) {
     .or_die("TagRole");
 }
 
+/// Tags `role` with `team` and allows it `action` only for the payments team (by
+/// `aws:PrincipalTag/team`).
+fn only_for_payments(emu: &Emulator, role: &str, team: &str, action: &str) {
+    tag_role(emu, role, team);
+    put_role_policy(
+        emu,
+        role,
+        "TeamOnly",
+        vec![json!({
+            "Effect": "Allow",
+            "Action": action,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": "payments"}}
+        })],
+    );
+}
+
 /// Attribute-based access on the agent's role: ssmmessages allowed only for the team the
 /// role is tagged with. The role's tags settle `aws:PrincipalTag/team`: the right team
 /// passes, another team is a red naming the tag.
@@ -301,18 +318,11 @@ fn the_task_roles_tags_decide_tag_based_access() {
     let Some(emu) = Emulator::start() else { return };
     let tagged = |cluster: &str, team: &str| {
         let world = role_without_exec_permissions(&emu, cluster);
-        let role = world.task_role_name.clone().unwrap();
-        tag_role(&emu, &role, team);
-        put_role_policy(
+        only_for_payments(
             &emu,
-            &role,
-            "TeamOnly",
-            vec![json!({
-                "Effect": "Allow",
-                "Action": "ssmmessages:*",
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "payments"}}
-            })],
+            world.task_role_name.as_deref().unwrap(),
+            team,
+            "ssmmessages:*",
         );
         emu.diagnose(&world).report()
     };
@@ -335,18 +345,11 @@ fn principal_tags_of_the_callers_role_decide_tag_based_access() {
     let Some(emu) = Emulator::start() else { return };
     let tagged = |cluster: &str, team: &str| {
         let world = assumed_role_caller(&emu, cluster);
-        let role = format!("{cluster}-doctor");
-        tag_role(&emu, &role, team);
-        put_role_policy(
+        only_for_payments(
             &emu,
-            &role,
-            "TeamOnly",
-            vec![json!({
-                "Effect": "Allow",
-                "Action": "ecs:ExecuteCommand",
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "payments"}}
-            })],
+            &format!("{cluster}-doctor"),
+            team,
+            "ecs:ExecuteCommand",
         );
         emu.diagnose(&world).report()
     };

@@ -16,6 +16,16 @@ fn scan_json(run: &Run) -> Value {
     })
 }
 
+/// A healthy cluster `good` (returned) and a cluster `bad` whose task was started without
+/// exec.
+fn healthy_beside_broken(emu: &Emulator, good: &str, bad: &str) -> World {
+    emu.world(Spec {
+        exec_enabled: false,
+        ..Spec::healthy(bad)
+    });
+    emu.world(Spec::healthy(good))
+}
+
 fn cluster<'a>(scan: &'a Value, name: &str) -> &'a Value {
     scan["clusters"]
         .as_array()
@@ -31,11 +41,7 @@ fn cluster<'a>(scan: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn every_cluster_of_every_region_is_judged_and_totalled() {
     let Some(emu) = Emulator::start() else { return };
-    let good = emu.world(Spec::healthy("scangood"));
-    let _bad = emu.world(Spec {
-        exec_enabled: false,
-        ..Spec::healthy("scanbad")
-    });
+    let good = healthy_beside_broken(&emu, "scangood", "scanbad");
     let run = emu
         .doctor(&good)
         .args(["check", "--all-clusters", "--format", "json"])
@@ -265,11 +271,7 @@ fn the_organizations_accounts_are_scanned() {
 #[test]
 fn json_lines_give_one_task_per_line_then_the_totals() {
     let Some(emu) = Emulator::start() else { return };
-    let world = emu.world(Spec::healthy("scanlines"));
-    let _bad = emu.world(Spec {
-        exec_enabled: false,
-        ..Spec::healthy("scanlinesbad")
-    });
+    let world = healthy_beside_broken(&emu, "scanlines", "scanlinesbad");
     let run = emu
         .doctor(&world)
         .args(["check", "--all-clusters", "--format", "jsonl"])

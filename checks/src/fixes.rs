@@ -81,35 +81,31 @@ pub fn roll_service(
     update: &str,
     region: &str,
 ) -> Fix {
-    let update_command =
-        format!("aws ecs update-service --cluster {cluster} --service {service}{update}{region}");
-    match controller {
-        Some("CODE_DEPLOY") => {
-            let fix = if update.is_empty() {
-                fix
-            } else {
-                fix.command(update_command)
-            };
+    // Without a forced deployment, update-service only when there is something to update.
+    let with_update = |fix: Fix| {
+        if update.is_empty() {
+            fix
+        } else {
             fix.command(format!(
+                "aws ecs update-service --cluster {cluster} --service {service}{update}{region}"
+            ))
+        }
+    };
+    match controller {
+        Some("CODE_DEPLOY") => with_update(fix)
+            .command(format!(
                 "aws deploy create-deployment --application-name AppECS-{cluster}-{service} --deployment-group-name DgpECS-{cluster}-{service} --revision file://appspec-revision.json{region}"
             ))
             .note(format!(
                 "`{service}` uses the CODE_DEPLOY (blue/green) deployment controller: ECS refuses a forced new deployment for it, and a CodeDeploy deployment replaces its tasks. AppECS-{cluster}-{service} and DgpECS-{cluster}-{service} are the names the ECS console gives; `aws deploy list-applications` and `aws deploy list-deployment-groups --application-name APP` show yours, and the revision is the service's AppSpec (the task definition and load balancer container)"
-            ))
-        }
-        Some("EXTERNAL") => {
-            let fix = if update.is_empty() {
-                fix
-            } else {
-                fix.command(update_command)
-            };
-            fix.command(format!(
+            )),
+        Some("EXTERNAL") => with_update(fix)
+            .command(format!(
                 "aws ecs create-task-set --cluster {cluster} --service {service} --task-definition TASK_DEFINITION ...{region}   # then aws ecs update-service-primary-task-set"
             ))
             .note(format!(
                 "`{service}` uses the EXTERNAL deployment controller: ECS refuses a forced new deployment for it; the deployer that manages it replaces the tasks with a new task set"
-            ))
-        }
+            )),
         _ => fix.command(format!(
             "aws ecs update-service --cluster {cluster} --service {service}{update} --force-new-deployment{region}"
         )),

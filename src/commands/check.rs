@@ -130,14 +130,7 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
     // checks say.
     let probe_failed = report.probes.iter().any(|p| !p.verified() || !p.closed);
     let text = match args.format {
-        CheckFormat::Text => render::text::check_report(
-            &report,
-            &render::text::TextOptions {
-                color,
-                quiet: args.quiet,
-                detail: args.detail,
-            },
-        ),
+        CheckFormat::Text => render::text::check_report(&report, &text_options(&args, color)),
         CheckFormat::Json => render::json::check_report(&report),
         CheckFormat::Markdown => render::markdown::check_report(&report),
         CheckFormat::Jsonl => unreachable!("refused above"),
@@ -150,6 +143,15 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Output> {
             exit_code(&report, args.selection.fail_on)
         },
     })
+}
+
+/// The text report's options from the command line.
+fn text_options(args: &CheckArgs, color: bool) -> render::text::TextOptions {
+    render::text::TextOptions {
+        color,
+        quiet: args.quiet,
+        detail: args.detail,
+    }
 }
 
 /// `--wait`: diagnoses again, a few seconds apart (2 s, doubling, at most 15 s), until every

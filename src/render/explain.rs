@@ -427,12 +427,7 @@ fn no_match(out: &mut String, t: &TextExplanation, p: &Palette) {
                 h.entry.name.style(p.bold),
                 h.entry.title,
                 confidence_word(h.confidence),
-                h.matched
-                    .iter()
-                    .take(6)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                h.matched_words()
             );
         }
         let _ = writeln!(

@@ -549,17 +549,7 @@ fn explain_text(out: &mut String, t: &TextExplanation) {
                 let matched = if h.matched.is_empty() {
                     String::new()
                 } else {
-                    format!(
-                        " (matched: {})",
-                        inline(
-                            &h.matched
-                                .iter()
-                                .take(6)
-                                .cloned()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    )
+                    format!(" (matched: {})", inline(&h.matched_words()))
                 };
                 let _ = writeln!(
                     out,

@@ -39,6 +39,21 @@ pub struct Hit {
     pub confidence: Confidence,
 }
 
+impl Hit {
+    /// The most telling matched words, as a text shows them (`a, b, c`).
+    pub fn matched_words(&self) -> String {
+        self.matched
+            .iter()
+            .take(SHOWN_WORDS)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Matched words a text shows per hit.
+const SHOWN_WORDS: usize = 6;
+
 fn entry_id<S: serde::Serializer>(e: &&'static Entry, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(e.id)
 }

@@ -53,14 +53,7 @@ pub fn run(args: &CheckArgs, color: bool, mut selection: Selection) -> Result<Ou
         facts.unreadable,
     );
     let text = match args.format {
-        CheckFormat::Text => render::scan::text(
-            &scan,
-            &render::text::TextOptions {
-                color,
-                quiet: args.quiet,
-                detail: args.detail,
-            },
-        ),
+        CheckFormat::Text => render::scan::text(&scan, &super::text_options(args, color)),
         CheckFormat::Json => render::scan::json(&scan, calls),
         CheckFormat::Markdown => render::scan::markdown(&scan),
         CheckFormat::Jsonl => unreachable!("streamed above"),
