@@ -108,7 +108,7 @@ fn golden_outputs_for_every_format() {
             } else {
                 assert_eq!(stderr.lines().count(), 1, "{stderr}");
                 assert!(
-                    stderr.starts_with("ecs-exec-doctor lint: 36 files")
+                    stderr.starts_with("ecs-exec-doctor lint: 37 files")
                         || dir.ends_with("invalid"),
                     "{stderr}"
                 );
@@ -214,10 +214,14 @@ fn fixtures_cover_every_lint_check_and_input_kind() {
         let mut failing = false;
         for unit in file["units"].as_array().unwrap() {
             for check in unit["checks"].as_array().unwrap() {
-                // UNKNOWN only for values written as expressions (intrinsics, variables).
+                // UNKNOWN only for values written as expressions (intrinsics, variables) and
+                // task roles the input does not define.
                 if check["status"] == "unknown" {
                     let message = check["message"].as_str().unwrap();
-                    assert!(message.contains("deploy time"), "{path}: {check}");
+                    assert!(
+                        message.contains("deploy time") || message.contains("outside this input"),
+                        "{path}: {check}"
+                    );
                 }
                 for f in check["findings"].as_array().into_iter().flatten() {
                     codes.insert(f["code"].as_str().unwrap().to_string());
@@ -994,7 +998,7 @@ fn fail_on_unknown_fails_on_values_known_only_at_deploy_time() {
     .unwrap();
     let (stdout, stderr, code) = lint_in(dir.path(), &["containers.json"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.contains("unknown until deploy time"), "{stdout}");
+    assert!(stdout.contains("unknown from the files alone"), "{stdout}");
     let (stdout, stderr, code) = lint_in(dir.path(), &["containers.json", "--fail-on", "unknown"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
 }
@@ -1039,4 +1043,153 @@ fn the_actions_github_format_prints_annotations_on_the_steps_output() {
     assert!(stdout.contains("::error"), "{stdout}");
     let kept = std::fs::read_to_string(&output).unwrap();
     assert_eq!(kept, stdout, "the output file keeps the same annotations");
+}
+
+/// Task roles defined beside their task definitions in real templates and modules
+/// (fixtures/lint-iam-public/README.md): IR002 reads the role's policies where the input
+/// defines them, says unknown where it does not, and points a missing grant at the role.
+#[test]
+fn task_roles_from_public_repositories() {
+    // (path fragment, unit, IR002 status)
+    let expected: &[(&str, &str, &str)] = &[
+        (
+            "donngi__container/",
+            "aws_ecs_task_definition.app_nginx",
+            "pass",
+        ),
+        (
+            "donngi__container/",
+            "aws_ecs_task_definition.web_nginx",
+            "pass",
+        ),
+        (
+            "sousukekurosawa__ecs-fargate/",
+            "aws_ecs_task_definition.this",
+            "unknown",
+        ),
+        (
+            "keinomur__execute-ecs/",
+            "aws_ecs_task_definition.stub",
+            "pass",
+        ),
+        (
+            "hello-ecs-app-mesh/",
+            "aws_ecs_task_definition.counter_blue",
+            "pass",
+        ),
+        (
+            "hello-ecs-app-mesh/",
+            "aws_ecs_task_definition.counter_green",
+            "pass",
+        ),
+        (
+            "hello-ecs-app-mesh/",
+            "aws_ecs_task_definition.redis_blue",
+            "pass",
+        ),
+        (
+            "hello-ecs-app-mesh/",
+            "aws_ecs_task_definition.redis_green",
+            "pass",
+        ),
+        (
+            "hello-ecs-app-mesh/",
+            "aws_ecs_task_definition.virtual_gateway",
+            "pass",
+        ),
+        (
+            "tenzir__tunnel/",
+            "aws_ecs_task_definition.fargate_task_def",
+            "pass",
+        ),
+        (
+            "k3ii__aws-ecs-exec-demo/",
+            "aws_ecs_task_definition.ecs_exec",
+            "pass",
+        ),
+        (
+            "cloudposse__ecs-alb-service-task/",
+            "aws_ecs_task_definition.default",
+            "unknown",
+        ),
+        (
+            "musatee__fargate_with_ecs-exec/",
+            "aws_ecs_task_definition.efs-task",
+            "unknown",
+        ),
+        ("sotoiwa__ecs/", "aws_ecs_task_definition.this", "pass"),
+        (
+            "tenzir__matcher/",
+            "aws_ecs_task_definition.fargate_task_def",
+            "error",
+        ),
+        ("copilot-cli__worker-test", "TaskDefinition", "pass"),
+        ("copilot-cli__backend-simple", "TaskDefinition", "pass"),
+        ("copilot-cli__svc-test", "TaskDefinition", "error"),
+        ("wiltoncarvalho__", "TaskDefinition", "pass"),
+        ("sjakthol__service-shell", "TaskDefinition", "error"),
+        ("waterstreamio__", "WaterstreamEcsTaskDef", "error"),
+        (
+            "waterstreamio__",
+            "WaterstreamCWAgentPrometheusTaskDef",
+            "error",
+        ),
+        ("yoppydev__ecs", "ECSWebTaskDefinition", "unknown"),
+        (
+            "aws-cdk__aws-ecs-integ-exec-command",
+            "TaskDef54694570",
+            "pass",
+        ),
+    ];
+    let (stdout, stderr, _) = lint(&[
+        "fixtures/lint-iam-public",
+        "--no-config",
+        "--select",
+        "IR002",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let mut got = Vec::new();
+    for file in report["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        for unit in file["units"].as_array().unwrap() {
+            if unit["resource_type"] == "aws_ecs_service"
+                || unit["resource_type"] == "AWS::ECS::Service"
+            {
+                continue;
+            }
+            let check = &unit["checks"][0];
+            assert_eq!(check["code"], "IR002");
+            got.push((
+                path.to_string(),
+                unit["name"].as_str().unwrap().to_string(),
+                check.clone(),
+            ));
+        }
+    }
+    assert_eq!(got.len(), expected.len(), "{got:#?}");
+    for (fragment, name, status) in expected {
+        let (path, _, check) = got
+            .iter()
+            .find(|(p, n, _)| p.contains(fragment) && n == name)
+            .unwrap_or_else(|| panic!("no {fragment} {name}"));
+        assert_eq!(check["status"], *status, "{path} {name}: {check}");
+        if *status == "error" {
+            // At the role, naming the task definition that uses it.
+            let f = &check["findings"][0];
+            assert!(
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("is not allowed ssmmessages:CreateControlChannel"),
+                "{f}"
+            );
+            assert!(
+                f["evidence"].to_string().contains(&format!("`{name}`"))
+                    || f["evidence"].to_string().contains("another file"),
+                "{f}"
+            );
+        }
+    }
 }

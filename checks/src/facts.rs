@@ -316,6 +316,10 @@ pub struct Subject {
     /// The role the exec agent uses (`iam:GetRole`): whether it exists and whom it trusts.
     #[serde(default)]
     pub task_role: Fact<Role>,
+    /// `lint` only: the task role's policies as the input defines them. Not fetched when the
+    /// role is defined outside the input.
+    #[serde(default, skip_serializing_if = "Fact::is_not_fetched")]
+    pub task_role_policies: Fact<RolePolicies>,
 }
 
 /// Where the facts come from: a live or recorded diagnosis, or files read by `lint`.

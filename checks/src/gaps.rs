@@ -70,6 +70,7 @@ impl Gaps {
                     caller_permissions,
                     task_role_permissions,
                     task_role,
+                    task_role_policies,
                 } = s;
                 let mut errors = Vec::new();
                 seen.fact(task, &mut errors);
@@ -83,6 +84,7 @@ impl Gaps {
                 seen.fact(caller_permissions, &mut errors);
                 seen.fact(task_role_permissions, &mut errors);
                 seen.fact(task_role, &mut errors);
+                seen.fact(task_role_policies, &mut errors);
                 errors
             })
             .collect();

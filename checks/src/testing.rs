@@ -215,6 +215,7 @@ pub fn diagnosis() -> Diagnosis {
         log_destinations: Fact::absent("the cluster does not override the session log destination"),
         tasks_left_out: 0,
         subjects: vec![Subject {
+            task_role_policies: Fact::NotFetched,
             task_ref: TASK_ID.into(),
             task: Fact::ok(Task {
                 arn: task_arn(),

@@ -300,7 +300,7 @@ fn summary_line(report: &LintReport) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
-        "{}, {}: {}, {}, {} info ({} suppressed), {}, {} unknown until deploy time",
+        "{}, {}: {}, {}, {} info ({} suppressed), {}, {} unknown from the files alone",
         plural(s.files, "file", "files"),
         plural(s.units, "resource", "resources"),
         plural(s.error, "error", "errors"),

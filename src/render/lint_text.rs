@@ -147,7 +147,7 @@ fn summary(out: &mut String, report: &LintReport, p: &Palette) {
     }
     if s.unknown > 0 {
         extra.push(format!(
-            "{} unknown until deploy time (lint a plan, or run check, to see them)",
+            "{} unknown from the files alone (lint a plan, or run check, to see them)",
             plural(s.unknown, "check", "checks")
         ));
     }

@@ -61,6 +61,7 @@ pub fn units(root: &Node, problems: &mut Vec<Problem>) -> Vec<LintUnit> {
             units.push(unit);
         }
     }
+    super::iam::attach(&super::iam::cloudformation::roles(root), &mut units);
     // a service's platform family is that of the task definition it references
     for unit in &mut units {
         let family = unit
@@ -118,6 +119,9 @@ fn read_unit(
             let known = os_families.get(&entry.key).cloned().flatten();
             os_families.insert(entry.key.clone(), known.or(td.os_family.clone()));
             unit.task_definition = Some(td);
+            unit.task_role_ref = props
+                .get("TaskRoleArn")
+                .and_then(super::iam::cloudformation::referenced_id);
         } else {
             unit.service = Some(ecs::service(&READER, props, &entry.key));
             unit.cluster = ecs::cluster(&READER, props);

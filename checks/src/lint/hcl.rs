@@ -19,7 +19,7 @@ use super::source::{LineIndex, MAX_DEPTH, Pos};
 use super::spans::Seg;
 use super::terraform::{self, SERVICE, TASK_DEFINITION};
 use super::tree::{Entry, Node, NodeKind};
-use super::{Files, LintUnit, Problem};
+use super::{Files, LintUnit, Problem, iam};
 
 /// Whether a text is Terraform HCL rather than JSON or YAML: a top-level block such as
 /// `resource "aws_ecs_service" "web" {` or `locals {` starts a line.
@@ -98,6 +98,35 @@ pub fn units(text: &str, files: &dyn Files, problems: &mut Vec<Problem>) -> (Nod
             value: values,
         });
     }
+    // The module's roles, each file read with its own text for positions and the module's
+    // locals and variables.
+    let indexes: Vec<LineIndex> = siblings.iter().map(|(t, _)| LineIndex::new(t)).collect();
+    let sibling_envs: Vec<Env> = siblings
+        .iter()
+        .zip(&indexes)
+        .map(|((t, b), i)| {
+            let mut e = Env::new(t, i, files);
+            e.collect(b);
+            e.collect_from(text, &body);
+            for (other, ob) in &siblings {
+                e.collect_from(other, ob);
+            }
+            e
+        })
+        .collect();
+    let mut module = vec![iam::terraform::ModuleFile {
+        env: &env,
+        body: &body,
+        this_file: true,
+    }];
+    for ((_, b), e) in siblings.iter().zip(&sibling_envs) {
+        module.push(iam::terraform::ModuleFile {
+            env: e,
+            body: b,
+            this_file: false,
+        });
+    }
+    iam::attach(&iam::terraform::roles(&module), &mut units);
     problems.extend(env.take_problems());
     (Node::new(Pos::START, NodeKind::Map(doc)), units)
 }
@@ -122,7 +151,7 @@ pub fn label_text(label: &BlockLabel) -> String {
 
 /// A block body as a plan's `values`: attributes evaluated, nested blocks as lists of objects
 /// under their type (`capacity_provider_strategy = [{...}, {...}]`), `dynamic` blocks unknown.
-fn block_values(env: &Env, body: &Body, depth: usize) -> Node {
+pub(crate) fn block_values(env: &Env, body: &Body, depth: usize) -> Node {
     let pos = env.pos(body.span());
     let mut entries: Vec<Entry> = Vec::new();
     let mut blocks: HashMap<String, usize> = HashMap::new();

@@ -20,6 +20,7 @@ pub mod excerpt;
 mod fix_language;
 pub mod hcl;
 pub(crate) mod hcl_eval;
+pub(crate) mod iam;
 pub mod json;
 pub mod mask;
 pub mod report;
@@ -154,6 +155,13 @@ pub struct LintUnit {
         conditions::Assignment,
         std::sync::Arc<Vec<conditions::Assignment>>,
     )>,
+    /// The role a task definition's task role refers to in the same input (a logical id, a
+    /// Terraform resource name), as its reader found it.
+    pub task_role_ref: Option<String>,
+    /// That role's policies, when the input defines it (see [`iam`]).
+    pub task_role_policies: Option<crate::model::RolePolicies>,
+    /// Where that role is defined, when it is in this file: findings about it point there.
+    pub role_pos: Option<Pos>,
 }
 
 impl LintUnit {
@@ -177,6 +185,9 @@ impl LintUnit {
             container_index: Vec::new(),
             suppressions: Vec::new(),
             conditions: None,
+            task_role_ref: None,
+            task_role_policies: None,
+            role_pos: None,
         }
     }
 }
@@ -483,6 +494,10 @@ fn evaluate_unit(
                     Some(s) => Fact::ok(s.clone()),
                     None => Fact::absent(format!("`{}` is a {what}", unit.name)),
                 },
+                task_role_policies: match &unit.task_role_policies {
+                    Some(p) => Fact::ok(p.clone()),
+                    None => Fact::NotFetched,
+                },
                 ..Default::default()
             }],
             ..Default::default()
@@ -575,10 +590,26 @@ fn source_pointer(unit: &LintUnit, f: &Finding) -> Option<String> {
 
 fn locate(unit: &LintUnit, code: &str, name: &str, f: &Finding, ctx: &Context<'_>) -> LintFinding {
     let pointer = source_pointer(unit, f);
-    let pos = match &pointer {
-        Some(p) => unit.locator.lookup(ctx.doc, p),
-        None => unit.pos,
+    let mut evidence = f.evidence.clone();
+    // A finding about the task role's policies belongs where the role is defined (when that
+    // is in this file), naming the task definition that uses it.
+    let about_role =
+        pointer.as_deref() == Some("/taskRoleArn") && unit.task_role_policies.is_some();
+    let pos = match (&pointer, unit.role_pos) {
+        (_, Some(role_pos)) if about_role => {
+            evidence.push(format!("`{}` uses this role as its task role", unit.name));
+            role_pos
+        }
+        (Some(p), _) => unit.locator.lookup(ctx.doc, p),
+        (None, _) => unit.pos,
     };
+    if about_role && unit.role_pos.is_none() {
+        let role = unit
+            .task_role_policies
+            .as_ref()
+            .map_or("", |r| r.role.as_str());
+        evidence.push(format!("`{role}` is defined in another file of the module"));
+    }
     let suppressed = unit
         .suppressions
         .iter()
@@ -608,7 +639,7 @@ fn locate(unit: &LintUnit, code: &str, name: &str, f: &Finding, ctx: &Context<'_
         column: pos.column,
         pointer,
         subject: f.subject.clone(),
-        evidence: f.evidence.clone(),
+        evidence,
         fix: f.fix.as_ref().map(|x| {
             if unit.resource_type == copilot::RESOURCE_TYPE {
                 let containers: Vec<String> = unit

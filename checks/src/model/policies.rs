@@ -17,6 +17,33 @@ pub struct Role {
     pub tags: std::collections::BTreeMap<String, String>,
 }
 
+/// The permissions policies of a role as an input file defines them (`lint`): the role's
+/// inline policies, the policies attached to it in the same input, and the AWS managed
+/// policies whose statements the doctor bundles (see `roles::managed`). What the input
+/// attaches but does not show (a customer managed policy ARN, a variable, an AWS managed
+/// policy not bundled) is named in `unread`: a decision that needs it is unknown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RolePolicies {
+    /// The role as the input names it (`TaskRole`, `aws_iam_role.task`).
+    pub role: String,
+    #[serde(default)]
+    pub policies: Vec<NamedPolicy>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+    /// Statements left out because a value in them is known only at deploy time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread_statements: Vec<String>,
+}
+
+/// One policy document and where it comes from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NamedPolicy {
+    /// How the input names it (`Policies[ecs-exec]`, `aws_iam_role_policy.exec`,
+    /// `AmazonSSMManagedInstanceCore (AWS managed)`).
+    pub name: String,
+    pub document: serde_json::Value,
+}
+
 /// The cluster's exec KMS key policy (`kms:GetKeyPolicy`) and grants (`kms:ListGrants`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeyPolicy {

@@ -180,6 +180,8 @@ impl Redactor {
             caller_permissions,
             task_role_permissions,
             task_role,
+            // Read by `lint` from the user's own files, never recorded.
+            task_role_policies: _,
         } = s;
         Subject {
             task_ref: self.task_ref(&task_ref),
@@ -194,6 +196,7 @@ impl Redactor {
             caller_permissions: self.fact(caller_permissions, Self::simulation),
             task_role_permissions: self.fact(task_role_permissions, Self::simulation),
             task_role: self.fact(task_role, Self::role),
+            task_role_policies: crate::facts::Fact::NotFetched,
         }
     }
 

@@ -1,5 +1,7 @@
 //! The role the exec agent uses: present, and allowed what ECS Exec needs.
 
+pub(crate) mod input_policies;
+pub mod managed;
 pub mod task_role_exec_logging;
 pub mod task_role_kms_decrypt;
 pub mod task_role_present;

@@ -16,6 +16,15 @@ crate::declare_check! {
     /// server in front of the endpoint) is a warning naming the key, not an error. The agent's
     /// ssmmessages, KMS, Logs and S3 calls carry no `ecs:*` key.
     ///
+    /// In `lint`, when the task role is defined in the same input (a CloudFormation or CDK
+    /// template, a Terraform module), its policies are evaluated there: inline policies,
+    /// policies attached to it in the input, and the AWS managed policies the doctor bundles
+    /// (`AmazonSSMManagedInstanceCore`, `AdministratorAccess`, `PowerUserAccess` grant the
+    /// actions; see `roles::managed`). A Deny wins, then an Allow; nothing allowing is an
+    /// error at the role's line. A role defined elsewhere (an ARN, a parameter, a variable,
+    /// an import), or one that also has policies the input does not show, is unknown, never
+    /// a pass or an error.
+    ///
     /// ## Why it matters
     /// This is the most common cause of `TargetNotConnectedException` after exec not being
     /// enabled; the permissions often end up on the execution role instead.
@@ -36,7 +45,7 @@ crate::declare_check! {
         name: "task-role-ssmmessages",
         category: Roles,
         severity: Error,
-        scope: Live,
+        scope: LiveAndLint,
         level: Task,
         summary: "The task role allows the four ssmmessages actions the exec agent needs",
         needs: [Task, TaskDefinition, InstanceRole, TaskRolePermissions],
@@ -44,11 +53,18 @@ crate::declare_check! {
     };
 }
 
-use crate::facts::{Facts, Unavailable};
+use crate::facts::{Facts, Mode, Unavailable};
 use crate::fixes::{SSMMESSAGES_ACTIONS, allow_policy, put_policy_command};
 use crate::outcome::{Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    if f.mode == Mode::Offline {
+        return super::input_policies::judge(f, &SSMMESSAGES_ACTIONS, "*", |role| {
+            Fix::new(format!("allow the ssmmessages actions on `{role}`"))
+                .policy(role, allow_policy(&SSMMESSAGES_ACTIONS, &["*".to_string()]))
+                .note("the task role, not the execution role: the exec agent uses the task role")
+        });
+    }
     let actions: Vec<(&str, Vec<String>)> = SSMMESSAGES_ACTIONS
         .iter()
         .map(|a| (*a, vec!["*".to_string()]))

@@ -176,6 +176,7 @@ pub(super) fn read(text: &str) -> Result<Snapshot, String> {
                 |s| &s.task_role_permissions,
             )?,
             task_role: r.resolve("task_role", s.task_role, |s| &s.task_role)?,
+            task_role_policies: Fact::NotFetched,
         };
         subjects.push(subject);
     }

@@ -154,6 +154,7 @@ impl Fetcher {
                         caller_permissions: dependent_of(task_fact),
                         task_role_permissions: dep,
                         task_role: dependent_of(task_fact),
+                        task_role_policies: Fact::NotFetched,
                     };
                 };
                 let service = async {
@@ -414,6 +415,8 @@ impl Fetcher {
                     caller_permissions,
                     task_role_permissions,
                     task_role,
+                    // Read by `lint` only.
+                    task_role_policies: Fact::NotFetched,
                 }
             }
         });

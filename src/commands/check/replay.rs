@@ -92,6 +92,7 @@ impl Seen {
             caller_permissions,
             task_role_permissions,
             task_role,
+            task_role_policies,
         } = s;
         Subject {
             task_ref: render::safe(&task_ref).into_owned(),
@@ -106,6 +107,7 @@ impl Seen {
             caller_permissions: self.fact(caller_permissions),
             task_role_permissions: self.fact(task_role_permissions),
             task_role: self.fact(task_role),
+            task_role_policies: self.fact(task_role_policies),
         }
     }
 

@@ -323,7 +323,27 @@ pub fn units(root: &Node) -> Vec<LintUnit> {
         ..Default::default()
     });
     unit.task_definition = Some(task_definition);
+    if enable_execute_command == Some(true) {
+        unit.task_role_policies = Some(copilot_task_role());
+    }
     vec![unit]
+}
+
+/// The task role Copilot creates for a service with `exec: true`: its CloudFormation template
+/// gives the role an `ExecuteCommand` policy allowing the four ssmmessages actions (as in
+/// the stacks of copilot-cli's `internal/pkg/deploy/cloudformation/stack/testdata/workloads`).
+fn copilot_task_role() -> crate::model::RolePolicies {
+    crate::model::RolePolicies {
+        role: "the task role Copilot creates".into(),
+        policies: vec![crate::model::NamedPolicy {
+            name: "the ExecuteCommand policy Copilot adds with `exec: true`".into(),
+            document: crate::fixes::allow_policy(
+                &crate::fixes::SSMMESSAGES_ACTIONS,
+                &["*".to_string()],
+            ),
+        }],
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,395 @@
+//! Task roles in a Terraform module: `aws_iam_role` (with `inline_policy` blocks and
+//! `managed_policy_arns`), `aws_iam_role_policy`, `aws_iam_role_policy_attachment`,
+//! `aws_iam_policy_attachment`, `aws_iam_policy` and `data "aws_iam_policy_document"`, with
+//! policies written as `jsonencode(...)`, a JSON string or heredoc, or a policy document's
+//! `.json`. Every `.tf` file of the module is read, as Terraform merges them; a role defined
+//! in another file is placed at the task definition's `task_role_arn`.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::Span;
+use hcl_edit::structure::Body;
+use serde_json::Value;
+
+use super::{
+    Converted, InputRole, Roles, add_arn, add_document, add_json, managed_name_in, plain_json,
+};
+use crate::lint::ecs::TF_EXPRESSION;
+use crate::lint::hcl::{block_values, label_text};
+use crate::lint::hcl_eval::Env;
+use crate::lint::tree::{Entry, Node, NodeKind};
+use crate::model::RolePolicies;
+
+/// One module file: its evaluator, its body and whether it is the linted file.
+pub struct ModuleFile<'a, 'b> {
+    pub env: &'b Env<'a>,
+    pub body: &'b Body,
+    pub this_file: bool,
+}
+
+/// A resource or data block: `(kind, type, name)` with its evaluated attributes.
+struct Block {
+    data: bool,
+    ty: String,
+    name: String,
+    values: Node,
+    this_file: bool,
+}
+
+/// The text of an unknown value (`aws_iam_role.task.arn`), if it is one.
+pub fn expression(node: &Node) -> Option<&str> {
+    match &node.kind {
+        NodeKind::Tagged { tag, value } if tag == TF_EXPRESSION => value.as_str(),
+        _ => None,
+    }
+}
+
+/// `NAME` of a reference `TYPE.NAME.ATTR` (`aws_iam_role.task.arn`, `aws_iam_role.task[0].id`,
+/// `"${aws_iam_role.task.name}"`), when the expression is exactly that.
+pub fn referenced(text: &str, ty: &str) -> Option<String> {
+    let text = text.trim().trim_matches('"');
+    let text = text
+        .strip_prefix("${")
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(text);
+    let rest = text.strip_prefix(ty)?.strip_prefix('.')?;
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+        .collect();
+    let after = &rest[name.len()..];
+    let after = match after.strip_prefix('[') {
+        Some(a) => a.split_once(']')?.1,
+        None => after,
+    };
+    (!name.is_empty() && after.starts_with('.') && !after[1..].contains(['.', ' ', '(', '[']))
+        .then_some(name)
+}
+
+fn to_json(node: &Node) -> Converted {
+    plain_json(node, &|n| expression(n).map(|t| Err(format!("`{t}`"))))
+}
+
+/// The roles a module defines, with the policies it attaches to them.
+pub fn roles(files: &[ModuleFile<'_, '_>]) -> Roles {
+    let mut blocks = Vec::new();
+    for f in files {
+        for block in f.body.blocks() {
+            let data = match block.ident.as_str() {
+                "resource" => false,
+                "data" => true,
+                _ => continue,
+            };
+            let [ty, name] = block.labels.as_slice() else {
+                continue;
+            };
+            let ty = label_text(ty);
+            if !ty.starts_with("aws_iam_") {
+                continue;
+            }
+            let mut values = block_values(f.env, &block.body, 0);
+            values.pos = f.env.pos(block.span());
+            blocks.push(Block {
+                data,
+                ty,
+                name: label_text(name),
+                values,
+                this_file: f.this_file,
+            });
+        }
+    }
+    let documents: BTreeMap<&str, Result<Node, String>> = blocks
+        .iter()
+        .filter(|b| b.data && b.ty == "aws_iam_policy_document")
+        .map(|b| (b.name.as_str(), policy_document(&b.values)))
+        .collect();
+    let mut roles = Roles::new();
+    for b in blocks.iter().filter(|b| !b.data && b.ty == "aws_iam_role") {
+        let mut role = RolePolicies {
+            role: format!("aws_iam_role.{}", b.name),
+            ..Default::default()
+        };
+        for (i, inline) in b
+            .values
+            .get("inline_policy")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .enumerate()
+        {
+            let name = inline
+                .get("name")
+                .and_then(Node::as_str)
+                .map_or_else(|| format!("#{}", i + 1), str::to_string);
+            if let Some(policy) = inline.get("policy") {
+                add_policy(
+                    &mut role,
+                    format!("inline_policy[{name}]"),
+                    policy,
+                    &documents,
+                );
+            }
+        }
+        if let Some(list) = b.values.get("managed_policy_arns") {
+            if expression(list).is_some() {
+                role.unread.push("its `managed_policy_arns`".into());
+            }
+            for arn in list.items() {
+                add_policy_arn(&mut role, arn, &blocks, &documents);
+            }
+        }
+        roles.insert(
+            b.name.clone(),
+            InputRole {
+                policies: role,
+                pos: b.this_file.then_some(b.values.pos),
+            },
+        );
+    }
+    for b in blocks.iter().filter(|b| !b.data) {
+        let address = format!("{}.{}", b.ty, b.name);
+        let targets = |key: &str| -> Vec<String> {
+            let nodes: Vec<&Node> = match b.values.get(key) {
+                Some(n) if n.is_seq() => n.items().iter().collect(),
+                Some(n) => vec![n],
+                None => Vec::new(),
+            };
+            nodes
+                .into_iter()
+                .filter_map(|n| role_named(n, &blocks))
+                .collect()
+        };
+        match b.ty.as_str() {
+            "aws_iam_role_policy" => {
+                for role in targets("role") {
+                    if let (Some(r), Some(policy)) = (roles.get_mut(&role), b.values.get("policy"))
+                    {
+                        add_policy(&mut r.policies, address.clone(), policy, &documents);
+                    }
+                }
+            }
+            "aws_iam_role_policy_attachment" | "aws_iam_policy_attachment" => {
+                let key = if b.ty == "aws_iam_role_policy_attachment" {
+                    "role"
+                } else {
+                    "roles"
+                };
+                for role in targets(key) {
+                    if let (Some(r), Some(arn)) = (roles.get_mut(&role), b.values.get("policy_arn"))
+                    {
+                        add_policy_arn(&mut r.policies, arn, &blocks, &documents);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    roles
+}
+
+/// The role a `role = ...` value names: a reference to an `aws_iam_role`, or the literal name
+/// of one (its `name` attribute).
+fn role_named(node: &Node, blocks: &[Block]) -> Option<String> {
+    if let Some(text) = expression(node) {
+        return referenced(text, "aws_iam_role");
+    }
+    let literal = node.as_str()?;
+    blocks
+        .iter()
+        .find(|b| {
+            !b.data
+                && b.ty == "aws_iam_role"
+                && b.values.get("name").and_then(Node::as_str) == Some(literal)
+        })
+        .map(|b| b.name.clone())
+}
+
+fn add_policy_arn(
+    role: &mut RolePolicies,
+    arn: &Node,
+    blocks: &[Block],
+    documents: &BTreeMap<&str, Result<Node, String>>,
+) {
+    if let Some(text) = expression(arn) {
+        if let Some(name) = referenced(text, "aws_iam_policy")
+            && let Some(policy) = blocks
+                .iter()
+                .find(|b| !b.data && b.ty == "aws_iam_policy" && b.name == name)
+            && let Some(doc) = policy.values.get("policy")
+        {
+            add_policy(role, format!("aws_iam_policy.{name}"), doc, documents);
+        } else if let Some(name) = managed_name_in(text) {
+            add_arn(role, &format!("arn:aws:iam::aws:policy/{name}"));
+        } else {
+            role.unread.push(format!("`{text}`"));
+        }
+        return;
+    }
+    match arn.as_str() {
+        Some(a) => add_arn(role, a),
+        None => role
+            .unread
+            .push("a policy ARN known only at apply time".into()),
+    }
+}
+
+/// A `policy` value: `jsonencode({...})`, a JSON string or heredoc, or a policy document's
+/// `.json`.
+fn add_policy(
+    role: &mut RolePolicies,
+    name: String,
+    policy: &Node,
+    documents: &BTreeMap<&str, Result<Node, String>>,
+) {
+    if let Some(text) = expression(policy) {
+        let doc = referenced(text, "data.aws_iam_policy_document")
+            .and_then(|d| documents.get(d.as_str()));
+        match doc {
+            Some(Ok(d)) => add_document(role, name, d, &to_json),
+            Some(Err(why)) => role.unread.push(format!("`{name}` ({why})")),
+            // A JSON heredoc or string with interpolations: JSON once they are unknowns.
+            None => match text
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .and_then(crate::lint::hcl_eval::parse_json_template)
+            {
+                Some(d) if d.is_map() => add_document(role, name, &d, &to_json),
+                _ => role.unread.push(format!("`{name}` (`{text}`)")),
+            },
+        }
+        return;
+    }
+    match &policy.kind {
+        NodeKind::Map(_) => add_document(role, name, policy, &to_json),
+        NodeKind::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(v) => add_json(role, name, v),
+            Err(_) => role.unread.push(format!("`{name}` (not JSON)")),
+        },
+        _ => role.unread.push(format!("`{name}`")),
+    }
+}
+
+/// A `data "aws_iam_policy_document"` as a policy document in the JSON shape, its unknown
+/// values kept as unknowns (a statement with one is read as [`add_document`] reads any);
+/// `Err` when it merges other documents or a block is malformed.
+fn policy_document(values: &Node) -> Result<Node, String> {
+    for merged in [
+        "source_policy_documents",
+        "override_policy_documents",
+        "source_json",
+        "override_json",
+    ] {
+        if values.get(merged).is_some() {
+            return Err(format!("it merges `{merged}`"));
+        }
+    }
+    let at = values.pos;
+    let entry = |key: &str, value: Node| Entry {
+        key: key.to_string(),
+        key_pos: value.pos,
+        value,
+    };
+    let mut statements = Vec::new();
+    for s in values.get("statement").map_or(&[][..], Node::items) {
+        let mut out = Vec::new();
+        if let Some(sid) = s.get("sid") {
+            out.push(entry("Sid", sid.clone()));
+        }
+        let effect = s
+            .get("effect")
+            .cloned()
+            .unwrap_or_else(|| Node::new(s.pos, NodeKind::String("Allow".into())));
+        out.push(entry("Effect", effect));
+        for (key, element) in [
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
+            if let Some(v) = s.get(key) {
+                out.push(entry(element, v.clone()));
+            }
+        }
+        for (key, element) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
+            let mut principals = Vec::new();
+            for p in s.get(key).map_or(&[][..], Node::items) {
+                let (Some(ty), Some(ids)) =
+                    (p.get("type").and_then(Node::as_str), p.get("identifiers"))
+                else {
+                    return Err(format!("a `{key}` block"));
+                };
+                principals.push(entry(ty, ids.clone()));
+            }
+            if !principals.is_empty() {
+                out.push(entry(element, Node::new(s.pos, NodeKind::Map(principals))));
+            }
+        }
+        let mut tests: Vec<Entry> = Vec::new();
+        for c in s.get("condition").map_or(&[][..], Node::items) {
+            let (Some(test), Some(variable), Some(values)) = (
+                c.get("test").and_then(Node::as_str),
+                c.get("variable").and_then(Node::as_str),
+                c.get("values"),
+            ) else {
+                return Err("a `condition` block".into());
+            };
+            let pair = entry(variable, values.clone());
+            match tests.iter_mut().find(|e| e.key == test) {
+                Some(e) => {
+                    if let NodeKind::Map(m) = &mut e.value.kind {
+                        m.push(pair);
+                    }
+                }
+                None => tests.push(entry(test, Node::new(c.pos, NodeKind::Map(vec![pair])))),
+            }
+        }
+        if !tests.is_empty() {
+            out.push(entry("Condition", Node::new(s.pos, NodeKind::Map(tests))));
+        }
+        statements.push(Node::new(s.pos, NodeKind::Map(out)));
+    }
+    Ok(Node::new(
+        at,
+        NodeKind::Map(vec![entry(
+            "Statement",
+            Node::new(at, NodeKind::Seq(statements)),
+        )]),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_name_the_resource() {
+        assert_eq!(
+            referenced("aws_iam_role.task.arn", "aws_iam_role").as_deref(),
+            Some("task")
+        );
+        assert_eq!(
+            referenced("aws_iam_role.task[0].arn", "aws_iam_role").as_deref(),
+            Some("task")
+        );
+        assert_eq!(
+            referenced("\"${aws_iam_role.t-1.id}\"", "aws_iam_role").as_deref(),
+            Some("t-1")
+        );
+        assert_eq!(
+            referenced(
+                "data.aws_iam_policy_document.exec.json",
+                "data.aws_iam_policy_document"
+            )
+            .as_deref(),
+            Some("exec")
+        );
+        assert_eq!(
+            referenced("aws_iam_role.task.arn == x", "aws_iam_role"),
+            None
+        );
+        assert_eq!(referenced("module.role.arn", "aws_iam_role"), None);
+        assert_eq!(referenced("var.task_role_arn", "aws_iam_role"), None);
+    }
+}
