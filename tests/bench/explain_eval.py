@@ -21,6 +21,16 @@ ACCEPT={
  'task-started-before-enable':{'E02'},'multiple-containers':set(),
  'third-party-client':{'E16'},'iac-tool-bug':{'E40'},'ci-non-interactive':{'E06','E22'},
  'wrong-session-document':{'E41'},'checker-false-positive':{'E35','E31'},
+ # Tags of the third round, mapped before it was run.
+ 'plugin-wrong-arch':{'E11'},'idle-timeout':{'E28'},'exit-code-not-propagated':{'E29'},
+ 'interactive-only':{'E06'},'task-env-credentials':{'E01','E26'},'runas-user-missing':{'E42'},
+ 'ecs-agent-version':{'E01','E02','E27'},'pidmode-task':{'E01','E02','E27'},'ssm-agent-bug':set(),
+ 'disk-full':{'E21'},'container-missing-script':{'E23','E25'},'wrong-arguments':{'E05'},
+ 'plugin-bad-build':{'E17','E15','E14','E11','E22'},
+ # Tags of the fourth round, mapped before it was run.
+ 'agent-old':{'E01','E27'},'credential-process':set(),'port-forward-params':set(),
+ 'local-port-in-use':set(),'advanced-instances-tier':set(),'instance-profile-missing-ssm':{'E01','E26'},
+ 'image-arch-mismatch':set(),'container-not-running':set(),
 }
 ROOT=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 pastes=json.load(open(sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT,'fixtures/explain-eval/pastes.json')))

@@ -6,7 +6,7 @@ use super::{Entry, declare_error};
 pub static ENTRIES: &[&Entry] = &[
     &E01, &E02, &E03, &E04, &E05, &E06, &E07, &E08, &E09, &E10, &E11, &E12, &E13, &E14, &E15, &E16,
     &E17, &E18, &E19, &E20, &E21, &E22, &E23, &E24, &E25, &E26, &E27, &E28, &E29, &E30, &E31, &E32,
-    &E33, &E34, &E35, &E36, &E37, &E38, &E39, &E40, &E41,
+    &E33, &E34, &E35, &E36, &E37, &E38, &E39, &E40, &E41, &E42, &E43, &E44,
 ];
 
 const ECS_EXEC_DOCS: &str =
@@ -155,7 +155,7 @@ declare_error! {
         meaning: "the task either was started without enableExecuteCommand (the flag cannot be turned on for a running task) or its ExecuteCommandAgent is not running yet or any more",
         causes: [
             {
-                cause: "the task was started before exec was enabled on its service (update-service without a new deployment, or an infrastructure change that did not replace the tasks)",
+                cause: "the task was started before exec was enabled on its service (update-service without a new deployment, `exec: true` added to a Copilot manifest with nothing else changed, or an infrastructure change that did not replace the tasks)",
                 checks: [task::exec_enabled, task::service_exec_enabled],
                 fix: "aws ecs update-service --cluster CLUSTER --service SERVICE --enable-execute-command --force-new-deployment; for a blue/green (CODE_DEPLOY) service, the same without --force-new-deployment, then a CodeDeploy deployment (aws deploy create-deployment); for an EXTERNAL one, a new task set",
             },
@@ -987,6 +987,9 @@ declare_error! {
         patterns: [
             Exact "Your session timed out due to inactivity",
             Exact ["Session:", "timed out."],
+            // A client that prints only the plugin's closing line, with the user's own words.
+            Phrase ["20 minutes", "Exiting session"],
+            Phrase "idle timeout",
         ],
         meaning: "ECS Exec sessions have a fixed idle timeout of 20 minutes that cannot be changed; commands started in the session keep running after it ends",
         causes: [
@@ -1016,6 +1019,11 @@ declare_error! {
             Phrase "exit codes are not reported",
             Phrase "exit code is not propagated",
             Phrase "exit code ignored",
+            // How people show it: the status checked right after the session, always 0.
+            Phrase "echo $?",
+            Phrase "exit code of zero",
+            Phrase "exit code of command",
+            Phrase "exit code of the command",
         ],
         meaning: "the session-manager-plugin does not notice a container that went away, and it does not return the remote command's exit status, so execute-command exits 0 even when the command failed",
         causes: [
@@ -1485,5 +1493,78 @@ declare_error! {
             },
         ],
         references: ["rapid7/metasploit-framework#17430", "Session Manager preferences (SSM-SessionManagerRunShell)"],
+    };
+}
+
+declare_error! {
+    E42 = {
+        id: "E42",
+        name: "RunAsUserMissing",
+        title: "the Run As user of Session Manager does not exist on the target",
+        phase: P3,
+        shows_in: Session,
+        message: "Unable to start shell: failed to start pty since RunAs user ssm-user does not exist",
+        patterns: [
+            Inner "failed to start pty since RunAs user",
+            Phrase ["RunAs user", "does not exist"],
+        ],
+        meaning: "the account's Session Manager preferences turn on Run As support (or the IAM principal carries an SSMSessionRunAs tag), so the agent starts the shell as that user; with Run As on, the agent does not create ssm-user, and a user that does not exist on the instance or in the container image cannot start a shell",
+        causes: [
+            {
+                cause: "the Run As user (the default one, or the principal's SSMSessionRunAs tag) does not exist on the target while Run As is on",
+                confirm: "the Session Manager preferences (aws ssm get-document --name SSM-SessionManagerRunShell) show runAsEnabled true; id USER on the target says no such user",
+                fix: "create the user on the instance or in the image (useradd), set Run As to a user that exists, or turn Run As support off in the Session Manager preferences",
+            },
+        ],
+        references: ["aws/amazon-ssm-agent#431", "Session Manager preferences: Run As support (Systems Manager user guide)"],
+    };
+}
+
+declare_error! {
+    E43 = {
+        id: "E43",
+        name: "LogConfigurationWithoutOverride",
+        title: "the cluster's exec configuration has a log configuration but logging is not OVERRIDE",
+        phase: P0 ("when the cluster is created or updated, often by CloudFormation, CDK or Terraform"),
+        shows_in: Tool,
+        message: "InvalidParameterException: You must set logging to 'OVERRIDE' when you supply a log configuration",
+        patterns: [
+            Exact "You must set logging to 'OVERRIDE' when you supply a log configuration",
+            Phrase ["set logging to", "OVERRIDE", "log configuration"],
+        ],
+        meaning: "CreateCluster and UpdateCluster accept executeCommandConfiguration.logConfiguration only with logging OVERRIDE: with DEFAULT or NONE the log group and bucket settings are refused, and the cluster is not changed",
+        causes: [
+            {
+                cause: "the template or module sends a log configuration (a log group, a bucket, or empty settings a module fills in) while logging is DEFAULT or NONE",
+                checks: [cluster::exec_log_destination],
+                confirm: "the cluster resource sets execute_command_configuration.logging (Logging) to something other than OVERRIDE and also has log_configuration (LogConfiguration)",
+                fix: "set logging to OVERRIDE to keep the log configuration, or remove the log configuration (with a module, pin the version that does not send one or pass logging = \"OVERRIDE\")",
+            },
+        ],
+        references: ["terraform-aws-modules/terraform-aws-ecs#84", "ExecuteCommandConfiguration (Amazon ECS API reference)"],
+    };
+}
+
+declare_error! {
+    E44 = {
+        id: "E44",
+        name: "CopilotPluginUpdatePrompt",
+        title: "the Copilot CLI asks to update the session-manager-plugin before exec",
+        phase: P0 ("on your machine, before the session"),
+        shows_in: Tool,
+        message: "Looks like the Session Manager plugin is using version 1.2.398.0.\nWould you like to update it to the latest version 1.2.463.0? (y/N)",
+        patterns: [
+            Exact "Looks like the Session Manager plugin is using version",
+            Phrase ["Would you like to update it to the latest version", "(y/N)"],
+        ],
+        meaning: "copilot svc exec and task exec compare the plugin's --version output with the latest release and ask before they continue; in a pipeline or a container without a terminal the question waits for ever, and a plugin whose version output Copilot cannot read is offered an update it already has",
+        causes: [
+            {
+                cause: "the plugin is older than the latest release, or its version output is not what Copilot reads (an empty version in the prompt)",
+                confirm: "session-manager-plugin --version prints the version the prompt should show",
+                fix: "answer the prompt, install the latest plugin, or pass --yes in scripts (copilot svc exec --yes); upgrade Copilot when the prompt shows an empty version",
+            },
+        ],
+        references: ["aws/copilot-cli#4627"],
     };
 }

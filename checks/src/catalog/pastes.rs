@@ -446,7 +446,7 @@ Exiting session with sessionId: ecs-execute-command-123.
 
 > echo $?
 0"###,
-        entry: "E34",
+        entry: "E29",
         cause: "exit code",
         within: 1,
     },

@@ -308,6 +308,27 @@ static WORDINGS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "E42",
+        &[
+            "Unable to start shell: failed to start pty since RunAs user ssm-user does not exist",
+            "----------ERROR-------\nUnable to start shell: failed to start pty since RunAs user deploy does not exist\n\nExiting session with sessionId: alice-0a1b2c3d4e5f67890.",
+        ],
+    ),
+    (
+        "E43",
+        &[
+            "InvalidParameterException: You must set logging to 'OVERRIDE' when you supply a log configuration",
+            "Error: updating ECS Cluster (arn:aws:ecs:eu-west-1:123456789012:cluster/prod): operation error ECS: UpdateCluster, https response error StatusCode: 400, RequestID: 1b2c, InvalidParameterException: You must set logging to 'OVERRIDE' when you supply a log configuration.",
+        ],
+    ),
+    (
+        "E44",
+        &[
+            "Looks like the Session Manager plugin is using version 1.2.398.0.\nWould you like to update it to the latest version 1.2.463.0? (y/N)",
+            "1.2.458.0\n\n  Looks like the Session Manager plugin is using version .\nWould you like to update it to the latest version 1.2.458.0? (y/N)",
+        ],
+    ),
+    (
         "E39",
         &[
             "I ran aws ecs update-service --enable-execute-command; now: service my-service was unable to place a task because no container instance met all of its requirements. The closest matching container-instance 0123456789abcdef0123456789abcdef is missing an attribute required by your task.",
