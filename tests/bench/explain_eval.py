@@ -4,15 +4,15 @@ fixtures/explain-eval/ (see its README).
 
     cargo build && python3 tests/bench/explain_eval.py [BINARY] [PASTES.json [SPLIT]]
 
-PASTES.json defaults to fixtures/explain-eval/pastes.json (the first round). The second round,
-fixtures/explain-eval/round2.json, has a `split` per paste: pass `build` or `held-out` as SPLIT
-to evaluate one half.
+PASTES.json defaults to fixtures/explain-eval/pastes.json (the first round). The later rounds
+(round2.json, round3.json, round4.json) have a `split` per paste: pass `build`, `held-out` or
+`seen` as SPLIT to evaluate one part.
 """
 import json, subprocess, sys, os
 B=sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get('CARGO_TARGET_DIR', 'target'), 'debug', 'ecs-exec-doctor')
 ACCEPT={
  'task-role-missing-ssmmessages':{'E01','E26'},'readonly-root-fs':{'E01','E27','E02'},
- 'exec-not-enabled':{'E02'},'plugin-missing':{'E09','E10'},'service-side':{'E07','E01'},
+ 'exec-not-enabled':{'E02'},'plugin-missing':{'E09','E10','E45'},'service-side':{'E07','E01'},
  'caller-permissions':{'E03','E31'},'no-task-role':{'E33','E01'},'code-deploy':{'E37'},
  'plugin-old':{'E17','E15','E14','E11','E22'},'kms-permissions':{'E14','E16'},'kms-key-policy':{'E14','E16'},
  'logging-config':{'E19','E20'},'cloudwatch-logging':{'E19'},'s3-logging':{'E20'},'windows':{'E24'},
@@ -28,8 +28,8 @@ ACCEPT={
  'disk-full':{'E21'},'container-missing-script':{'E23','E25'},'wrong-arguments':{'E05'},
  'plugin-bad-build':{'E17','E15','E14','E11','E22'},
  # Tags of the fourth round, mapped before it was run.
- 'agent-old':{'E01','E27'},'credential-process':set(),'port-forward-params':set(),
- 'local-port-in-use':set(),'advanced-instances-tier':set(),'instance-profile-missing-ssm':{'E01','E26'},
+ 'agent-old':{'E01','E27','E48'},'credential-process':{'E14','E18'},'port-forward-params':{'E47'},
+ 'local-port-in-use':{'E47'},'advanced-instances-tier':{'E46'},'instance-profile-missing-ssm':{'E01','E26'},
  'image-arch-mismatch':set(),'container-not-running':set(),
 }
 ROOT=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

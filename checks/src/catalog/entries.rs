@@ -7,6 +7,7 @@ pub static ENTRIES: &[&Entry] = &[
     &E01, &E02, &E03, &E04, &E05, &E06, &E07, &E08, &E09, &E10, &E11, &E12, &E13, &E14, &E15, &E16,
     &E17, &E18, &E19, &E20, &E21, &E22, &E23, &E24, &E25, &E26, &E27, &E28, &E29, &E30, &E31, &E32,
     &E33, &E34, &E35, &E36, &E37, &E38, &E39, &E40, &E41, &E42, &E43, &E44,
+    &E45, &E46, &E47, &E48,
 ];
 
 const ECS_EXEC_DOCS: &str =
@@ -1033,6 +1034,11 @@ declare_error! {
                 fix: "close the terminal (or kill the session-manager-plugin process) and open a new session",
             },
             {
+                cause: "the target's disk (or /tmp) is full, so the agent cannot write the session's files and the session never starts",
+                confirm: "df -h on the target (or the task's storage metrics) shows a full root or /tmp",
+                fix: "free space on the target or replace the task, then open a new session",
+            },
+            {
                 cause: "scripts rely on the exit code of execute-command, which is always 0",
                 confirm: "aws ecs execute-command ... --command false still exits 0",
                 fix: "print a marker with the status (sh -c 'cmd; echo EXIT=$?') and parse it instead",
@@ -1566,5 +1572,117 @@ declare_error! {
             },
         ],
         references: ["aws/copilot-cli#4627"],
+    };
+}
+
+declare_error! {
+    E45 = {
+        id: "E45",
+        name: "SdkSessionWithoutPlugin",
+        title: "an SDK call created the session, but nothing carries its data",
+        phase: P2 ("after ExecuteCommand or StartSession returned, in your own program"),
+        shows_in: Tool,
+        message: "ExecuteCommand (or StartSession) returned a session id, a stream URL and a token, and no output, shell or forwarded port follows",
+        patterns: [
+            Phrase "execute_command(",
+            Phrase "ExecuteCommandCommand(",
+            Phrase "executeCommand(",
+            Phrase "start_session(",
+            Phrase "startSession(",
+            Phrase "StartSessionCommand(",
+        ],
+        meaning: "the ExecuteCommand and StartSession APIs only open a Session Manager session and return where to connect (streamUrl, tokenValue); the command's input and output, and a forwarded port, travel over a WebSocket that the session-manager-plugin opens, which the AWS CLI starts for you and an SDK does not",
+        causes: [
+            {
+                cause: "the program calls the API through an SDK (boto3, the JavaScript, Go or Java SDK) and expects the command's output or a listening local port from the call itself",
+                confirm: "the response has session.sessionId, streamUrl and tokenValue, and the same command through aws ecs execute-command works",
+                fix: "run session-manager-plugin with the response (as the AWS CLI does: session-manager-plugin RESPONSE_JSON REGION StartSession PROFILE PARAMETERS_JSON ENDPOINT), or use a library that implements the session protocol; for output in scripts, aws ecs execute-command --command \"sh -c 'CMD'\" and parse what it prints",
+            },
+        ],
+        references: ["boto/boto3#3496", "aws/aws-sdk-js#3149", "aws/session-manager-plugin (README: how the CLI starts the plugin)"],
+    };
+}
+
+declare_error! {
+    E46 = {
+        id: "E46",
+        name: "AdvancedInstancesTierRequired",
+        title: "on-premises (hybrid) instances reach Session Manager only with the advanced-instances tier",
+        phase: P2 ("StartSession, in the account and region of the managed instance"),
+        shows_in: Api,
+        message: "An error occurred (BadRequest) when calling the StartSession operation: Enable advanced-instances tier to use Session Manager with your on-premises instances",
+        patterns: [
+            Exact "Enable advanced-instances tier to use Session Manager with your on-premises instances",
+            Phrase ["advanced-instances tier", "Session Manager"],
+        ],
+        meaning: "the target is a hybrid-activated managed instance (an mi- id: an on-premises server, an edge device, a SageMaker or other container registered with an activation), and Session Manager reaches such instances only when the account's Systems Manager instance tier is advanced in that region",
+        causes: [
+            {
+                cause: "the account's managed-instance tier in the region is standard",
+                confirm: "aws ssm get-service-setting --setting-id arn:aws:ssm:REGION:ACCOUNT:servicesetting/ssm/managed-instance/activation-tier shows standard",
+                fix: "change the tier to advanced (aws ssm update-service-setting --setting-id .../activation-tier --setting-value advanced; it is charged per instance), or connect to an EC2 instance or ECS task instead",
+            },
+        ],
+        references: ["aws-samples/sagemaker-ssh-helper#11", "Systems Manager user guide: configuring instance tiers"],
+    };
+}
+
+declare_error! {
+    E47 = {
+        id: "E47",
+        name: "PortForwardingLocalPortFailed",
+        title: "a port-forwarding session cannot listen on its local port",
+        phase: P4 ("on your machine, when the plugin opens the local port"),
+        shows_in: Plugin,
+        message: "Cannot perform start session: listen unix /var/folders/.../T/12345_session_manager_plugin_mux.sock: bind: invalid argument",
+        patterns: [
+            Exact "session_manager_plugin_mux.sock",
+            Phrase ["Cannot perform start session", "bind:"],
+            Phrase ["localPortNumber", "already in use"],
+            Generic "AWS-StartPortForwardingSession",
+        ],
+        meaning: "with AWS-StartPortForwardingSession or AWS-StartPortForwardingSessionToRemoteHost the plugin listens on localPortNumber (and, for several connections, on a Unix socket in the temporary directory); a port another process holds, a missing or zero localPortNumber, or a socket path too long for the system makes it fail, and some plugin versions then wait silently until the idle timeout instead of saying so",
+        causes: [
+            {
+                cause: "the local port is already taken by another process (often an earlier session still running)",
+                confirm: "lsof -i :PORT (netstat -ano on Windows) shows a listener on the port",
+                fix: "stop that process or choose another localPortNumber",
+            },
+            {
+                cause: "localPortNumber is missing or 0, or the temporary directory's path is too long for a Unix socket (macOS sandboxed apps, deep TMPDIR)",
+                confirm: "the error names session_manager_plugin_mux.sock; a shell session without --document-name works",
+                fix: "pass localPortNumber explicitly, and run from a terminal whose TMPDIR is short (export TMPDIR=/tmp)",
+            },
+        ],
+        references: ["aws/session-manager-plugin#81", "aws/session-manager-plugin#141"],
+    };
+}
+
+declare_error! {
+    E48 = {
+        id: "E48",
+        name: "AgentTooOldForRemotePortForwarding",
+        title: "the SSM agent on the target reports a version without port forwarding to remote hosts",
+        phase: P2 ("StartSession with AWS-StartPortForwardingSessionToRemoteHost"),
+        shows_in: Api,
+        message: "An error occurred (BadRequest) when calling the StartSession operation: The version of the SSM agent installed on this instance doesn't support port forwarding to remote hosts. Install the latest version of the SSM agent to use port forwarding sessions to remote hosts.",
+        patterns: [
+            Exact "doesn't support port forwarding to remote hosts",
+            Phrase ["version of the SSM agent installed on this instance", "port forwarding"],
+        ],
+        meaning: "the agent reports its version when it registers, and Session Manager checks it: port forwarding to remote hosts needs SSM agent 3.1.1374.0 or later, and an agent built from source without a release version (it reports 3.1.0.0) is taken for an old one",
+        causes: [
+            {
+                cause: "the agent on the instance (or in the container) is older than 3.1.1374.0",
+                confirm: "aws ssm describe-instance-information shows the target's AgentVersion",
+                fix: "update the SSM agent (AWS-UpdateSSMAgent, or a newer image), then retry",
+            },
+            {
+                cause: "the agent was built from source and reports a placeholder version (3.1.0.0)",
+                confirm: "AgentVersion is exactly 3.1.0.0 although the build is recent",
+                fix: "build with the release version stamped (the BRAZIL_PACKAGE_VERSION the release uses), or install the released package",
+            },
+        ],
+        references: ["aws/amazon-ssm-agent#140"],
     };
 }

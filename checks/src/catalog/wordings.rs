@@ -329,6 +329,34 @@ static WORDINGS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "E45",
+        &[
+            "client = session.client(\"ecs\")\nresponse = client.execute_command(cluster=\"prod\", task=task_id, container=\"app\", command=\"ls /\", interactive=True)\nprint(response)  # only a session, no output",
+            "await ssm.startSession({DocumentName: \"AWS-StartPortForwardingSession\", Target: \"i-0abc\"}).promise(); // resolves, but nothing listens on the local port",
+        ],
+    ),
+    (
+        "E46",
+        &[
+            "An error occurred (BadRequest) when calling the StartSession operation: Enable advanced-instances tier to use Session Manager with your on-premises instances",
+            "botocore.exceptions.ClientError: An error occurred (BadRequest) when calling the StartSession operation: Enable advanced-instances tier to use Session Manager with your on-premises instances",
+        ],
+    ),
+    (
+        "E47",
+        &[
+            "Cannot perform start session: listen unix /var/folders/kk/abc/T/23234950_session_manager_plugin_mux.sock: bind: invalid argument",
+            "Starting session with SessionId: alice-0a1b2c3d\nCannot perform start session: listen tcp 127.0.0.1:5432: bind: address already in use",
+        ],
+    ),
+    (
+        "E48",
+        &[
+            "An error occurred (BadRequest) when calling the StartSession operation: The version of the SSM agent installed on this instance doesn't support port forwarding to remote hosts. Install the latest version of the SSM agent to use port forwarding sessions to remote hosts.",
+            "botocore.exceptions.ClientError: An error occurred (BadRequest) when calling the StartSession operation: The version of the SSM agent installed on this instance doesn't support port forwarding to remote hosts.",
+        ],
+    ),
+    (
         "E39",
         &[
             "I ran aws ecs update-service --enable-execute-command; now: service my-service was unable to place a task because no container instance met all of its requirements. The closest matching container-instance 0123456789abcdef0123456789abcdef is missing an attribute required by your task.",
