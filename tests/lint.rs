@@ -1140,6 +1140,88 @@ fn task_roles_from_public_repositories() {
             "TaskDef54694570",
             "pass",
         ),
+        // Held out: labelled by reading, linted once after the readers were written.
+        (
+            "held-out/terraform/mludvig__aws-ssm-tools/",
+            "aws_ecs_task_definition.task_def",
+            "pass",
+        ),
+        (
+            "held-out/terraform/wiltoncarvalho__ecs-service/",
+            "aws_ecs_task_definition.this",
+            "pass",
+        ),
+        (
+            "held-out/terraform/chip1pain__ecs/",
+            "aws_ecs_task_definition.task_definition",
+            "unknown",
+        ),
+        (
+            "held-out/terraform/exercism__language_servers/",
+            "aws_ecs_task_definition.language_servers",
+            "unknown",
+        ),
+        (
+            "held-out/terraform/thuto__messaging-system/",
+            "aws_ecs_task_definition.app",
+            "error",
+        ),
+        (
+            "held-out/terraform/turnerlabs__env-dev/",
+            "aws_ecs_task_definition.app",
+            "error",
+        ),
+        (
+            "held-out/terraform/turnerlabs__env-dev/",
+            "aws_ecs_task_definition.secrets_sidecar",
+            "error",
+        ),
+        (
+            "held-out/cloudformation/mludvig__template-ecs-task",
+            "TaskDefinition",
+            "pass",
+        ),
+        (
+            "held-out/cloudformation/yicru__fargate",
+            "TaskDefinition",
+            "pass",
+        ),
+        (
+            "held-out/cloudformation/1strategy__fargate",
+            "TaskDefinition",
+            "error",
+        ),
+        // A fourth action with a stray quote (`ssmmessages:OpenDataChannel"`) grants nothing.
+        (
+            "held-out/cloudformation/seiichi1101__template",
+            "ECSTaskDefinition",
+            "error",
+        ),
+        (
+            "held-out/cloudformation/baboopan__",
+            "ServiceTaskDef1922A00F",
+            "error",
+        ),
+        (
+            "held-out/cloudformation/nathanpeck__",
+            "TaskDefinition",
+            "unknown",
+        ),
+        (
+            "held-out/cloudformation/hisashige__application",
+            "ECSTaskDefinitionAPI",
+            "unknown",
+        ),
+        (
+            "held-out/cloudformation/hisashige__application",
+            "ECSTaskDefinitionWEB",
+            "unknown",
+        ),
+        (
+            "held-out/cloudformation/widdix__service-cluster-alb",
+            "TaskDefinition",
+            "unknown",
+        ),
     ];
     let (stdout, stderr, _) = lint(&[
         "fixtures/lint-iam-public",
@@ -1172,7 +1254,11 @@ fn task_roles_from_public_repositories() {
     for (fragment, name, status) in expected {
         let (path, _, check) = got
             .iter()
-            .find(|(p, n, _)| p.contains(fragment) && n == name)
+            .find(|(p, n, _)| {
+                p.contains(fragment)
+                    && n == name
+                    && (fragment.starts_with("held-out") || !p.contains("held-out"))
+            })
             .unwrap_or_else(|| panic!("no {fragment} {name}"));
         assert_eq!(check["status"], *status, "{path} {name}: {check}");
         if *status == "error" {
@@ -1182,7 +1268,7 @@ fn task_roles_from_public_repositories() {
                 f["message"]
                     .as_str()
                     .unwrap()
-                    .contains("is not allowed ssmmessages:CreateControlChannel"),
+                    .contains("is not allowed ssmmessages:"),
                 "{f}"
             );
             assert!(

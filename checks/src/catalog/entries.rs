@@ -6,8 +6,7 @@ use super::{Entry, declare_error};
 pub static ENTRIES: &[&Entry] = &[
     &E01, &E02, &E03, &E04, &E05, &E06, &E07, &E08, &E09, &E10, &E11, &E12, &E13, &E14, &E15, &E16,
     &E17, &E18, &E19, &E20, &E21, &E22, &E23, &E24, &E25, &E26, &E27, &E28, &E29, &E30, &E31, &E32,
-    &E33, &E34, &E35, &E36, &E37, &E38, &E39, &E40, &E41, &E42, &E43, &E44,
-    &E45, &E46, &E47, &E48,
+    &E33, &E34, &E35, &E36, &E37, &E38, &E39, &E40, &E41, &E42, &E43, &E44, &E45, &E46, &E47, &E48,
 ];
 
 const ECS_EXEC_DOCS: &str =

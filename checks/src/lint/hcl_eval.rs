@@ -204,7 +204,12 @@ impl<'a> Env<'a> {
                 }
                 Node::new(pos, NodeKind::Map(entries))
             }
-            Expression::StringTemplate(t) => self.render(t, origin, pos, depth),
+            // A template that is one interpolation is that value, of its own type (HCL's
+            // rule): `"${aws_iam_role.task.arn}"` is the reference, `"${var.on}"` a boolean.
+            Expression::StringTemplate(t) => match t.iter().collect::<Vec<_>>().as_slice() {
+                [Element::Interpolation(i)] => self.eval_in(&i.expr, origin, depth + 1),
+                _ => self.render(t, origin, pos, depth),
+            },
             Expression::HeredocTemplate(h) => {
                 let mut h = (**h).clone();
                 h.dedent();

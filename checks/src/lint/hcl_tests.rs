@@ -380,3 +380,17 @@ resource "aws_ecs_task_definition" "tpl" {
         r.diagnostics[0].message
     );
 }
+
+/// A template that is one interpolation is its value, as in HCL: a Terraform 0.11
+/// `"${aws_iam_role.task.arn}"` is the reference, `"${local.on}"` the boolean.
+#[test]
+fn a_lone_interpolation_is_its_value() {
+    let tf = "locals {\n  on = true\n}\nresource \"aws_ecs_service\" \"s\" {\n  enable_execute_command = \"${local.on}\"\n}\n";
+    let r = crate::lint::lint(tf.as_bytes(), &crate::runner::Selection::default());
+    let sv001 = r.units[0]
+        .checks
+        .iter()
+        .find(|c| c.code == "SV001")
+        .unwrap();
+    assert_eq!(sv001.status, crate::report::Status::Pass, "{sv001:?}");
+}
