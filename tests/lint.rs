@@ -1279,3 +1279,115 @@ fn task_roles_from_public_repositories() {
         }
     }
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `--diff` shows the safe fixes and changes nothing; `--fix` makes them as one-line edits
+/// (the rest of each file byte for byte), the findings are gone when the files are linted
+/// again, and a second `--diff` has nothing left to do. Plans are never edited.
+#[test]
+fn fix_edits_only_the_intended_lines_and_the_findings_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["cloudformation", "service", "terraform", "copilot"] {
+        copy_tree(
+            &root().join("fixtures/lint").join(sub),
+            &dir.path().join(sub),
+        );
+    }
+    let snapshot = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
+    let before: Vec<(&str, String)> = [
+        "cloudformation/fail.yaml",
+        "cloudformation/fail.json",
+        "service/create-service-fail.json",
+        "service/update-service-fail.json",
+        "service/describe-services-fail.json",
+        "terraform/hcl-fail/main.tf",
+        "terraform/plan-fail.json",
+        "copilot/copilot/worker/manifest.yml",
+    ]
+    .into_iter()
+    .map(|p| (p, snapshot(p)))
+    .collect();
+
+    let (diff, stderr, code) = lint_in(dir.path(), &[".", "--no-config", "--diff"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        diff.contains("-      EnableExecuteCommand: false\n+      EnableExecuteCommand: true"),
+        "{diff}"
+    );
+    assert!(diff.contains("+  enable_execute_command = true"), "{diff}");
+    assert!(
+        stderr.contains(
+            "plan-fail.json:91: SV001 `aws_ecs_service.payments` not fixed: a plan is generated"
+        ),
+        "{stderr}"
+    );
+    for (p, text) in &before {
+        assert_eq!(&snapshot(p), text, "--diff changed {p}");
+    }
+
+    let (stdout, stderr, _) = lint_in(
+        dir.path(),
+        &[".", "--no-config", "--fix", "--format", "json"],
+    );
+    assert!(stderr.contains("cloudformation/fail.yaml:"), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    // (file, lines added, lines removed)
+    let expected = [
+        ("cloudformation/fail.yaml", 1, 1),
+        ("cloudformation/fail.json", 2, 1),
+        ("service/create-service-fail.json", 1, 0),
+        ("service/update-service-fail.json", 1, 1),
+        ("service/describe-services-fail.json", 0, 0),
+        ("terraform/hcl-fail/main.tf", 1, 0),
+        ("terraform/plan-fail.json", 0, 0),
+        ("copilot/copilot/worker/manifest.yml", 1, 0),
+    ];
+    for ((p, old), (_, added, removed)) in before.iter().zip(expected) {
+        let new = snapshot(p);
+        let old_lines: Vec<&str> = old.lines().collect();
+        let new_lines: Vec<&str> = new.lines().collect();
+        let plus = new_lines.iter().filter(|l| !old_lines.contains(l)).count();
+        let minus = old_lines.iter().filter(|l| !new_lines.contains(l)).count();
+        assert_eq!((plus, minus), (added, removed), "{p}:\n{new}");
+        let file = report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(p))
+            .unwrap();
+        assert!(
+            file["diagnostics"].as_array().unwrap().is_empty(),
+            "{p}: {file}"
+        );
+        if added > 0 {
+            for unit in file["units"].as_array().unwrap() {
+                for check in unit["checks"].as_array().unwrap() {
+                    if check["code"] == "SV001" {
+                        assert_ne!(check["status"], "error", "{p}: {check}");
+                    }
+                }
+            }
+        }
+    }
+    let (diff, stderr, code) = lint_in(dir.path(), &[".", "--no-config", "--diff"]);
+    assert_eq!((code, diff.as_str()), (0, ""), "{stderr}");
+
+    let (_, stderr, code) = lint_in(dir.path(), &["-", "--fix"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("standard input cannot be fixed in place"),
+        "{stderr}"
+    );
+}

@@ -21,12 +21,19 @@ pub fn check_page(check: &Check) -> String {
     } else {
         ""
     };
+    let fix = match crate::lint::fix::applicability(m.code) {
+        Some(crate::lint::fix::Applicability::Safe) => "safe: `lint --fix` makes it",
+        Some(crate::lint::fix::Applicability::Unsafe) => {
+            "unsafe: `lint --fix --unsafe-fixes` makes it (it changes the container's security posture)"
+        }
+        None => "manual: the report says what to change",
+    };
     let source = m.source.split("#L").next().unwrap_or(m.source);
     format!(
         "<!-- generated from {source} by `UPDATE_DOCS=1 cargo test -p ecs-exec-doctor-checks docs`; do not edit -->\n\
          # {code} {name}\n\n\
          {summary}.\n\n\
-         | | |\n| --- | --- |\n| Group | {group} |\n| Default severity | {severity} |\n| Runs in | {lint} |\n| Doctor permissions | {perms} |\n{heuristic}\n\n\
+         | | |\n| --- | --- |\n| Group | {group} |\n| Default severity | {severity} |\n| Runs in | {lint} |\n| Fix | {fix} |\n| Doctor permissions | {perms} |\n{heuristic}\n\n\
          {docs}",
         code = m.code,
         name = m.name,

@@ -4,6 +4,7 @@
 
 pub mod config;
 mod files;
+mod fixing;
 pub mod glob;
 pub mod walk;
 
@@ -94,6 +95,20 @@ pub struct LintArgs {
     /// Ignore any ecs-exec-doctor.toml.
     #[arg(long)]
     pub no_config: bool,
+    /// Apply the safe fixes to the files (exec on for services: `enableExecuteCommand`,
+    /// `EnableExecuteCommand`, `enable_execute_command`, Copilot's `exec`; `initProcessEnabled`
+    /// for containers), as minimal edits, then lint again and report what remains. Plans,
+    /// CDK synth output, values known only at deploy time and resources behind conditions
+    /// are never edited.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Print the fixes as a unified diff and change nothing (exit 1 when there is one).
+    #[arg(long)]
+    pub diff: bool,
+    /// With --fix or --diff, also apply the fixes that change a container's security posture
+    /// (`readonlyRootFilesystem` off).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,6 +149,16 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
     exclude.extend(config.exclude.iter().cloned());
 
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if (args.fix || args.diff) && stdin {
+        crate::fail!(
+            "--{} works on files; standard input cannot be fixed in place: name the file",
+            if args.fix { "fix" } else { "diff" }
+        );
+    }
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        crate::fail!("--unsafe-fixes only goes with --fix or --diff");
+    }
+    let mut fixes = fixing::Fixes::new(args.unsafe_fixes);
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -204,6 +229,21 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
         if report.kind.is_some() {
             recognised += 1;
             apply_config_suppressions(&mut report, &input.path, &cwd, &config_root, &config);
+            if args.fix || args.diff {
+                let changed = fixes.file(input, &report, args.fix)?;
+                if changed {
+                    // What remains after the fixes.
+                    report = lint_file(input, &selection);
+                    report.path = input.display.clone();
+                    apply_config_suppressions(
+                        &mut report,
+                        &input.path,
+                        &cwd,
+                        &config_root,
+                        &config,
+                    );
+                }
+            }
         } else if report.diagnostics.is_empty() {
             if !input.explicit || args.skip_unrecognised {
                 skipped += usize::from(input.explicit);
@@ -233,6 +273,16 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
     let ctx = render::sarif::Context {
         repo_prefix: repo_prefix(&cwd),
     };
+    if args.diff {
+        fixes.report_skipped();
+        return Ok(Output {
+            code: u8::from(!fixes.diff.is_empty()),
+            text: std::mem::take(&mut fixes.diff),
+        });
+    }
+    if args.fix {
+        fixes.report_skipped();
+    }
     let text = match args.format {
         LintFormat::Text => render::lint_text::report(&report, color),
         LintFormat::Json => render::lint_json::report(&report),

@@ -17,6 +17,7 @@ mod container_array;
 mod copilot;
 pub mod ecs;
 pub mod excerpt;
+pub mod fix;
 mod fix_language;
 pub mod hcl;
 pub(crate) mod hcl_eval;

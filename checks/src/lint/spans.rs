@@ -181,6 +181,49 @@ impl Locator {
     }
 }
 
+/// Where a pointer leads in the source: the entry it names, or the map in which the rest of its
+/// keys would go (for `lint --fix`).
+#[derive(Debug)]
+pub enum Target<'a> {
+    Found(&'a super::tree::Entry),
+    /// `keys` (in the input's naming) are missing from `parent`, the deepest map present.
+    Missing {
+        parent: &'a Node,
+        keys: Vec<String>,
+    },
+}
+
+impl Locator {
+    /// The target of `pointer` in the document; `None` when the path runs through a list
+    /// item that is absent or through a value that is not a map.
+    pub fn target<'a>(&'a self, doc: &'a Node, pointer: &str) -> Option<Target<'a>> {
+        let mut node = self.properties(doc)?;
+        let segs: Vec<_> = pointer.split('/').skip(1).map(unescape).collect();
+        let mut found: Option<&super::tree::Entry> = None;
+        for (i, seg) in segs.iter().enumerate() {
+            match &node.kind {
+                NodeKind::Map(entries) => {
+                    let Some(e) = entries.iter().rev().find(|e| self.is_key(&e.key, seg)) else {
+                        if segs[i..].iter().any(|s| s.parse::<usize>().is_ok()) {
+                            return None;
+                        }
+                        let keys = segs[i..].iter().map(|s| self.naming.key(s)).collect();
+                        return Some(Target::Missing { parent: node, keys });
+                    };
+                    found = Some(e);
+                    node = &e.value;
+                }
+                NodeKind::Seq(items) => {
+                    node = items.get(seg.parse::<usize>().ok()?)?;
+                    found = None;
+                }
+                _ => return None,
+            }
+        }
+        found.map(Target::Found)
+    }
+}
+
 fn unescape(segment: &str) -> std::borrow::Cow<'_, str> {
     if segment.contains('~') {
         segment.replace("~1", "/").replace("~0", "~").into()
