@@ -74,6 +74,11 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// The text this environment evaluates.
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
     /// The warnings about files that were not read, once each.
     pub fn take_problems(&self) -> Vec<Problem> {
         std::mem::take(&mut *self.refused.borrow_mut())

@@ -394,3 +394,42 @@ fn a_lone_interpolation_is_its_value() {
         .unwrap();
     assert_eq!(sv001.status, crate::report::Status::Pass, "{sv001:?}");
 }
+
+/// A task role that a module is given may have policies the input does not show: unknown,
+/// not a red, whatever the role's own policies say.
+#[test]
+fn a_role_given_to_a_module_is_not_judged_from_its_own_policies() {
+    let tf = "resource \"aws_iam_role\" \"task\" {\n  name = \"t\"\n  assume_role_policy = \"{}\"\n}\nmodule \"exec\" {\n  source = \"./exec\"\n  role   = aws_iam_role.task.name\n}\nresource \"aws_ecs_task_definition\" \"t\" {\n  family = \"t\"\n  task_role_arn = aws_iam_role.task.arn\n  container_definitions = jsonencode([{ name = \"a\", image = \"i\" }])\n}\n";
+    let r = crate::lint::lint(tf.as_bytes(), &crate::runner::Selection::default());
+    let ir002 = r.units[0]
+        .checks
+        .iter()
+        .find(|c| c.code == "IR002")
+        .unwrap();
+    assert_eq!(ir002.status, crate::report::Status::Unknown, "{ir002:?}");
+    assert!(ir002.message.contains("module.exec"), "{ir002:?}");
+}
+
+/// A grant that exists only under a `count` known at apply time is not taken for a grant, and
+/// one with `count = 0` does not exist.
+#[test]
+fn a_counted_grant_is_unknown_and_count_zero_is_none() {
+    let tf = |count: &str| {
+        format!(
+            "resource \"aws_iam_role\" \"task\" {{\n  assume_role_policy = \"{{}}\"\n}}\nresource \"aws_iam_role_policy\" \"exec\" {{\n  count  = {count}\n  role   = aws_iam_role.task.id\n  policy = jsonencode({{ Statement = [{{ Effect = \"Allow\", Action = \"ssmmessages:*\", Resource = \"*\" }}] }})\n}}\nresource \"aws_ecs_task_definition\" \"t\" {{\n  family = \"t\"\n  task_role_arn = aws_iam_role.task.arn\n  container_definitions = jsonencode([{{ name = \"a\", image = \"i\" }}])\n}}\n"
+        )
+    };
+    let status = |count: &str| {
+        let r = crate::lint::lint(tf(count).as_bytes(), &crate::runner::Selection::default());
+        r.units[0]
+            .checks
+            .iter()
+            .find(|c| c.code == "IR002")
+            .unwrap()
+            .status
+    };
+    use crate::report::Status;
+    assert_eq!(status("var.exec ? 1 : 0"), Status::Unknown);
+    assert_eq!(status("0"), Status::Error);
+    assert_eq!(status("1"), Status::Pass);
+}

@@ -159,6 +159,22 @@ pub fn roles(root: &Node) -> Roles {
             },
         );
     }
+    // A role named by its `RoleName` (`Roles: [my-task-role]`) is the same role.
+    let by_name: BTreeMap<String, String> = resources
+        .iter()
+        .filter(|e| roles.contains_key(&e.key))
+        .filter_map(|e| {
+            let name = e
+                .value
+                .get("Properties")?
+                .get("RoleName")
+                .and_then(static_string)?;
+            Some((name, e.key.clone()))
+        })
+        .collect();
+    let role_of = |n: &Node| {
+        referenced_id(n).or_else(|| static_string(n).and_then(|s| by_name.get(&s).cloned()))
+    };
     // Policies that name the role: `Roles: [!Ref Role]` (Policy, ManagedPolicy) and
     // `RoleName: !Ref Role` (RolePolicy).
     for entry in resources {
@@ -167,13 +183,29 @@ pub fn roles(root: &Node) -> Roles {
         let targets: Vec<String> = match t.as_str() {
             "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => props
                 .and_then(|p| p.get("Roles"))
-                .map(|l| l.items().iter().filter_map(referenced_id).collect())
+                .map(|l| l.items().iter().filter_map(role_of).collect())
                 .unwrap_or_default(),
             "AWS::IAM::RolePolicy" => props
                 .and_then(|p| p.get("RoleName"))
-                .and_then(referenced_id)
+                .and_then(role_of)
                 .into_iter()
                 .collect(),
+            // A nested stack, a custom resource or a transform's resource that is given the
+            // role may attach policies to it that this template does not show.
+            t if t == "AWS::CloudFormation::Stack"
+                || t.starts_with("Custom::")
+                || t == "AWS::CloudFormation::CustomResource"
+                || t.starts_with("AWS::Serverless::") =>
+            {
+                for id in mentioned_roles(&entry.value, &roles) {
+                    if let Some(role) = roles.get_mut(&id) {
+                        role.policies
+                            .unread
+                            .push(format!("what `{}` ({t}) may attach to it", entry.key));
+                    }
+                }
+                continue;
+            }
             _ => continue,
         };
         for id in targets {
@@ -183,6 +215,27 @@ pub fn roles(root: &Node) -> Roles {
         }
     }
     roles
+}
+
+/// The roles of `roles` that a resource refers to anywhere in its properties.
+fn mentioned_roles(resource: &Node, roles: &Roles) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![resource];
+    while let Some(n) = stack.pop() {
+        if let Some(id) = referenced_id(n)
+            && roles.contains_key(&id)
+            && !out.contains(&id)
+        {
+            out.push(id);
+        }
+        match &n.kind {
+            NodeKind::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            NodeKind::Seq(items) => stack.extend(items.iter()),
+            NodeKind::Tagged { value, .. } => stack.push(value),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The `PolicyDocument` of a policy resource, under its logical id.
@@ -272,6 +325,18 @@ Resources:
             role.unread_statements
         );
         assert!(role.unread_statements[0].contains("statement #1 of `Policies[s3]`"));
+        // By its name, and given to a nested stack.
+        let more = format!("{t}  Named:\n    Type: AWS::IAM::Policy\n    Properties:\n      Roles: [task-role]\n      PolicyDocument: {{Statement: {{Effect: Allow, Action: 'ssmmessages:*', Resource: '*'}}}}\n  Nested:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      Parameters: {{Role: !GetAtt TaskRole.Arn}}\n").replace("      AssumeRolePolicyDocument: {}", "      RoleName: task-role\n      AssumeRolePolicyDocument: {}");
+        let roles2 = super::roles(&yaml::parse(&more).unwrap());
+        let role2 = &roles2["TaskRole"].policies;
+        assert!(
+            role2.policies.iter().any(|p| p.name == "Named"),
+            "{role2:?}"
+        );
+        assert!(
+            role2.unread.iter().any(|u| u.contains("`Nested`")),
+            "{role2:?}"
+        );
         let json_form = serde_json::json!({"Fn::GetAtt": ["TaskRole", "Arn"]}).to_string();
         let node = crate::lint::json::parse(&json_form).unwrap();
         assert_eq!(referenced_id(&node).as_deref(), Some("TaskRole"));

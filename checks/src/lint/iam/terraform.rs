@@ -109,6 +109,10 @@ pub fn roles(files: &[ModuleFile<'_, '_>]) -> Roles {
             role: format!("aws_iam_role.{}", b.name),
             ..Default::default()
         };
+        if b.values.get("inline_policy").is_some_and(|n| !n.is_seq()) {
+            role.unread
+                .push("its `inline_policy` (a dynamic block)".into());
+        }
         for (i, inline) in b
             .values
             .get("inline_policy")
@@ -145,8 +149,69 @@ pub fn roles(files: &[ModuleFile<'_, '_>]) -> Roles {
             },
         );
     }
+    // A module given the role (its name, ARN or id) may attach policies the input does not
+    // show.
+    for f in files {
+        for block in f.body.blocks().filter(|b| b.ident.as_str() == "module") {
+            let name = block.labels.first().map(label_text).unwrap_or_default();
+            for attr in block.body.attributes() {
+                let text = crate::lint::hcl::expression_text(f.env.source(), &attr.value);
+                for (role, r) in roles.iter_mut() {
+                    if text.contains(&format!("aws_iam_role.{role}."))
+                        || text.contains(&format!("aws_iam_role.{role}["))
+                    {
+                        let what = format!("what `module.{name}` may attach to it");
+                        if !r.policies.unread.contains(&what) {
+                            r.policies.unread.push(what);
+                        }
+                    }
+                }
+            }
+        }
+    }
     for b in blocks.iter().filter(|b| !b.data) {
         let address = format!("{}.{}", b.ty, b.name);
+        // A policy or attachment that may not exist (`count`, `for_each` known only at apply
+        // time) grants nothing for sure: it is unread, never taken for a grant.
+        let instances = ["count", "for_each"]
+            .iter()
+            .filter_map(|k| b.values.get(k))
+            .map(|n| match &n.kind {
+                NodeKind::Number(c) => Some(c.trim() != "0"),
+                NodeKind::Seq(items) => Some(!items.is_empty()),
+                NodeKind::Map(entries) => Some(!entries.is_empty()),
+                _ => None,
+            })
+            .next();
+        match instances {
+            Some(Some(false)) => continue,
+            Some(None)
+                if b.ty.starts_with("aws_iam_role_polic")
+                    || b.ty == "aws_iam_policy_attachment" =>
+            {
+                let named: Vec<String> = ["role", "roles", "role_name"]
+                    .iter()
+                    .filter_map(|k| b.values.get(k))
+                    .flat_map(|n| {
+                        if n.is_seq() {
+                            n.items().iter().collect::<Vec<_>>()
+                        } else {
+                            vec![n]
+                        }
+                    })
+                    .filter_map(|n| role_named(n, &blocks))
+                    .collect();
+                for role in named {
+                    if let Some(r) = roles.get_mut(&role) {
+                        r.policies.unread.push(format!(
+                            "`{address}` (whether it exists is known only at apply time)"
+                        ));
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
         let targets = |key: &str| -> Vec<String> {
             let nodes: Vec<&Node> = match b.values.get(key) {
                 Some(n) if n.is_seq() => n.items().iter().collect(),
@@ -164,6 +229,21 @@ pub fn roles(files: &[ModuleFile<'_, '_>]) -> Roles {
                     if let (Some(r), Some(policy)) = (roles.get_mut(&role), b.values.get("policy"))
                     {
                         add_policy(&mut r.policies, address.clone(), policy, &documents);
+                    }
+                }
+            }
+            // Attaches the whole list; policies it names by ARN are read as attachments are.
+            "aws_iam_role_policy_attachments_exclusive" => {
+                for role in targets("role_name") {
+                    if let (Some(r), Some(arns)) =
+                        (roles.get_mut(&role), b.values.get("policy_arns"))
+                    {
+                        if expression(arns).is_some() {
+                            r.policies.unread.push(format!("`{address}`"));
+                        }
+                        for arn in arns.items() {
+                            add_policy_arn(&mut r.policies, arn, &blocks, &documents);
+                        }
                     }
                 }
             }
