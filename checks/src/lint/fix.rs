@@ -133,7 +133,17 @@ fn edit(
         Some(InputKind::TerraformPlan) => {
             return Err("a plan is generated: fix the configuration it was made from".into());
         }
-        Some(InputKind::Cloudformation) if text.contains("\"aws:cdk:path\"") => {
+        // CDK's metadata, its bootstrap-version rule, or its `aws:cdk:path` (integration
+        // snapshots keep only some of them).
+        Some(InputKind::Cloudformation)
+            if [
+                "\"aws:cdk:path\"",
+                "AWS::CDK::Metadata",
+                "CheckBootstrapVersion",
+            ]
+            .iter()
+            .any(|m| text.contains(m)) =>
+        {
             return Err("CDK synth output is generated: make the change in the CDK app".into());
         }
         _ => {}
@@ -173,6 +183,18 @@ fn edit(
     let terraform = unit.locator.naming == Naming::Terraform;
     match target {
         Target::Found(entry) => {
+            let last = pointer.and_then(|p| p.rsplit('/').next()).unwrap_or("exec");
+            let spelled = if copilot {
+                "exec".to_string()
+            } else {
+                unit.locator.naming.key(last)
+            };
+            if entry.key != spelled {
+                return Err(format!(
+                    "the key is spelled `{}` here, and this input's reader takes `{spelled}`: rename it",
+                    entry.key
+                ));
+            }
             match entry.value.kind {
                 NodeKind::Bool(b) if b == replaces => {}
                 _ => return Err("the value is not the literal the fix replaces".into()),
@@ -297,6 +319,7 @@ fn insert_yaml(text: &str, parent: &Node, keys: &[String], value: bool) -> Resul
         .find(|e| {
             e.value.pos.line == e.key_pos.line
                 && !matches!(e.value.kind, NodeKind::Map(_) | NodeKind::Seq(_))
+                && one_line(text, e.key_pos)
         })
         .ok_or("no plain entry to place the key after: change it by hand")?;
     let key_at = offset(text, anchor.key_pos).ok_or("the position is outside the file")?;
@@ -328,6 +351,29 @@ fn insert_yaml(text: &str, parent: &Node, keys: &[String], value: bool) -> Resul
         end: line_end,
         text: lines,
     })
+}
+
+/// Whether the YAML entry whose key is at `key_pos` ends on its line: not a block scalar
+/// (`|`, `>`), and the next line is not a continuation indented deeper than the key.
+fn one_line(text: &str, key_pos: Pos) -> bool {
+    let Some(at) = offset(text, key_pos) else {
+        return false;
+    };
+    let (start, _) = line_start(text, at);
+    let column = text[start..at].chars().count();
+    let rest = &text[at..];
+    let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
+    let value = line.split(" #").next().unwrap_or(line).trim_end();
+    if value.ends_with(['|', '>'])
+        || value.ends_with("|-")
+        || value.ends_with(">-")
+        || value.ends_with("|+")
+        || value.ends_with(">+")
+    {
+        return false;
+    }
+    let next = after.lines().find(|l| !l.trim().is_empty());
+    next.is_none_or(|l| l.chars().take_while(|c| *c == ' ').count() <= column)
 }
 
 /// Adds `key = value` at the end of the Terraform resource block, after a blank line (so

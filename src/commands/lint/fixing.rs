@@ -84,7 +84,8 @@ impl Fixes {
     }
 
     /// The fixes that were not made, on standard error.
-    pub fn report_skipped(&self) {
+    pub fn report_skipped(&mut self) {
+        self.skipped.dedup();
         for line in &self.skipped {
             eprintln!("{}", crate::render::safe(line));
         }

@@ -133,3 +133,30 @@ fn generated_and_conditional_inputs_are_not_edited() {
         "{p:?}"
     );
 }
+
+#[test]
+fn a_block_scalar_or_a_continued_value_is_not_split() {
+    let t = "Resources:\n  Svc:\n    Type: AWS::ECS::Service\n    Properties:\n      ServiceName: |\n        web\n      Cluster: prod\n";
+    let (out, st, changed) = fixed(t, "SV001", false);
+    assert_eq!(st, [Status::Pass]);
+    assert_eq!(changed, ["      EnableExecuteCommand: true"]);
+    assert!(
+        out.contains("      Cluster: prod\n      EnableExecuteCommand: true\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn cdk_output_without_paths_and_misspelled_keys_are_left_alone() {
+    let cdk = r#"{"Resources": {"S": {"Type": "AWS::ECS::Service", "Properties": {"Cluster": "c"}}}, "Rules": {"CheckBootstrapVersion": {"Assertions": []}}}"#;
+    let report = lint(cdk.as_bytes(), &Selection::default());
+    let p = plan(cdk.as_bytes(), &report, &NoFiles, false);
+    assert!(p[0].outcome.as_ref().unwrap_err().contains("CDK"), "{p:?}");
+    let lower = "Resources:\n  Svc:\n    Type: AWS::ECS::Service\n    Properties:\n      Cluster: c\n      enableExecuteCommand: true\n";
+    let report = lint(lower.as_bytes(), &Selection::default());
+    let p = plan(lower.as_bytes(), &report, &NoFiles, false);
+    assert!(
+        p[0].outcome.as_ref().unwrap_err().contains("rename it"),
+        "{p:?}"
+    );
+}
