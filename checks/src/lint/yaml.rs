@@ -125,8 +125,65 @@ pub fn parse(text: &str) -> Result<Node, Problem> {
     parse_with(text, Schema::Core)
 }
 
-/// [`parse`], reading plain scalars with `schema`.
+/// How many closing brackets [`parse_with`] re-indents before it gives the error.
+const MAX_LENIENT_FIXES: usize = 16;
+
+/// [`parse`], reading plain scalars with `schema`. A flow collection closed at its key's
+/// indentation or left of it (`Tags: [` ... `]` under the key), which PyYAML and CloudFormation
+/// accept and a strict YAML parser refuses, is read as they read it: the closing line is taken
+/// as indented like the line before it, and only that line's columns move.
 pub fn parse_with(text: &str, schema: Schema) -> Result<Node, Problem> {
+    let mut current = std::borrow::Cow::Borrowed(text);
+    let mut first_error = None;
+    for _ in 0..=MAX_LENIENT_FIXES {
+        match parse_strict(&current, schema) {
+            Ok(node) => return Ok(node),
+            Err(problem) => {
+                let again = problem
+                    .message
+                    .contains("indentation")
+                    .then(|| reindent_closer(&current, problem.pos.line))
+                    .flatten();
+                let problem = first_error.get_or_insert(problem).clone();
+                match again {
+                    Some(fixed) => current = std::borrow::Cow::Owned(fixed),
+                    None => return Err(problem),
+                }
+            }
+        }
+    }
+    Err(first_error.expect("an error was seen"))
+}
+
+/// `text` with line `line` (1-based), when it is only a flow closer (`]`, `}`, with a comma
+/// or a comment), indented like the previous non-blank line; `None` otherwise.
+fn reindent_closer(text: &str, line: u32) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let index = usize::try_from(line).ok()?.checked_sub(1)?;
+    let target = lines.get(index)?;
+    let body = target.trim_start_matches(' ');
+    if !(body.starts_with(']') || body.starts_with('}')) {
+        return None;
+    }
+    let previous = lines[..index].iter().rev().find(|l| !l.trim().is_empty())?;
+    let indent = previous.len() - previous.trim_start_matches(' ').len();
+    let current = target.len() - body.len();
+    if indent <= current {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + indent);
+    for (i, l) in lines.iter().enumerate() {
+        if i == index {
+            out.push_str(&" ".repeat(indent));
+            out.push_str(body);
+        } else {
+            out.push_str(l);
+        }
+    }
+    Some(out)
+}
+
+fn parse_strict(text: &str, schema: Schema) -> Result<Node, Problem> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut alias_budget = MAX_ALIAS_NODES;
@@ -377,6 +434,13 @@ mod tests {
     fn errors_and_guards() {
         let e = parse("a: [1, 2\nb: c").unwrap_err();
         assert!(e.message.starts_with("invalid YAML"), "{e:?}");
+        // A flow sequence closed left of its key, as PyYAML and CloudFormation accept.
+        let lenient = "r:\n  p:\n    tags: [\n      {k: v}\n  ]\n    b: 1\n";
+        assert!(parse_strict(lenient, Schema::Core).is_err());
+        let root = parse(lenient).unwrap();
+        let p = root.get("r").unwrap().get("p").unwrap();
+        assert_eq!(p.get("tags").unwrap().items().len(), 1);
+        assert_eq!(p.get("b").unwrap().pos, Pos::new(6, 8));
         let deep = "a: ".to_string() + &"[".repeat(200);
         let e = parse(&deep).unwrap_err();
         assert!(e.message.contains("nested more than"), "{e:?}");
