@@ -320,6 +320,10 @@ pub struct Subject {
     /// role is defined outside the input.
     #[serde(default, skip_serializing_if = "Fact::is_not_fetched")]
     pub task_role_policies: Fact<RolePolicies>,
+    /// `lint` only: the service's security groups as the input defines them. Not fetched when
+    /// they are defined outside the input; absent when the service sets no awsvpc network.
+    #[serde(default, skip_serializing_if = "Fact::is_not_fetched")]
+    pub service_security_groups: Fact<InputGroups>,
 }
 
 /// Where the facts come from: a live or recorded diagnosis, or files read by `lint`.

@@ -71,6 +71,7 @@ impl Gaps {
                     task_role_permissions,
                     task_role,
                     task_role_policies,
+                    service_security_groups,
                 } = s;
                 let mut errors = Vec::new();
                 seen.fact(task, &mut errors);
@@ -85,6 +86,7 @@ impl Gaps {
                 seen.fact(task_role_permissions, &mut errors);
                 seen.fact(task_role, &mut errors);
                 seen.fact(task_role_policies, &mut errors);
+                seen.fact(service_security_groups, &mut errors);
                 errors
             })
             .collect();

@@ -216,6 +216,7 @@ pub fn diagnosis() -> Diagnosis {
         tasks_left_out: 0,
         subjects: vec![Subject {
             task_role_policies: Fact::NotFetched,
+            service_security_groups: Fact::NotFetched,
             task_ref: TASK_ID.into(),
             task: Fact::ok(Task {
                 arn: task_arn(),

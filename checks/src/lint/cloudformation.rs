@@ -62,6 +62,7 @@ pub fn units(root: &Node, problems: &mut Vec<Problem>) -> Vec<LintUnit> {
         }
     }
     super::iam::attach(&super::iam::cloudformation::roles(root), &mut units);
+    super::groups::attach_cloudformation(root, &mut units);
     // a service's platform family is that of the task definition it references
     for unit in &mut units {
         let family = unit

@@ -127,6 +127,7 @@ pub fn units(text: &str, files: &dyn Files, problems: &mut Vec<Problem>) -> (Nod
         });
     }
     iam::attach(&iam::terraform::roles(&module), &mut units);
+    super::groups::attach_terraform(&module, &doc, &mut units);
     problems.extend(env.take_problems());
     (Node::new(Pos::START, NodeKind::Map(doc)), units)
 }

@@ -19,6 +19,7 @@ pub mod ecs;
 pub mod excerpt;
 pub mod fix;
 mod fix_language;
+mod groups;
 pub mod hcl;
 pub(crate) mod hcl_eval;
 pub(crate) mod iam;
@@ -163,6 +164,8 @@ pub struct LintUnit {
     pub task_role_policies: Option<crate::model::RolePolicies>,
     /// Where that role is defined, when it is in this file: findings about it point there.
     pub role_pos: Option<Pos>,
+    /// A service's security groups as the input defines them (see [`groups`]).
+    pub service_security_groups: Option<crate::facts::Fact<crate::model::InputGroups>>,
 }
 
 impl LintUnit {
@@ -189,6 +192,7 @@ impl LintUnit {
             task_role_ref: None,
             task_role_policies: None,
             role_pos: None,
+            service_security_groups: None,
         }
     }
 }
@@ -498,6 +502,17 @@ fn evaluate_unit(
                 task_role_policies: match &unit.task_role_policies {
                     Some(p) => Fact::ok(p.clone()),
                     None => Fact::NotFetched,
+                },
+                service_security_groups: match &unit.service_security_groups {
+                    Some(fact) => fact.clone(),
+                    // Groups named by id (service JSON, a plan): outside the input, unless the
+                    // service has no awsvpc network at all.
+                    None => match unit.locator.target(ctx.doc, "/networkConfiguration") {
+                        Some(spans::Target::Missing { .. }) if unit.service.is_some() => {
+                            Fact::absent(groups::NO_AWSVPC)
+                        }
+                        _ => Fact::NotFetched,
+                    },
                 },
                 ..Default::default()
             }],

@@ -206,3 +206,52 @@ pub struct Hop {
     #[serde(skip)]
     pub missing_action: Option<String>,
 }
+
+/// `lint` only: the security groups a service gives its tasks, as the input defines them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputGroups {
+    pub groups: Vec<InputGroup>,
+}
+
+/// One security group of the input with the egress rules the input gives it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputGroup {
+    /// As the input names it (`aws_security_group.tasks`, `TaskSecurityGroup`).
+    pub name: String,
+    #[serde(default)]
+    pub egress: Vec<InputRule>,
+    /// What may add egress rules that the input does not show (a module given the group, a
+    /// rule that exists only under a `count` known at apply time, a dynamic block); empty
+    /// when the rules above are all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+}
+
+/// One egress rule: protocol (`tcp`, `-1`, `6`), ports, and where to (described).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputRule {
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i64>,
+    /// `0.0.0.0/0`, `sg-…`, `aws_security_group.endpoints`, `pl-…`; IPv6 ranges are left
+    /// out (they do not carry the agent's IPv4 connection).
+    pub to: Vec<String>,
+    /// Where the rule comes from (`egress #1 of aws_security_group.tasks`, the default rule).
+    pub source: String,
+}
+
+impl InputRule {
+    /// Whether it allows TCP 443 to at least one IPv4 destination or group.
+    pub fn allows_https(&self) -> bool {
+        let proto = self.protocol.to_ascii_lowercase();
+        let all = matches!(proto.as_str(), "-1" | "all");
+        let tcp = matches!(proto.as_str(), "tcp" | "6");
+        let ports = match (self.from_port, self.to_port) {
+            (Some(a), Some(b)) => a.min(b) <= 443 && a.max(b) >= 443 || (a == 0 && b == 0 && all),
+            _ => all,
+        };
+        (all || (tcp && ports)) && !self.to.is_empty()
+    }
+}

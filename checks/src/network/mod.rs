@@ -4,6 +4,7 @@
 pub mod endpoint_access;
 pub mod endpoint_admission;
 pub mod exec_dependency_endpoints;
+pub(crate) mod input_groups;
 pub mod network_acl;
 pub mod path;
 pub mod rules;

@@ -12,6 +12,15 @@ crate::declare_check! {
     /// range that may or may not cover ssmmessages' addresses is yellow, naming the range.
     /// Security groups are stateful, so the return traffic needs no rule.
     ///
+    /// In `lint`, for a service whose security groups are defined in the same input (a
+    /// Terraform `aws_security_group` with its `egress` blocks, `aws_security_group_rule` and
+    /// `aws_vpc_security_group_egress_rule`; a CloudFormation `AWS::EC2::SecurityGroup` with
+    /// `SecurityGroupEgress` and `AWS::EC2::SecurityGroupEgress`): an error when no egress
+    /// rule allows TCP 443 anywhere (a Terraform security group without `egress` has none:
+    /// Terraform removes the default allow-all rule, which CloudFormation keeps). Where the
+    /// allowed traffic goes (the endpoint or the internet) is `check`'s to follow. Groups
+    /// from outside the input, or that a module or nested stack may add rules to, are unknown.
+    ///
     /// ## Why it matters
     /// The agent opens an outbound HTTPS connection to Session Manager. A security group that
     /// allows only, say, TCP 80 out, or HTTPS only to a database subnet, drops it silently:
@@ -31,10 +40,10 @@ crate::declare_check! {
         name: "security-group-egress",
         category: Network,
         severity: Error,
-        scope: Live,
+        scope: LiveAndLint,
         level: Task,
         summary: "The task's security groups allow outbound TCP 443 to ssmmessages",
-        needs: [Task, Network, Interface, Firewall],
+        needs: [Task, Network, Interface, Firewall, Service],
         // Which way the traffic goes depends on DNS, not on the routes or NAT gateways.
         unaffected_by: [
             "ec2:DescribeRouteTables",
@@ -48,10 +57,13 @@ crate::declare_check! {
 
 use super::path::{self, Via};
 use super::rules::Reach;
-use crate::facts::{Facts, Unavailable};
+use crate::facts::{Facts, Mode, Unavailable};
 use crate::outcome::{Finding, Fix, Verdict};
 
 fn evaluate(f: &Facts<'_>) -> Result<Verdict, Unavailable> {
+    if f.mode == Mode::Offline {
+        return super::input_groups::judge(f);
+    }
     if let Some(na) = super::outside_aws(f) {
         return Ok(na);
     }

@@ -182,6 +182,7 @@ impl Redactor {
             task_role,
             // Read by `lint` from the user's own files, never recorded.
             task_role_policies: _,
+            service_security_groups: _,
         } = s;
         Subject {
             task_ref: self.task_ref(&task_ref),
@@ -197,6 +198,7 @@ impl Redactor {
             task_role_permissions: self.fact(task_role_permissions, Self::simulation),
             task_role: self.fact(task_role, Self::role),
             task_role_policies: crate::facts::Fact::NotFetched,
+            service_security_groups: crate::facts::Fact::NotFetched,
         }
     }
 

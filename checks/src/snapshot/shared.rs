@@ -177,6 +177,7 @@ pub(super) fn read(text: &str) -> Result<Snapshot, String> {
             )?,
             task_role: r.resolve("task_role", s.task_role, |s| &s.task_role)?,
             task_role_policies: Fact::NotFetched,
+            service_security_groups: Fact::NotFetched,
         };
         subjects.push(subject);
     }

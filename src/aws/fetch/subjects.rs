@@ -155,6 +155,7 @@ impl Fetcher {
                         task_role_permissions: dep,
                         task_role: dependent_of(task_fact),
                         task_role_policies: Fact::NotFetched,
+                        service_security_groups: Fact::NotFetched,
                     };
                 };
                 let service = async {
@@ -417,6 +418,7 @@ impl Fetcher {
                     task_role,
                     // Read by `lint` only.
                     task_role_policies: Fact::NotFetched,
+                    service_security_groups: Fact::NotFetched,
                 }
             }
         });

@@ -93,6 +93,7 @@ impl Seen {
             task_role_permissions,
             task_role,
             task_role_policies,
+            service_security_groups,
         } = s;
         Subject {
             task_ref: render::safe(&task_ref).into_owned(),
@@ -108,6 +109,7 @@ impl Seen {
             task_role_permissions: self.fact(task_role_permissions),
             task_role: self.fact(task_role),
             task_role_policies: self.fact(task_role_policies),
+            service_security_groups: self.fact(service_security_groups),
         }
     }
 

@@ -326,6 +326,12 @@ pub fn units(root: &Node) -> Vec<LintUnit> {
     if enable_execute_command == Some(true) {
         unit.task_role_policies = Some(copilot_task_role());
     }
+    // Copilot puts the service in its environment's security group, which declares no egress
+    // rules and so keeps the default allow-all one; groups a manifest adds
+    // (`network.vpc.security_groups`) come on top of it.
+    unit.service_security_groups = Some(crate::facts::Fact::absent(
+        "Copilot's environment security group, which every service gets, allows all outbound traffic",
+    ));
     vec![unit]
 }
 
