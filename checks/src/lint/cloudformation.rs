@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::ecs::{self, Dialect, Reader};
+use super::ecs::{self, Dialect, Reader, is_intrinsic_name};
 use super::report::ResourceKind;
 use super::source::Pos;
 use super::spans::{Locator, Naming, Seg};
@@ -62,7 +62,7 @@ pub fn units(root: &Node, problems: &mut Vec<Problem>) -> Vec<LintUnit> {
         }
     }
     super::iam::attach(&super::iam::cloudformation::roles(root), &mut units);
-    super::groups::attach_cloudformation(root, &mut units);
+    super::groups::cloudformation::attach(root, &mut units);
     // a service's platform family is that of the task definition it references
     for unit in &mut units {
         let family = unit
@@ -120,9 +120,7 @@ fn read_unit(
             let known = os_families.get(&entry.key).cloned().flatten();
             os_families.insert(entry.key.clone(), known.or(td.os_family.clone()));
             unit.task_definition = Some(td);
-            unit.task_role_ref = props
-                .get("TaskRoleArn")
-                .and_then(super::iam::cloudformation::referenced_id);
+            unit.task_role_ref = props.get("TaskRoleArn").and_then(referenced_id);
         } else {
             unit.service = Some(ecs::service(&READER, props, &entry.key));
             unit.cluster = ecs::cluster(&READER, props);
@@ -139,6 +137,64 @@ fn read_unit(
         unit.locator.resolved = Some(Arc::new(props.clone()));
         unit
     }
+}
+
+/// The logical id an intrinsic refers to: `!Ref X`, `!GetAtt X.Arn`, `!GetAtt [X, Arn]` and
+/// their JSON forms.
+pub fn referenced_id(node: &Node) -> Option<String> {
+    let (name, arg) = intrinsic(node)?;
+    match name {
+        "Ref" => arg.as_str().map(str::to_string),
+        "Fn::GetAtt" => match &arg.kind {
+            NodeKind::String(s) => s.split_once('.').map(|(id, _)| id.to_string()),
+            NodeKind::Seq(items) => items.first().and_then(Node::as_str).map(str::to_string),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `(Fn::Name, argument)` of a YAML tag or a one-key JSON map.
+pub fn intrinsic(node: &Node) -> Option<(&str, &Node)> {
+    match &node.kind {
+        NodeKind::Tagged { tag, value } => {
+            let name = match tag.as_str() {
+                "Ref" | "Condition" => tag.as_str(),
+                "GetAtt" => "Fn::GetAtt",
+                "Sub" => "Fn::Sub",
+                "Join" => "Fn::Join",
+                "If" => "Fn::If",
+                _ => "Fn::Other",
+            };
+            Some((name, value))
+        }
+        NodeKind::Map(entries) if entries.len() == 1 && is_intrinsic_name(&entries[0].key) => {
+            Some((entries[0].key.as_str(), &entries[0].value))
+        }
+        _ => None,
+    }
+}
+
+/// The logical ids a resource refers to anywhere in it (`!Ref`, `!GetAtt`) that `wanted`
+/// keeps, each once.
+pub fn mentioned_ids(resource: &Node, wanted: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![resource];
+    while let Some(n) = stack.pop() {
+        if let Some(id) = referenced_id(n)
+            && wanted(&id)
+            && !out.contains(&id)
+        {
+            out.push(id);
+        }
+        match &n.kind {
+            NodeKind::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            NodeKind::Seq(items) => stack.extend(items.iter()),
+            NodeKind::Tagged { value, .. } => stack.push(value),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The logical id of `TaskDefinition: !Ref X` / `{"Ref": "X"}`.

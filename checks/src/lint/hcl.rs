@@ -114,20 +114,20 @@ pub fn units(text: &str, files: &dyn Files, problems: &mut Vec<Problem>) -> (Nod
             e
         })
         .collect();
-    let mut module = vec![iam::terraform::ModuleFile {
+    let mut module = vec![super::module::ModuleFile {
         env: &env,
         body: &body,
         this_file: true,
     }];
     for ((_, b), e) in siblings.iter().zip(&sibling_envs) {
-        module.push(iam::terraform::ModuleFile {
+        module.push(super::module::ModuleFile {
             env: e,
             body: b,
             this_file: false,
         });
     }
     iam::attach(&iam::terraform::roles(&module), &mut units);
-    super::groups::attach_terraform(&module, &doc, &mut units);
+    super::groups::terraform::attach(&module, &doc, &mut units);
     problems.extend(env.take_problems());
     (Node::new(Pos::START, NodeKind::Map(doc)), units)
 }

@@ -25,6 +25,7 @@ pub(crate) mod hcl_eval;
 pub(crate) mod iam;
 pub mod json;
 pub mod mask;
+pub(crate) mod module;
 pub mod report;
 mod shapes;
 pub mod source;

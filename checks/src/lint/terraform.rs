@@ -226,8 +226,8 @@ pub fn unit(
     let mut td = ecs::task_definition(&READER, values, address);
     unit.task_role_ref = values
         .get("task_role_arn")
-        .and_then(super::iam::terraform::expression)
-        .and_then(|t| super::iam::terraform::referenced(t, "aws_iam_role"));
+        .and_then(super::module::expression)
+        .and_then(|t| super::module::referenced(t, "aws_iam_role"));
     if let Some(entry) = values.entry("container_definitions") {
         let parsed = match &entry.value.kind {
             NodeKind::String(text) => match json::parse(text) {

@@ -9,47 +9,11 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{Converted, InputRole, Roles, add_arn, add_document, managed_name_in, plain_json};
-use crate::lint::ecs::is_intrinsic_name;
+use crate::lint::cloudformation::{intrinsic, mentioned_ids, referenced_id};
 use crate::lint::tree::{Node, NodeKind};
 use crate::model::RolePolicies;
 
 pub const ROLE: &str = "AWS::IAM::Role";
-
-/// The logical id an intrinsic refers to: `!Ref X`, `!GetAtt X.Arn`, `!GetAtt [X, Arn]` and
-/// their JSON forms.
-pub fn referenced_id(node: &Node) -> Option<String> {
-    let (name, arg) = intrinsic(node)?;
-    match name {
-        "Ref" => arg.as_str().map(str::to_string),
-        "Fn::GetAtt" => match &arg.kind {
-            NodeKind::String(s) => s.split_once('.').map(|(id, _)| id.to_string()),
-            NodeKind::Seq(items) => items.first().and_then(Node::as_str).map(str::to_string),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// `(Fn::Name, argument)` of a YAML tag or a one-key JSON map.
-fn intrinsic(node: &Node) -> Option<(&str, &Node)> {
-    match &node.kind {
-        NodeKind::Tagged { tag, value } => {
-            let name = match tag.as_str() {
-                "Ref" | "Condition" => tag.as_str(),
-                "GetAtt" => "Fn::GetAtt",
-                "Sub" => "Fn::Sub",
-                "Join" => "Fn::Join",
-                "If" => "Fn::If",
-                _ => "Fn::Other",
-            };
-            Some((name, value))
-        }
-        NodeKind::Map(entries) if entries.len() == 1 && is_intrinsic_name(&entries[0].key) => {
-            Some((entries[0].key.as_str(), &entries[0].value))
-        }
-        _ => None,
-    }
-}
 
 /// A string whose only deploy-time parts are the partition and URL suffix (how templates
 /// and CDK write AWS managed policy ARNs): `!Sub arn:${AWS::Partition}:...`, `Fn::Join` of
@@ -197,7 +161,7 @@ pub fn roles(root: &Node) -> Roles {
                 || t == "AWS::CloudFormation::CustomResource"
                 || t.starts_with("AWS::Serverless::") =>
             {
-                for id in mentioned_roles(&entry.value, &roles) {
+                for id in mentioned_ids(&entry.value, &|id| roles.contains_key(id)) {
                     if let Some(role) = roles.get_mut(&id) {
                         role.policies
                             .unread
@@ -215,27 +179,6 @@ pub fn roles(root: &Node) -> Roles {
         }
     }
     roles
-}
-
-/// The roles of `roles` that a resource refers to anywhere in its properties.
-fn mentioned_roles(resource: &Node, roles: &Roles) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![resource];
-    while let Some(n) = stack.pop() {
-        if let Some(id) = referenced_id(n)
-            && roles.contains_key(&id)
-            && !out.contains(&id)
-        {
-            out.push(id);
-        }
-        match &n.kind {
-            NodeKind::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-            NodeKind::Seq(items) => stack.extend(items.iter()),
-            NodeKind::Tagged { value, .. } => stack.push(value),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The `PolicyDocument` of a policy resource, under its logical id.

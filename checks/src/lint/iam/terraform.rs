@@ -8,24 +8,15 @@
 use std::collections::BTreeMap;
 
 use hcl_edit::Span;
-use hcl_edit::structure::Body;
 use serde_json::Value;
 
 use super::{
     Converted, InputRole, Roles, add_arn, add_document, add_json, managed_name_in, plain_json,
 };
-use crate::lint::ecs::TF_EXPRESSION;
 use crate::lint::hcl::{block_values, label_text};
-use crate::lint::hcl_eval::Env;
+use crate::lint::module::{ModuleFile, exists, expression, modules_given, referenced};
 use crate::lint::tree::{Entry, Node, NodeKind};
 use crate::model::RolePolicies;
-
-/// One module file: its evaluator, its body and whether it is the linted file.
-pub struct ModuleFile<'a, 'b> {
-    pub env: &'b Env<'a>,
-    pub body: &'b Body,
-    pub this_file: bool,
-}
 
 /// A resource or data block: `(kind, type, name)` with its evaluated attributes.
 struct Block {
@@ -34,36 +25,6 @@ struct Block {
     name: String,
     values: Node,
     this_file: bool,
-}
-
-/// The text of an unknown value (`aws_iam_role.task.arn`), if it is one.
-pub fn expression(node: &Node) -> Option<&str> {
-    match &node.kind {
-        NodeKind::Tagged { tag, value } if tag == TF_EXPRESSION => value.as_str(),
-        _ => None,
-    }
-}
-
-/// `NAME` of a reference `TYPE.NAME.ATTR` (`aws_iam_role.task.arn`, `aws_iam_role.task[0].id`,
-/// `"${aws_iam_role.task.name}"`), when the expression is exactly that.
-pub fn referenced(text: &str, ty: &str) -> Option<String> {
-    let text = text.trim().trim_matches('"');
-    let text = text
-        .strip_prefix("${")
-        .and_then(|t| t.strip_suffix('}'))
-        .unwrap_or(text);
-    let rest = text.strip_prefix(ty)?.strip_prefix('.')?;
-    let name: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
-        .collect();
-    let after = &rest[name.len()..];
-    let after = match after.strip_prefix('[') {
-        Some(a) => a.split_once(']')?.1,
-        None => after,
-    };
-    (!name.is_empty() && after.starts_with('.') && !after[1..].contains(['.', ' ', '(', '[']))
-        .then_some(name)
 }
 
 fn to_json(node: &Node) -> Converted {
@@ -151,43 +112,22 @@ pub fn roles(files: &[ModuleFile<'_, '_>]) -> Roles {
     }
     // A module given the role (its name, ARN or id) may attach policies the input does not
     // show.
-    for f in files {
-        for block in f.body.blocks().filter(|b| b.ident.as_str() == "module") {
-            let name = block.labels.first().map(label_text).unwrap_or_default();
-            for attr in block.body.attributes() {
-                let text = crate::lint::hcl::expression_text(f.env.source(), &attr.value);
-                for (role, r) in roles.iter_mut() {
-                    if text.contains(&format!("aws_iam_role.{role}."))
-                        || text.contains(&format!("aws_iam_role.{role}["))
-                    {
-                        let what = format!("what `module.{name}` may attach to it");
-                        if !r.policies.unread.contains(&what) {
-                            r.policies.unread.push(what);
-                        }
-                    }
-                }
-            }
+    for (name, r) in roles.iter_mut() {
+        for module in modules_given(files, "aws_iam_role", name) {
+            r.policies
+                .unread
+                .push(format!("what `module.{module}` may attach to it"));
         }
     }
     for b in blocks.iter().filter(|b| !b.data) {
         let address = format!("{}.{}", b.ty, b.name);
         // A policy or attachment that may not exist (`count`, `for_each` known only at apply
         // time) grants nothing for sure: it is unread, never taken for a grant.
-        let instances = ["count", "for_each"]
-            .iter()
-            .filter_map(|k| b.values.get(k))
-            .map(|n| match &n.kind {
-                NodeKind::Number(c) => Some(c.trim() != "0"),
-                NodeKind::Seq(items) => Some(!items.is_empty()),
-                NodeKind::Map(entries) => Some(!entries.is_empty()),
-                _ => None,
-            })
-            .next();
+        let instances = exists(&b.values);
         match instances {
-            Some(Some(false)) => continue,
-            Some(None)
-                if b.ty.starts_with("aws_iam_role_polic")
-                    || b.ty == "aws_iam_policy_attachment" =>
+            Some(false) => continue,
+            None if b.ty.starts_with("aws_iam_role_polic")
+                || b.ty == "aws_iam_policy_attachment" =>
             {
                 let named: Vec<String> = ["role", "roles", "role_name"]
                     .iter()
