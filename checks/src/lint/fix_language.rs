@@ -26,6 +26,16 @@ pub fn localize(fix: &Fix, naming: Naming) -> Fix {
                 field: field_name(field, container.is_some(), naming),
                 value: value.clone(),
             }),
+            // A policy for a role the input defines: written where the input keeps policies.
+            FixStep::Policy {
+                attach_to,
+                document,
+            } => {
+                steps.push(step.clone());
+                if let Some(text) = policy_in_language(attach_to, document, naming) {
+                    steps.push(FixStep::Note { text });
+                }
+            }
             // `aws ecs update-service --service X` with X a logical id or an address would
             // fail or hit another service: the template is what to change.
             FixStep::Command { command } if command.starts_with("aws ecs ") => {
@@ -60,6 +70,32 @@ pub fn localize(fix: &Fix, naming: Naming) -> Fix {
     Fix {
         title: fix.title.clone(),
         steps,
+    }
+}
+
+/// How to add `document` to `role` in the input's own language: an `aws_iam_role_policy` for a
+/// Terraform role, a `Policies` entry for a CloudFormation one.
+fn policy_in_language(role: &str, document: &serde_json::Value, naming: Naming) -> Option<String> {
+    let actions: Vec<String> = document["Statement"]
+        .as_array()?
+        .iter()
+        .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
+    match naming {
+        Naming::Terraform if role.starts_with("aws_iam_role.") => Some(format!(
+            "in Terraform: add a resource \"aws_iam_role_policy\" \"ecs_exec\" with role = {role}.id and policy = jsonencode({{ Version = \"2012-10-17\", Statement = [{{ Effect = \"Allow\", Action = [{}], Resource = \"*\" }}] }})",
+            actions
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        Naming::Pascal => Some(format!(
+            "in the template, under `{role}`'s Properties: Policies: [{{PolicyName: ecs-exec, PolicyDocument: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Action: [{}], Resource: '*'}}]}}}}]",
+            actions.join(", ")
+        )),
+        _ => None,
     }
 }
 
