@@ -6,6 +6,12 @@ crate::declare_check! {
     /// the S3 bucket (`s3:GetEncryptionConfiguration`) must exist, and with
     /// `s3EncryptionEnabled` it must have default encryption.
     ///
+    /// In `lint`, for a service whose cluster the input defines (`aws_ecs_cluster`,
+    /// `AWS::ECS::Cluster`): a log group of the input (`aws_cloudwatch_log_group`,
+    /// `AWS::Logs::LogGroup`) is encrypted only with its `kms_key_id` / `KmsKeyId`, and a
+    /// bucket of the input has default encryption (every new bucket has had it since January
+    /// 2023). A destination from outside the input is unknown.
+    ///
     /// ## Why it matters
     /// When encryption is required and the destination is not encrypted, Session Manager
     /// refuses the session (`We couldn't start the session because encryption is not set up on
@@ -26,7 +32,7 @@ crate::declare_check! {
         name: "exec-log-destination",
         category: Cluster,
         severity: Error,
-        scope: Live,
+        scope: LiveAndLint,
         level: Run,
         summary: "The session log group and bucket exist and are encrypted when the cluster requires it",
         needs: [Cluster, LogDestinations],

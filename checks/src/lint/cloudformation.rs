@@ -63,6 +63,7 @@ pub fn units(root: &Node, problems: &mut Vec<Problem>) -> Vec<LintUnit> {
     }
     super::iam::attach(&super::iam::cloudformation::roles(root), &mut units);
     super::groups::cloudformation::attach(root, &mut units);
+    super::clusters::attach_cloudformation(root, &mut units);
     // a service's platform family is that of the task definition it references
     for unit in &mut units {
         let family = unit

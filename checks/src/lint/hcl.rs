@@ -128,6 +128,7 @@ pub fn units(text: &str, files: &dyn Files, problems: &mut Vec<Problem>) -> (Nod
     }
     iam::attach(&iam::terraform::roles(&module), &mut units);
     super::groups::terraform::attach(&module, &doc, &mut units);
+    super::clusters::attach_terraform(&module, &doc, &mut units);
     problems.extend(env.take_problems());
     (Node::new(Pos::START, NodeKind::Map(doc)), units)
 }

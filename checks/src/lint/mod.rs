@@ -12,6 +12,7 @@
 //!    in the file) and applies inline suppressions.
 
 pub mod cloudformation;
+mod clusters;
 pub mod conditions;
 mod container_array;
 mod copilot;
@@ -167,6 +168,8 @@ pub struct LintUnit {
     pub role_pos: Option<Pos>,
     /// A service's security groups as the input defines them (see [`groups`]).
     pub service_security_groups: Option<crate::facts::Fact<crate::model::InputGroups>>,
+    /// A service's cluster and its session log destinations, when the input defines them.
+    pub input_cluster: Option<clusters::InputCluster>,
 }
 
 impl LintUnit {
@@ -194,6 +197,7 @@ impl LintUnit {
             task_role_policies: None,
             role_pos: None,
             service_security_groups: None,
+            input_cluster: None,
         }
     }
 }
@@ -470,12 +474,16 @@ fn evaluate_unit(
     selection: &Selection,
     ctx: &Context<'_>,
 ) -> UnitReport {
-    let provided: &[FactKind] = match (unit.task_definition.is_some(), unit.service.is_some()) {
-        (true, true) => &[FactKind::TaskDefinition, FactKind::Service],
-        (true, false) => &[FactKind::TaskDefinition],
-        (false, true) => &[FactKind::Service],
-        (false, false) => &[],
-    };
+    let mut provided: Vec<FactKind> = Vec::new();
+    if unit.task_definition.is_some() {
+        provided.push(FactKind::TaskDefinition);
+    }
+    if unit.service.is_some() {
+        provided.push(FactKind::Service);
+    }
+    if unit.input_cluster.is_some() {
+        provided.extend([FactKind::Cluster, FactKind::LogDestinations]);
+    }
     let runnable: Vec<&'static str> = checks
         .iter()
         .filter(|c| c.meta.needs.iter().any(|n| provided.contains(n)))
@@ -484,7 +492,13 @@ fn evaluate_unit(
     let mut results: Vec<CheckResult> = Vec::new();
     if !runnable.is_empty() {
         let what = unit.resource.title();
+        let (cluster, log_destinations) = match &unit.input_cluster {
+            Some(c) => (c.cluster.clone(), c.log_destinations.clone()),
+            None => (Fact::NotFetched, Fact::NotFetched),
+        };
         let diagnosis = Diagnosis {
+            cluster,
+            log_destinations,
             target: Target {
                 cluster: unit.cluster.clone().unwrap_or_else(|| "CLUSTER".into()),
                 partition: "aws".into(),
@@ -534,16 +548,23 @@ fn evaluate_unit(
                 code: meta.code.into(),
                 name: meta.name.into(),
                 status: Status::NotApplicable,
-                message: format!(
-                    "`{}` is a {}; the check reads a {}",
-                    unit.name,
-                    unit.resource.title(),
-                    if meta.needs.contains(&FactKind::Service) {
-                        "service"
-                    } else {
-                        "task definition"
-                    }
-                ),
+                message: if meta.needs.contains(&FactKind::Cluster) {
+                    format!(
+                        "the check reads the cluster of `{}`, which this input does not define",
+                        unit.name
+                    )
+                } else {
+                    format!(
+                        "`{}` is a {}; the check reads a {}",
+                        unit.name,
+                        unit.resource.title(),
+                        if meta.needs.contains(&FactKind::Service) {
+                            "service"
+                        } else {
+                            "task definition"
+                        }
+                    )
+                },
                 findings: Vec::new(),
             });
             continue;
