@@ -580,3 +580,25 @@ pub fn fail_fact(d: &mut Diagnosis, kind: crate::FactKind, error: &FactError) {
         set!(s.task_role_permissions, K::TaskRolePermissions);
     }
 }
+
+/// Lints `text` and returns `code`'s status on its service unit, with its first finding's
+/// message (or the check's message when it has none).
+pub fn lint_service_check(text: &str, code: &str) -> (crate::report::Status, String) {
+    let r = crate::lint::lint(text.as_bytes(), &crate::runner::Selection::default());
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let unit = r
+        .units
+        .iter()
+        .find(|u| u.resource == crate::lint::ResourceKind::Service)
+        .expect("a service");
+    let c = unit
+        .checks
+        .iter()
+        .find(|c| c.code == code)
+        .expect("the check");
+    let words = c
+        .findings
+        .first()
+        .map_or_else(|| c.message.clone(), |f| f.message.clone());
+    (c.status, words)
+}

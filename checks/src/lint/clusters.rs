@@ -264,24 +264,10 @@ pub fn attach_cloudformation(root: &Node, units: &mut [LintUnit]) {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::lint;
     use crate::report::Status;
-    use crate::runner::Selection;
 
     fn cl004(text: &str) -> (Status, String) {
-        let r = lint(text.as_bytes(), &Selection::default());
-        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-        let unit = r
-            .units
-            .iter()
-            .find(|u| u.resource_type.contains("ervice"))
-            .unwrap();
-        let c = unit.checks.iter().find(|c| c.code == "CL004").unwrap();
-        let words = c
-            .findings
-            .first()
-            .map_or_else(|| c.message.clone(), |f| f.message.clone());
-        (c.status, words)
+        crate::testing::lint_service_check(text, "CL004")
     }
 
     #[test]

@@ -1,23 +1,8 @@
-use crate::lint::lint;
 use crate::report::Status;
-use crate::runner::Selection;
 
 /// NW003's status for the service unit of `text`, and its message or first finding.
 fn nw003(text: &str) -> (Status, String) {
-    let r = lint(text.as_bytes(), &Selection::default());
-    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-    let unit = r
-        .units
-        .iter()
-        .find(|u| u.resource_type.contains("ervice"))
-        .expect("a service");
-    let c = unit.checks.iter().find(|c| c.code == "NW003").unwrap();
-    let words = c
-        .findings
-        .first()
-        .map(|f| f.message.clone())
-        .unwrap_or_else(|| c.message.clone());
-    (c.status, words)
+    crate::testing::lint_service_check(text, "NW003")
 }
 
 const TF_SERVICE: &str = "resource \"aws_ecs_service\" \"web\" {\n  name = \"web\"\n  enable_execute_command = true\n  network_configuration {\n    subnets         = [\"subnet-1\"]\n    security_groups = [aws_security_group.tasks.id]\n  }\n}\n";
