@@ -36,6 +36,17 @@ pub fn localize(fix: &Fix, naming: Naming) -> Fix {
                     steps.push(FixStep::Note { text });
                 }
             }
+            // A log group of the input is encrypted where it is defined.
+            FixStep::Command { command } if command.starts_with("aws logs associate-kms-key") => {
+                steps.push(FixStep::Note {
+                    text: match naming {
+                        Naming::Terraform => {
+                            "set kms_key_id on the aws_cloudwatch_log_group".into()
+                        }
+                        _ => "set KmsKeyId on the AWS::Logs::LogGroup".into(),
+                    },
+                });
+            }
             // `aws ecs update-service --service X` with X a logical id or an address would
             // fail or hit another service: the template is what to change.
             FixStep::Command { command } if command.starts_with("aws ecs ") => {
