@@ -67,6 +67,10 @@ pub fn plan(
         return Vec::new();
     };
     let parsed = super::parse_with(bytes, files);
+    let src = Src {
+        text,
+        lines: source::LineIndex::new(text),
+    };
     let mut out = Vec::new();
     for unit_report in &report.units {
         for check in &unit_report.checks {
@@ -82,7 +86,7 @@ pub fn plan(
                     .iter()
                     .find(|u| u.name == unit_report.name)
                     .ok_or_else(|| "the resource was not found again".to_string())
-                    .and_then(|unit| edit(text, &parsed, unit, &check.code, f.pointer.as_deref()));
+                    .and_then(|unit| edit(&src, &parsed, unit, &check.code, f.pointer.as_deref()));
                 out.push(Planned {
                     code: check.code.clone(),
                     unit: unit_report.name.clone(),
@@ -122,12 +126,13 @@ fn wanted(code: &str) -> Option<(bool, bool)> {
 }
 
 fn edit(
-    text: &str,
+    src: &Src<'_>,
     parsed: &Parsed,
     unit: &LintUnit,
     code: &str,
     pointer: Option<&str>,
 ) -> Result<Edit, String> {
+    let text = src.text;
     let (value, replaces) = wanted(code).ok_or("no fix")?;
     match parsed.kind {
         Some(InputKind::TerraformPlan) => {
@@ -199,7 +204,7 @@ fn edit(
                 NodeKind::Bool(b) if b == replaces => {}
                 _ => return Err("the value is not the literal the fix replaces".into()),
             }
-            replace_literal(text, entry.value.pos, value)
+            replace_literal(src, entry.value.pos, value)
         }
         Target::Missing { parent, keys } => {
             if terraform
@@ -210,34 +215,31 @@ fn edit(
             }
             match (syntax, terraform) {
                 (_, true) => insert_hcl(text, unit, &keys[0], value),
-                (Syntax::Json, _) => insert_json(text, parent, &keys, value),
-                (Syntax::Yaml, _) => insert_yaml(text, parent, &keys, value),
+                (Syntax::Json, _) => insert_json(src, parent, &keys, value),
+                (Syntax::Yaml, _) => insert_yaml(src, parent, &keys, value),
                 (Syntax::Hcl, false) => Err("not an HCL resource".into()),
             }
         }
     }
 }
 
-/// The byte offset of a position (1-based line, column in characters).
-pub fn offset(text: &str, pos: Pos) -> Option<usize> {
-    let mut start = 0;
-    for _ in 1..pos.line {
-        start += text[start..].find('\n')? + 1;
+/// The text being fixed, with its line index for turning positions into byte offsets.
+struct Src<'t> {
+    text: &'t str,
+    lines: source::LineIndex,
+}
+
+impl Src<'_> {
+    fn offset(&self, pos: Pos) -> Option<usize> {
+        self.lines.offset(self.text, pos)
     }
-    let line = &text[start..];
-    let col = pos.column.saturating_sub(1) as usize;
-    let within = line
-        .char_indices()
-        .nth(col)
-        .map(|(i, _)| i)
-        .or_else(|| (line.chars().count() == col).then_some(line.len()))?;
-    Some(start + within)
 }
 
 /// Replaces the boolean literal at `pos` (`false`, `no`, `off`, `"false"` is not one) by
 /// `value`, when the text there is a boolean word.
-fn replace_literal(text: &str, pos: Pos, value: bool) -> Result<Edit, String> {
-    let start = offset(text, pos).ok_or("the position is outside the file")?;
+fn replace_literal(src: &Src<'_>, pos: Pos, value: bool) -> Result<Edit, String> {
+    let text = src.text;
+    let start = src.offset(pos).ok_or("the position is outside the file")?;
     let word: String = text[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphabetic())
@@ -271,11 +273,14 @@ fn newline(text: &str) -> &'static str {
     if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
-fn insert_json(text: &str, parent: &Node, keys: &[String], value: bool) -> Result<Edit, String> {
+fn insert_json(src: &Src<'_>, parent: &Node, keys: &[String], value: bool) -> Result<Edit, String> {
+    let text = src.text;
     let NodeKind::Map(entries) = &parent.kind else {
         return Err("the parent is not an object".into());
     };
-    let open = offset(text, parent.pos).ok_or("the position is outside the file")?;
+    let open = src
+        .offset(parent.pos)
+        .ok_or("the position is outside the file")?;
     if text.as_bytes().get(open) != Some(&b'{') {
         return Err("the object's brace is not where the document says".into());
     }
@@ -291,7 +296,9 @@ fn insert_json(text: &str, parent: &Node, keys: &[String], value: bool) -> Resul
             text: item,
         });
     };
-    let key_at = offset(text, first.key_pos).ok_or("the position is outside the file")?;
+    let key_at = src
+        .offset(first.key_pos)
+        .ok_or("the position is outside the file")?;
     let (start, indent) = line_start(text, key_at);
     if start <= open || text[start..key_at].trim() != "" {
         // `{"a": 1, ...}` on one line.
@@ -308,7 +315,8 @@ fn insert_json(text: &str, parent: &Node, keys: &[String], value: bool) -> Resul
     })
 }
 
-fn insert_yaml(text: &str, parent: &Node, keys: &[String], value: bool) -> Result<Edit, String> {
+fn insert_yaml(src: &Src<'_>, parent: &Node, keys: &[String], value: bool) -> Result<Edit, String> {
+    let text = src.text;
     let NodeKind::Map(entries) = &parent.kind else {
         return Err("the parent is not a mapping".into());
     };
@@ -319,10 +327,12 @@ fn insert_yaml(text: &str, parent: &Node, keys: &[String], value: bool) -> Resul
         .find(|e| {
             e.value.pos.line == e.key_pos.line
                 && !matches!(e.value.kind, NodeKind::Map(_) | NodeKind::Seq(_))
-                && one_line(text, e.key_pos)
+                && one_line(src, e.key_pos)
         })
         .ok_or("no plain entry to place the key after: change it by hand")?;
-    let key_at = offset(text, anchor.key_pos).ok_or("the position is outside the file")?;
+    let key_at = src
+        .offset(anchor.key_pos)
+        .ok_or("the position is outside the file")?;
     let (start, _) = line_start(text, key_at);
     let before = &text[start..key_at];
     if before.contains('{') {
@@ -355,8 +365,9 @@ fn insert_yaml(text: &str, parent: &Node, keys: &[String], value: bool) -> Resul
 
 /// Whether the YAML entry whose key is at `key_pos` ends on its line: not a block scalar
 /// (`|`, `>`), and the next line is not a continuation indented deeper than the key.
-fn one_line(text: &str, key_pos: Pos) -> bool {
-    let Some(at) = offset(text, key_pos) else {
+fn one_line(src: &Src<'_>, key_pos: Pos) -> bool {
+    let text = src.text;
+    let Some(at) = src.offset(key_pos) else {
         return false;
     };
     let (start, _) = line_start(text, at);

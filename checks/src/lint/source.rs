@@ -142,6 +142,25 @@ impl LineIndex {
         Some(l.strip_suffix('\r').unwrap_or(l))
     }
 
+    /// The byte offset of `pos` (1-based line, column in characters) in `text`, the inverse
+    /// of [`LineIndex::pos`]; the end of a line is a column past its last character.
+    pub fn offset(&self, text: &str, pos: Pos) -> Option<usize> {
+        let start = *self
+            .starts
+            .get(usize::try_from(pos.line).ok()?.checked_sub(1)?)?;
+        let col = usize::try_from(pos.column).ok()?.checked_sub(1)?;
+        let line = text.get(start..)?;
+        let line = &line[..line.find('\n').unwrap_or(line.len())];
+        if self.ascii {
+            return (col <= line.len()).then_some(start + col);
+        }
+        line.char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(line.len()))
+            .nth(col)
+            .map(|i| start + i)
+    }
+
     /// The position of byte `offset` of `text`.
     pub fn pos(&self, text: &str, offset: usize) -> Pos {
         let offset = offset.min(text.len());
@@ -223,6 +242,24 @@ pub fn json_too_deep(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offset_is_the_inverse_of_pos() {
+        for text in ["a: 1\r\nbb: 2\n\nc", "né: \"é\"\n  x: 日本\n"] {
+            let index = LineIndex::new(text);
+            for (i, _) in text
+                .char_indices()
+                .chain(std::iter::once((text.len(), ' ')))
+            {
+                assert_eq!(
+                    index.offset(text, index.pos(text, i)),
+                    Some(i),
+                    "{text:?} {i}"
+                );
+            }
+            assert_eq!(index.offset(text, Pos::new(99, 1)), None);
+        }
+    }
 
     #[test]
     fn guards() {
