@@ -29,13 +29,43 @@ pub enum Applicability {
     Unsafe,
 }
 
-/// The fix of each check that `--fix` can make; every other fix is manual (text to follow).
+/// A fix `--fix` can make: the boolean a check's field is set to, and the one it replaces.
+struct Fixable {
+    code: &'static str,
+    applicability: Applicability,
+    value: bool,
+    replaces: bool,
+}
+
+/// Every fix `--fix` can make; every other fix is manual (text to follow).
+const FIXABLE: [Fixable; 3] = [
+    Fixable {
+        code: "SV001",
+        applicability: Applicability::Safe,
+        value: true,
+        replaces: false,
+    },
+    Fixable {
+        code: "TD002",
+        applicability: Applicability::Safe,
+        value: true,
+        replaces: false,
+    },
+    Fixable {
+        code: "TD001",
+        applicability: Applicability::Unsafe,
+        value: false,
+        replaces: true,
+    },
+];
+
+fn fixable(code: &str) -> Option<&'static Fixable> {
+    FIXABLE.iter().find(|f| f.code == code)
+}
+
+/// Whether `--fix` makes a check's fix, and when.
 pub fn applicability(code: &str) -> Option<Applicability> {
-    match code {
-        "SV001" | "TD002" => Some(Applicability::Safe),
-        "TD001" => Some(Applicability::Unsafe),
-        _ => None,
-    }
+    fixable(code).map(|f| f.applicability)
 }
 
 /// One replacement of `start..end` (bytes) by `text`.
@@ -96,33 +126,20 @@ pub fn plan(
             }
         }
     }
-    // One edit per place: a finding repeated (several containers share nothing, but a
-    // resource linted per condition would) is made once.
-    out.dedup_by(|a, b| a.outcome.is_ok() && a.outcome == b.outcome);
     out
 }
 
-/// Applies non-overlapping edits (later ones first); overlapping edits after the first are
-/// dropped.
+/// Applies non-overlapping edits (later ones first); an edit repeated is made once, and
+/// overlapping edits after the first are dropped.
 pub fn apply(text: &str, edits: &[&Edit]) -> String {
     let mut sorted: Vec<&Edit> = edits.to_vec();
-    sorted.sort_by_key(|e| (e.start, e.end));
-    sorted.dedup_by(|a, b| a.start < b.end);
+    sorted.sort_by_key(|e| (e.start, e.end, &e.text));
+    sorted.dedup_by(|a, b| a == b || a.start < b.end);
     let mut out = text.to_string();
     for e in sorted.iter().rev() {
         out.replace_range(e.start..e.end, &e.text);
     }
     out
-}
-
-/// What each fixable check sets: the pointer's value, the literal it must replace.
-fn wanted(code: &str) -> Option<(bool, bool)> {
-    // (value to write, value found that it replaces)
-    match code {
-        "SV001" | "TD002" => Some((true, false)),
-        "TD001" => Some((false, true)),
-        _ => None,
-    }
 }
 
 fn edit(
@@ -133,7 +150,8 @@ fn edit(
     pointer: Option<&str>,
 ) -> Result<Edit, String> {
     let text = src.text;
-    let (value, replaces) = wanted(code).ok_or("no fix")?;
+    let fix = fixable(code).ok_or("no fix")?;
+    let (value, replaces) = (fix.value, fix.replaces);
     match parsed.kind {
         Some(InputKind::TerraformPlan) => {
             return Err("a plan is generated: fix the configuration it was made from".into());
