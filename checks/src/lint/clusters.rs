@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use super::LintUnit;
 use super::cloudformation::referenced_id;
-use super::module::{ModuleFile, expression, referenced};
+use super::module::{Block, ModuleFile, blocks, expression, referenced};
 use super::tree::{Node, NodeKind};
 use crate::facts::Fact;
 use crate::model::{BucketEncryption, Cluster, ExecConfig, LogDestinations, LogGroup};
@@ -113,43 +113,38 @@ pub fn attach_terraform(
     let mut clusters: BTreeMap<String, Node> = BTreeMap::new();
     let mut groups: BTreeMap<String, Destination> = BTreeMap::new();
     let mut buckets: BTreeMap<String, Destination> = BTreeMap::new();
-    for f in files {
-        for block in f.body.blocks().filter(|b| b.ident.as_str() == "resource") {
-            let [ty, name] = block.labels.as_slice() else {
-                continue;
-            };
-            let (ty, name) = (super::hcl::label_text(ty), super::hcl::label_text(name));
-            if !matches!(
-                ty.as_str(),
-                "aws_ecs_cluster" | "aws_cloudwatch_log_group" | "aws_s3_bucket"
-            ) {
-                continue;
+    let wanted = [
+        "aws_ecs_cluster",
+        "aws_cloudwatch_log_group",
+        "aws_s3_bucket",
+    ];
+    for Block {
+        ty, name, values, ..
+    } in blocks(files, &|data, ty| !data && wanted.contains(&ty))
+    {
+        let address = format!("{ty}.{name}");
+        let named = |k: &str| values.get(k).and_then(Node::as_str).map(str::to_string);
+        match ty.as_str() {
+            "aws_ecs_cluster" => {
+                clusters.insert(name, values);
             }
-            let values = super::hcl::block_values(f.env, &block.body, 0);
-            let address = format!("{ty}.{name}");
-            let named = |k: &str| values.get(k).and_then(Node::as_str).map(str::to_string);
-            match ty.as_str() {
-                "aws_ecs_cluster" => {
-                    clusters.insert(name, values);
-                }
-                "aws_cloudwatch_log_group" => {
-                    groups.insert(
-                        name,
-                        Destination {
-                            name: named("name").unwrap_or(address),
-                            kms_key: string(values.get("kms_key_id")),
-                        },
-                    );
-                }
-                _ => {
-                    buckets.insert(
-                        name,
-                        Destination {
-                            name: named("bucket").unwrap_or(address),
-                            kms_key: None,
-                        },
-                    );
-                }
+            "aws_cloudwatch_log_group" => {
+                groups.insert(
+                    name,
+                    Destination {
+                        name: named("name").unwrap_or(address),
+                        kms_key: string(values.get("kms_key_id")),
+                    },
+                );
+            }
+            _ => {
+                buckets.insert(
+                    name,
+                    Destination {
+                        name: named("bucket").unwrap_or(address),
+                        kms_key: None,
+                    },
+                );
             }
         }
     }

@@ -15,6 +15,49 @@ pub struct ModuleFile<'a, 'b> {
     pub this_file: bool,
 }
 
+/// A `resource` or `data` block of the module with its attributes evaluated; `values.pos` is
+/// the block's position in its own file.
+pub struct Block {
+    pub data: bool,
+    pub ty: String,
+    pub name: String,
+    pub values: Node,
+    /// Whether it is in the linted file (positions of other files are not this file's).
+    pub this_file: bool,
+}
+
+/// The module's `resource` and `data` blocks whose type `wanted` keeps (only those are
+/// evaluated), across all its files.
+pub fn blocks(files: &[ModuleFile<'_, '_>], wanted: &dyn Fn(bool, &str) -> bool) -> Vec<Block> {
+    let mut out = Vec::new();
+    for f in files {
+        for block in f.body.blocks() {
+            let data = match block.ident.as_str() {
+                "resource" => false,
+                "data" => true,
+                _ => continue,
+            };
+            let [ty, name] = block.labels.as_slice() else {
+                continue;
+            };
+            let ty = super::hcl::label_text(ty);
+            if !wanted(data, &ty) {
+                continue;
+            }
+            let mut values = super::hcl::block_values(f.env, &block.body, 0);
+            values.pos = f.env.pos(hcl_edit::Span::span(block));
+            out.push(Block {
+                data,
+                ty,
+                name: super::hcl::label_text(name),
+                values,
+                this_file: f.this_file,
+            });
+        }
+    }
+    out
+}
+
 /// The text of an unknown value (`aws_iam_role.task.arn`), if it is one.
 pub fn expression(node: &Node) -> Option<&str> {
     match &node.kind {

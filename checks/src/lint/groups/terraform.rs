@@ -4,7 +4,9 @@
 
 use super::{Groups, destinations, rule, service_fact};
 use crate::lint::LintUnit;
-use crate::lint::module::{ModuleFile, exists, expression, modules_given, referenced};
+use crate::lint::module::{
+    Block, ModuleFile, blocks, exists, expression, modules_given, referenced,
+};
 use crate::lint::tree::Node;
 use crate::model::InputGroup;
 
@@ -17,58 +19,53 @@ pub fn groups(files: &[ModuleFile<'_, '_>]) -> Groups {
             .and_then(|t| referenced(t, "aws_security_group"))
             .map(|g| format!("aws_security_group.{g}"))
     };
-    for f in files {
-        for block in f.body.blocks() {
-            if block.ident.as_str() != "resource" {
-                continue;
-            }
-            let [ty, name] = block.labels.as_slice() else {
-                continue;
-            };
-            let (ty, name) = (
-                crate::lint::hcl::label_text(ty),
-                crate::lint::hcl::label_text(name),
-            );
-            let values = crate::lint::hcl::block_values(f.env, &block.body, 0);
-            match ty.as_str() {
-                "aws_security_group" => {
-                    let mut g = InputGroup {
-                        name: format!("aws_security_group.{name}"),
-                        ..Default::default()
-                    };
-                    match values.get("egress") {
-                        Some(e) if !e.is_seq() => g
-                            .unread
-                            .push("its `egress` (a dynamic block or an expression)".into()),
-                        Some(list) => {
-                            for (i, r) in list.items().iter().enumerate() {
-                                let source = format!("egress #{} of {}", i + 1, g.name);
-                                let to = destinations(
-                                    r,
-                                    &["cidr_blocks", "security_groups", "prefix_list_ids", "self"],
-                                    &sg_ref,
-                                );
-                                match rule(
-                                    r.get("protocol"),
-                                    r.get("from_port"),
-                                    r.get("to_port"),
-                                    to,
-                                    source,
-                                ) {
-                                    Ok(r) => g.egress.push(r),
-                                    Err(why) => g.unread.push(why),
-                                }
+    let wanted = [
+        "aws_security_group",
+        "aws_security_group_rule",
+        "aws_vpc_security_group_egress_rule",
+    ];
+    for Block {
+        ty, name, values, ..
+    } in blocks(files, &|data, ty| !data && wanted.contains(&ty))
+    {
+        match ty.as_str() {
+            "aws_security_group" => {
+                let mut g = InputGroup {
+                    name: format!("aws_security_group.{name}"),
+                    ..Default::default()
+                };
+                match values.get("egress") {
+                    Some(e) if !e.is_seq() => g
+                        .unread
+                        .push("its `egress` (a dynamic block or an expression)".into()),
+                    Some(list) => {
+                        for (i, r) in list.items().iter().enumerate() {
+                            let source = format!("egress #{} of {}", i + 1, g.name);
+                            let to = destinations(
+                                r,
+                                &["cidr_blocks", "security_groups", "prefix_list_ids", "self"],
+                                &sg_ref,
+                            );
+                            match rule(
+                                r.get("protocol"),
+                                r.get("from_port"),
+                                r.get("to_port"),
+                                to,
+                                source,
+                            ) {
+                                Ok(r) => g.egress.push(r),
+                                Err(why) => g.unread.push(why),
                             }
                         }
-                        None => {}
                     }
-                    groups.insert(name, g);
+                    None => {}
                 }
-                "aws_security_group_rule" | "aws_vpc_security_group_egress_rule" => {
-                    rules.push((format!("{ty}.{name}"), values));
-                }
-                _ => {}
+                groups.insert(name, g);
             }
+            "aws_security_group_rule" | "aws_vpc_security_group_egress_rule" => {
+                rules.push((format!("{ty}.{name}"), values));
+            }
+            _ => {}
         }
     }
     for (address, values) in rules {

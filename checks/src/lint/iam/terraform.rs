@@ -7,25 +7,16 @@
 
 use std::collections::BTreeMap;
 
-use hcl_edit::Span;
 use serde_json::Value;
 
 use super::{
     Converted, InputRole, Roles, add_arn, add_document, add_json, managed_name_in, plain_json,
 };
-use crate::lint::hcl::{block_values, label_text};
-use crate::lint::module::{ModuleFile, exists, expression, modules_given, referenced};
+use crate::lint::module::{
+    Block, ModuleFile, blocks, exists, expression, modules_given, referenced,
+};
 use crate::lint::tree::{Entry, Node, NodeKind};
 use crate::model::RolePolicies;
-
-/// A resource or data block: `(kind, type, name)` with its evaluated attributes.
-struct Block {
-    data: bool,
-    ty: String,
-    name: String,
-    values: Node,
-    this_file: bool,
-}
 
 fn to_json(node: &Node) -> Converted {
     plain_json(node, &|n| expression(n).map(|t| Err(format!("`{t}`"))))
@@ -33,32 +24,7 @@ fn to_json(node: &Node) -> Converted {
 
 /// The roles a module defines, with the policies it attaches to them.
 pub fn roles(files: &[ModuleFile<'_, '_>]) -> Roles {
-    let mut blocks = Vec::new();
-    for f in files {
-        for block in f.body.blocks() {
-            let data = match block.ident.as_str() {
-                "resource" => false,
-                "data" => true,
-                _ => continue,
-            };
-            let [ty, name] = block.labels.as_slice() else {
-                continue;
-            };
-            let ty = label_text(ty);
-            if !ty.starts_with("aws_iam_") {
-                continue;
-            }
-            let mut values = block_values(f.env, &block.body, 0);
-            values.pos = f.env.pos(block.span());
-            blocks.push(Block {
-                data,
-                ty,
-                name: label_text(name),
-                values,
-                this_file: f.this_file,
-            });
-        }
-    }
+    let blocks = blocks(files, &|_, ty| ty.starts_with("aws_iam_"));
     let documents: BTreeMap<&str, Result<Node, String>> = blocks
         .iter()
         .filter(|b| b.data && b.ty == "aws_iam_policy_document")
