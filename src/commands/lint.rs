@@ -224,25 +224,23 @@ pub fn run(args: LintArgs, color: bool) -> Result<Output> {
         files.push(report);
     }
     for input in &found.inputs {
-        let mut report = lint_file(input, &selection);
+        let read = read_input(input);
+        let mut report = match &read {
+            Ok(bytes) => lint_bytes(input, bytes, &selection),
+            Err(not_read) => not_read.clone(),
+        };
         report.path = input.display.clone();
         if report.kind.is_some() {
             recognised += 1;
             apply_config_suppressions(&mut report, &input.path, &cwd, &config_root, &config);
-            if args.fix || args.diff {
-                let changed = fixes.file(input, &report, args.fix)?;
-                if changed {
-                    // What remains after the fixes.
-                    report = lint_file(input, &selection);
-                    report.path = input.display.clone();
-                    apply_config_suppressions(
-                        &mut report,
-                        &input.path,
-                        &cwd,
-                        &config_root,
-                        &config,
-                    );
-                }
+            if (args.fix || args.diff)
+                && let Ok(bytes) = &read
+                && let Some(fixed) = fixes.file(input, bytes, &report, args.fix)?
+            {
+                // What remains after the fixes.
+                report = lint_bytes(input, fixed.as_bytes(), &selection);
+                report.path = input.display.clone();
+                apply_config_suppressions(&mut report, &input.path, &cwd, &config_root, &config);
             }
         } else if report.diagnostics.is_empty() {
             if !input.explicit || args.skip_unrecognised {
@@ -425,24 +423,29 @@ fn file_error(path: String, message: String) -> FileReport {
     }
 }
 
-/// Lints one file: a regular file only, read up to the input size limit (see
-/// `files::read_regular`), with the files it refers to read inside its linted root.
-fn lint_file(input: &walk::Input, selection: &Selection) -> FileReport {
+/// Lints one file's bytes, with the files it refers to read inside its linted root.
+fn lint_bytes(input: &walk::Input, bytes: &[u8], selection: &Selection) -> FileReport {
+    lint::lint_with(
+        bytes,
+        selection,
+        &files::Around::new(&input.path, input.root.as_deref()),
+    )
+}
+
+/// Reads one file: a regular file only, up to the input size limit (see
+/// `files::read_regular`); the report of why not otherwise.
+fn read_input(input: &walk::Input) -> std::result::Result<Vec<u8>, FileReport> {
     let path = &input.path;
     let shown = path.display().to_string();
-    match files::read_regular(path, MAX_FILE_SIZE as u64) {
-        Ok(bytes) => lint::lint_with(
-            &bytes,
-            selection,
-            &files::Around::new(path, input.root.as_deref()),
-        ),
+    Err(match files::read_regular(path, MAX_FILE_SIZE as u64) {
+        Ok(bytes) => return Ok(bytes),
         Err(files::NotRead::TooLarge(size)) => file_error(
             shown,
             Rejected::TooLarge(usize::try_from(size).unwrap_or(usize::MAX)).message(),
         ),
         Err(files::NotRead::Refused(why)) => file_error(shown, format!("not linted: {why}")),
         Err(files::NotRead::Io(e)) => file_error(shown, format!("cannot read the file: {e}")),
-    }
+    })
 }
 
 /// Applies the config's `[[suppress]]` entries whose glob matches the file's path relative to

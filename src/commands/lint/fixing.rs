@@ -24,24 +24,27 @@ impl Fixes {
         }
     }
 
-    /// Plans and applies the fixes of one linted file: written back when `write`, else added
-    /// to the diff. Whether the file's text changed.
-    pub fn file(&mut self, input: &walk::Input, report: &FileReport, write: bool) -> Result<bool> {
+    /// Plans and applies the fixes of one linted file (`bytes`, as it was linted): written
+    /// back when `write`, and then the fixed text, else added to the diff.
+    pub fn file(
+        &mut self,
+        input: &walk::Input,
+        bytes: &[u8],
+        report: &FileReport,
+        write: bool,
+    ) -> Result<Option<String>> {
         let path = &input.path;
-        let bytes = files::read_regular(path, lint::MAX_FILE_SIZE as u64).map_err(|_| {
-            DoctorError::new(format!("cannot read {} again to fix it", input.display))
-        })?;
         let around = files::Around::new(path, input.root.as_deref());
-        let planned = lint::fix::plan(&bytes, report, &around, self.unsafe_fixes);
+        let planned = lint::fix::plan(bytes, report, &around, self.unsafe_fixes);
         if planned.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
-        let Ok(text) = std::str::from_utf8(&bytes) else {
+        let Ok(text) = std::str::from_utf8(bytes) else {
             self.skipped.push(format!(
                 "{}: not fixed: the file is not UTF-8 (fixes keep a file's encoding, so it is left as it is)",
                 input.display
             ));
-            return Ok(false);
+            return Ok(None);
         };
         let mut edits = Vec::new();
         for p in &planned {
@@ -54,11 +57,11 @@ impl Fixes {
             }
         }
         if edits.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
         let fixed = lint::fix::apply(text, &edits);
         if fixed == text {
-            return Ok(false);
+            return Ok(None);
         }
         if write {
             write_keeping_permissions(path, &fixed).map_err(|e| {
@@ -70,17 +73,17 @@ impl Fixes {
                     input.display, p.line, p.code, p.unit
                 );
             }
-        } else {
-            let name = input.display.as_str();
-            self.diff.push_str(
-                &similar::TextDiff::from_lines(text, &fixed)
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{name}"), &format!("b/{name}"))
-                    .to_string(),
-            );
+            return Ok(Some(fixed));
         }
-        Ok(true)
+        let name = input.display.as_str();
+        self.diff.push_str(
+            &similar::TextDiff::from_lines(text, &fixed)
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{name}"), &format!("b/{name}"))
+                .to_string(),
+        );
+        Ok(None)
     }
 
     /// The fixes that were not made, on standard error.
