@@ -40,13 +40,9 @@ fn string(n: Option<&Node>) -> Option<String> {
     }
 }
 
-fn flag(n: Option<&Node>) -> Result<bool, ()> {
-    match n.map(|n| &n.kind) {
-        None => Ok(false),
-        Some(NodeKind::Bool(b)) => Ok(*b),
-        Some(NodeKind::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
-        _ => Err(()),
-    }
+/// A boolean setting read as the ECS reader reads booleans; absent is `false`.
+fn flag(n: Option<&Node>) -> Option<bool> {
+    n.map_or(Some(false), super::ecs::as_bool)
 }
 
 /// The exec configuration and the destinations it names, from the configuration's fields
@@ -74,11 +70,11 @@ fn config(
         logging,
         cloud_watch_log_group: group_node
             .map(|n| group_of(n).map_or_else(|| string(Some(n)).unwrap_or_default(), |d| d.name)),
-        cloud_watch_encryption_enabled: flag(get(log, "cloudWatchEncryptionEnabled")).ok()?,
+        cloud_watch_encryption_enabled: flag(get(log, "cloudWatchEncryptionEnabled"))?,
         s3_bucket: bucket_node
             .map(|n| bucket_of(n).map_or_else(|| string(Some(n)).unwrap_or_default(), |d| d.name)),
         s3_key_prefix: string(get(log, "s3KeyPrefix")),
-        s3_encryption_enabled: flag(get(log, "s3EncryptionEnabled")).ok()?,
+        s3_encryption_enabled: flag(get(log, "s3EncryptionEnabled"))?,
     };
     let destinations = LogDestinations {
         log_group: group_node.and_then(group_of).map(|d| LogGroup {
