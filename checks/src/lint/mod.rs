@@ -479,7 +479,8 @@ fn evaluate_unit(
         provided.push(FactKind::TaskDefinition);
     }
     if unit.service.is_some() {
-        provided.push(FactKind::Service);
+        // A service's security groups, as the input shows them (`service_security_groups`).
+        provided.extend([FactKind::Service, FactKind::Firewall]);
     }
     if unit.input_cluster.is_some() {
         provided.extend([FactKind::Cluster, FactKind::LogDestinations]);
@@ -558,7 +559,9 @@ fn evaluate_unit(
                         "`{}` is a {}; the check reads a {}",
                         unit.name,
                         unit.resource.title(),
-                        if meta.needs.contains(&FactKind::Service) {
+                        if meta.needs.contains(&FactKind::Service)
+                            || meta.needs.contains(&FactKind::Firewall)
+                        {
                             "service"
                         } else {
                             "task definition"

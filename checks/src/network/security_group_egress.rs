@@ -43,7 +43,7 @@ crate::declare_check! {
         scope: LiveAndLint,
         level: Task,
         summary: "The task's security groups allow outbound TCP 443 to ssmmessages",
-        needs: [Task, Network, Interface, Firewall, Service],
+        needs: [Task, Network, Interface, Firewall],
         // Which way the traffic goes depends on DNS, not on the routes or NAT gateways.
         unaffected_by: [
             "ec2:DescribeRouteTables",
