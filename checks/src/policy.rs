@@ -40,6 +40,16 @@ pub enum Principal<'a> {
     Aws { arn: &'a str, account: &'a str },
 }
 
+impl Principal<'static> {
+    /// The principal an identity policy is evaluated for when the role it is attached to is
+    /// not known by ARN (a pasted policy, a role defined in a template): identity policies
+    /// have no `Principal` element, so which role it is does not change their decision.
+    pub const IDENTITY: Principal<'static> = Principal::Aws {
+        arn: "arn:aws:iam::000000000000:role/identity",
+        account: "000000000000",
+    };
+}
+
 /// One request to evaluate against a policy document.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {

@@ -197,10 +197,7 @@ const CALLER: [&str; 3] = [
 /// A policy document, evaluated for each exec action without any request context.
 fn policy_verdicts(document: &Value) -> Option<PastedFacts> {
     let context = BTreeMap::new();
-    let principal = Principal::Aws {
-        arn: "arn:aws:iam::000000000000:role/pasted",
-        account: "000000000000",
-    };
+    let principal = Principal::IDENTITY;
     let decide = |action: &str| {
         policy::evaluate(
             document,

@@ -29,10 +29,7 @@ enum Decided {
 
 fn decide(role: &RolePolicies, action: &str, resource: &str) -> Decided {
     let context = BTreeMap::from([("aws:SecureTransport".to_string(), "true".to_string())]);
-    let principal = Principal::Aws {
-        arn: "arn:aws:iam::000000000000:role/input",
-        account: "000000000000",
-    };
+    let principal = Principal::IDENTITY;
     let mut out = Decided::NotAllowed;
     for p in &role.policies {
         let request = Request {

@@ -130,10 +130,7 @@ fn bears_on_exec(statement: &Node, to_json: &dyn Fn(&Node) -> Converted) -> bool
         policy::evaluate(
             &doc,
             &Request {
-                principal: Principal::Aws {
-                    arn: "arn:aws:iam::000000000000:role/input",
-                    account: "000000000000",
-                },
+                principal: Principal::IDENTITY,
                 action,
                 resource: "*",
                 context: &context,
